@@ -1,2 +1,79 @@
-/* placeholder, replaced below */
-int main(void) { return 0; }
+/*
+ * hotline: the 12345 work-order system. One binary, several subcommands;
+ * each is an entry of the table below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/config.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct config *cfg, int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+static int cmd_help(struct config *cfg, int argc, char **argv);
+static int cmd_version(struct config *cfg, int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "serve", cmd_serve, "serve", "run the HTTP service until SIGTERM" },
+	{ "migrate", cmd_migrate, "migrate [--dir DIR]", "bring the database schema up to date" },
+	{ "version", cmd_version, "version", "print the version" },
+	{ "help", cmd_help, "help", "list the subcommands" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: hotline COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-40s %s\n", commands[i].usage, commands[i].summary);
+	fprintf(out, "\n%s", config_usage);
+}
+
+static int cmd_help(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg, (void)argc, (void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static int cmd_version(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg, (void)argc, (void)argv;
+	printf("hotline %s\n", HOTLINE_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct err e = ERR_INIT;
+	int status = 2;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		int sub_argc = argc - 1;
+		if (!config_load(&cfg, &sub_argc, argv + 1, &e) || !config_apply(&cfg, &e)) {
+			if (e.field[0])
+				fprintf(stderr, "hotline %s: %s (from %s)\n", argv[1], e.message, e.field);
+			else
+				fprintf(stderr, "hotline %s: %s\n", argv[1], e.message);
+			config_release(&cfg);
+			return 2;
+		}
+		status = commands[i].run(&cfg, sub_argc, argv + 1);
+		config_release(&cfg);
+		return status;
+	}
+	fprintf(stderr, "hotline: unknown command \"%s\"\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

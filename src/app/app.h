@@ -1,0 +1,38 @@
+/*
+ * app: the running service — configuration, the HTTP server and the
+ * shared, read-mostly state that handlers consult. One struct app exists
+ * per `hotline serve` process; handlers reach it with http_req_app().
+ */
+#ifndef HOTLINE_APP_APP_H
+#define HOTLINE_APP_APP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "app/config.h"
+#include "http/http.h"
+
+struct app {
+	struct config *cfg;
+	struct http_server *server;
+	time_t started;
+};
+
+/* The route table: every endpoint the service answers. */
+extern const struct http_route app_routes[];
+extern const size_t app_routes_count;
+/* Extra routes for the test suite, served only with HOTLINE_DEBUG_ROUTES=1. */
+extern const struct http_route app_debug_routes[];
+extern const size_t app_debug_routes_count;
+
+/* Handlers (one file per area). */
+void health_get(struct http_req *req);
+void metrics_get(struct http_req *req);
+void debug_sleep(struct http_req *req);
+
+/* `hotline serve`: runs until SIGTERM or SIGINT. Returns the exit code. */
+int cmd_serve(struct config *cfg, int argc, char **argv);
+/* `hotline migrate [--dir DIR]`. */
+int cmd_migrate(struct config *cfg, int argc, char **argv);
+
+#endif

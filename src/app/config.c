@@ -1,0 +1,207 @@
+#include "app/config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "db/db.h"
+
+const char config_usage[] =
+	"common options (each also read from the environment variable shown):\n"
+	"  --db CONNINFO       HOTLINE_DB        libpq conninfo (default: PG* variables, else var/pg)\n"
+	"  --bind ADDR         HOTLINE_BIND      listen address (127.0.0.1)\n"
+	"  --port N            HOTLINE_PORT      listen port, 0 = any free (8080)\n"
+	"  --threads N         HOTLINE_THREADS   HTTP worker threads (8)\n"
+	"  --max-body BYTES    HOTLINE_MAX_BODY  request body limit (1048576)\n"
+	"  --tz ZONE           HOTLINE_TZ        local time zone (Asia/Shanghai)\n"
+	"  --log-level LEVEL   HOTLINE_LOG_LEVEL debug, info, warn, error (info)\n"
+	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates)\n"
+	"  --dev               HOTLINE_DEV=1     reload templates when they change\n";
+
+/* The project root: the parent of the build directory holding the binary,
+ * or HOTLINE_ROOT, or the current directory. */
+static char *find_root(void)
+{
+	char exe[PATH_MAX];
+	const char *env = getenv("HOTLINE_ROOT");
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			slash = strrchr(exe, '/');
+			if (slash && !strncmp(slash + 1, "build", 5)) {
+				*slash = '\0';
+				return xstrdup(exe[0] ? exe : "/");
+			}
+		}
+	}
+	return getcwd(exe, sizeof(exe)) ? xstrdup(exe) : xstrdup(".");
+}
+
+static void set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+static bool parse_int(const char *opt, const char *s, long min, long max, long *out,
+		      struct err *e)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max)
+		return err_set(e, 400, "bad-option", "invalid value \"%s\" for %s: expected a whole number from %ld to %ld",
+			       s, opt, min, max);
+	*out = v;
+	return true;
+}
+
+/* Applies one option by its long name (without dashes). */
+static bool set_option(struct config *cfg, const char *name, const char *value, struct err *e)
+{
+	long v;
+
+	if (!strcmp(name, "db")) {
+		set_str(&cfg->conninfo, value);
+	} else if (!strcmp(name, "bind")) {
+		set_str(&cfg->bind, value);
+	} else if (!strcmp(name, "port")) {
+		if (!parse_int("--port", value, 0, 65535, &v, e))
+			return false;
+		cfg->port = (int)v;
+	} else if (!strcmp(name, "threads")) {
+		if (!parse_int("--threads", value, 1, 256, &v, e))
+			return false;
+		cfg->threads = (int)v;
+	} else if (!strcmp(name, "max-body")) {
+		if (!parse_int("--max-body", value, 1024, 1L << 30, &v, e))
+			return false;
+		cfg->max_body = (size_t)v;
+	} else if (!strcmp(name, "tz")) {
+		set_str(&cfg->zone, value);
+	} else if (!strcmp(name, "log-level")) {
+		if (log_level_parse(value) < 0)
+			return err_set(e, 400, "bad-option", "invalid value \"%s\" for --log-level: expected debug, info, warn or error", value);
+		set_str(&cfg->log_level, value);
+	} else if (!strcmp(name, "templates")) {
+		set_str(&cfg->templates_dir, value);
+	} else if (!strcmp(name, "dev")) {
+		cfg->dev = !strcmp(value, "1") || !strcmp(value, "true");
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static const struct {
+	const char *option;
+	const char *env;
+} env_names[] = {
+	{ "db", "HOTLINE_DB" },
+	{ "bind", "HOTLINE_BIND" },
+	{ "port", "HOTLINE_PORT" },
+	{ "threads", "HOTLINE_THREADS" },
+	{ "max-body", "HOTLINE_MAX_BODY" },
+	{ "tz", "HOTLINE_TZ" },
+	{ "log-level", "HOTLINE_LOG_LEVEL" },
+	{ "templates", "HOTLINE_TEMPLATES" },
+	{ "dev", "HOTLINE_DEV" },
+};
+
+bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
+{
+	int out = 1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->root = find_root();
+	cfg->conninfo = db_default_conninfo(cfg->root);
+	cfg->bind = xstrdup("127.0.0.1");
+	cfg->port = 8080;
+	cfg->threads = 8;
+	cfg->max_body = 1 << 20;
+	cfg->zone = xstrdup(TIMEUTIL_DEFAULT_ZONE);
+	cfg->log_level = xstrdup("info");
+	cfg->templates_dir = xasprintf("%s/templates", cfg->root);
+	cfg->grace_ms = 30000;
+	cfg->sweep_seconds = 60;
+	for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++) {
+		const char *v = getenv(env_names[i].env);
+		if (v && *v && !set_option(cfg, env_names[i].option, v, e)) {
+			if (err_isset(e))
+				snprintf(e->field, sizeof(e->field), "%s", env_names[i].env);
+			return false;
+		}
+	}
+	for (int i = 1; i < *argc; i++) {
+		const char *arg = argv[i];
+		char name[32];
+		const char *value;
+
+		if (strncmp(arg, "--", 2) || strlen(arg) >= sizeof(name) + 2) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		const char *eq = strchr(arg, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - arg - 2) : strlen(arg + 2)),
+			 arg + 2);
+		if (!strcmp(name, "dev")) {
+			value = "1";
+		} else if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < *argc) {
+			value = argv[i + 1];
+		} else {
+			value = NULL;
+		}
+		bool known = false;
+		for (size_t k = 0; k < sizeof(env_names) / sizeof(env_names[0]); k++)
+			if (!strcmp(name, env_names[k].option))
+				known = true;
+		if (!known) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (!value)
+			return err_set(e, 400, "bad-option", "option --%s needs a value", name);
+		if (!set_option(cfg, name, value, e))
+			return false;
+		if (!eq && strcmp(name, "dev"))
+			i++;
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return true;
+}
+
+bool config_apply(const struct config *cfg, struct err *e)
+{
+	if (!timeutil_set_zone(cfg->zone))
+		return err_set(e, 400, "bad-option", "unknown time zone \"%s\": expected an IANA name such as Asia/Shanghai",
+			       cfg->zone);
+	log_set_level((enum log_level)log_level_parse(cfg->log_level));
+	db_configure(cfg->conninfo);
+	return true;
+}
+
+void config_release(struct config *cfg)
+{
+	free(cfg->root);
+	free(cfg->conninfo);
+	free(cfg->bind);
+	free(cfg->zone);
+	free(cfg->log_level);
+	free(cfg->templates_dir);
+	memset(cfg, 0, sizeof(*cfg));
+}

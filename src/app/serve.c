@@ -1,0 +1,125 @@
+/* `hotline serve` and `hotline migrate`. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/app.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+
+/* Builds the route table, with the debug routes when asked for. */
+static struct http_route *routes_for(size_t *count)
+{
+	const char *debug = getenv("HOTLINE_DEBUG_ROUTES");
+	bool with_debug = debug && !strcmp(debug, "1");
+	size_t n = app_routes_count + (with_debug ? app_debug_routes_count : 0);
+	struct http_route *r = xcalloc(n, sizeof(*r));
+
+	memcpy(r, app_routes, app_routes_count * sizeof(*r));
+	if (with_debug)
+		memcpy(r + app_routes_count, app_debug_routes, app_debug_routes_count * sizeof(*r));
+	*count = n;
+	return r;
+}
+
+int cmd_serve(struct config *cfg, int argc, char **argv)
+{
+	struct app app = { .cfg = cfg, .started = time(NULL) };
+	struct err e = ERR_INIT;
+	struct http_route *routes;
+	struct http_config hc;
+	sigset_t stop_signals;
+	struct db *db;
+	int sig = 0;
+
+	if (argc > 1) {
+		fprintf(stderr, "hotline serve: unexpected argument \"%s\"\n", argv[1]);
+		return 2;
+	}
+	/* Signals are taken synchronously by this thread; workers never see them. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	db = db_thread(&e);
+	if (!db) {
+		fprintf(stderr, "hotline serve: cannot connect to the database (%s): %s\n",
+			cfg->conninfo[0] ? cfg->conninfo : "PG* environment", e.message);
+		return 1;
+	}
+	if (!migrate_check(db, &e)) {
+		fprintf(stderr, "hotline serve: %s\n", e.message);
+		db_thread_close();
+		return 1;
+	}
+	db_thread_close();
+
+	routes = routes_for(&hc.nroutes);
+	hc.bind = cfg->bind;
+	hc.port = cfg->port;
+	hc.threads = cfg->threads;
+	hc.max_body = cfg->max_body;
+	hc.routes = routes;
+	hc.authorize = NULL;
+	hc.app = &app;
+	app.server = http_server_start(&hc, &e);
+	if (!app.server) {
+		fprintf(stderr, "hotline serve: %s\n", e.message);
+		free(routes);
+		return 1;
+	}
+	printf("hotline %s listening on http://%s:%d\n", HOTLINE_VERSION, cfg->bind,
+	       http_server_port(app.server));
+	fflush(stdout);
+	log_info("serving on http://%s:%d with %d worker threads", cfg->bind,
+		 http_server_port(app.server), cfg->threads);
+
+	sigwait(&stop_signals, &sig);
+	log_info("received %s: finishing requests in flight, then stopping",
+		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	http_server_stop(app.server, cfg->grace_ms);
+	free(routes);
+	log_info("stopped");
+	return 0;
+}
+
+static void print_applied(const struct migration *m, void *arg)
+{
+	(void)arg;
+	printf("applied %04d_%s\n", m->version, m->name);
+}
+
+int cmd_migrate(struct config *cfg, int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	const char *dir = NULL;
+	struct db *db;
+	bool ok;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			dir = argv[++i];
+		} else {
+			fprintf(stderr, "usage: hotline migrate [--dir DIR]\n");
+			return 2;
+		}
+	}
+	db = db_connect(cfg->conninfo, &e);
+	if (!db) {
+		fprintf(stderr, "hotline migrate: cannot connect to the database: %s\n", e.message);
+		return 1;
+	}
+	ok = migrate_run(db, dir, print_applied, NULL, &e);
+	db_close(db);
+	if (!ok) {
+		fprintf(stderr, "hotline migrate: %s\n", e.message);
+		return 1;
+	}
+	printf("database schema is up to date\n");
+	return 0;
+}

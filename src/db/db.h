@@ -1,0 +1,119 @@
+/*
+ * db: the only door to PostgreSQL. Nothing outside this module includes
+ * libpq-fe.h or sees a PGresult.
+ *
+ * Connections: every thread that touches the database (an HTTP worker, the
+ * sweeper, a CLI command) uses its own connection, opened lazily by
+ * db_thread() with the process-wide conninfo set by db_configure(). A lost
+ * connection is reset transparently on the next statement; statements that
+ * fail because the server is down fail with status 503 and the process
+ * carries on.
+ *
+ * SQL goes out only through db_exec() with $n text parameters. Results are
+ * read through struct db_res accessors, which return pointers valid until
+ * db_res_free().
+ */
+#ifndef HOTLINE_DB_DB_H
+#define HOTLINE_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct db;
+struct db_res;
+
+/* Sets the conninfo used by db_thread() (copied). Call before threads start. */
+void db_configure(const char *conninfo);
+const char *db_conninfo(void);
+
+/*
+ * The default conninfo: empty (libpq's own PG* variables decide) when any of
+ * PGHOST, PGHOSTADDR, PGDATABASE, PGSERVICE or PGPORT is set, otherwise the
+ * project's private cluster "host=<root>/var/pg dbname=hotline". Returns a
+ * malloc'd string.
+ */
+char *db_default_conninfo(const char *project_root);
+
+/* Opens a new connection. Returns NULL and fills `e` (503) on failure. */
+struct db *db_connect(const char *conninfo, struct err *e);
+/* Closes the connection; accepts NULL. */
+void db_close(struct db *db);
+
+/*
+ * The calling thread's connection, opened on first use (and after
+ * db_thread_close()). Returns NULL and fills `e` (503) if the server cannot
+ * be reached; a later call tries again.
+ */
+struct db *db_thread(struct err *e);
+/* Closes the calling thread's connection, if any. */
+void db_thread_close(void);
+/* Number of connections open in this process. */
+long db_open_connections(void);
+
+/*
+ * Runs one statement with `nparams` text parameters (NULL = SQL NULL).
+ * Returns the result (free with db_res_free) or NULL with `e` filled:
+ *   503 "unavailable"       the server cannot be reached,
+ *   409 "unique-violation"  SQLSTATE 23505,
+ *   409 "conflict"          serialization failure or deadlock,
+ *   422 "constraint"        check / foreign key / not-null violations,
+ *   500 "internal"          anything else (logged with the SQL).
+ * A statement run outside a transaction whose connection turns out to be
+ * dead is retried once on a fresh connection if it is a plain SELECT.
+ */
+struct db_res *db_exec(struct db *db, const char *sql, int nparams,
+		       const char *const *params, struct err *e);
+
+/* db_exec(db, e, sql, "a", "b") with the parameter count worked out. */
+#define DB_EXEC(db, e, sql, ...)                                                  \
+	db_exec((db), (sql), (int)(sizeof((const char *[]){ __VA_ARGS__ }) /       \
+				   sizeof(const char *)),                           \
+		(const char *[]){ __VA_ARGS__ }, (e))
+
+/* Runs a statement for its effect only. Returns false with `e` filled. */
+bool db_run(struct db *db, const char *sql, int nparams, const char *const *params,
+	    struct err *e);
+#define DB_RUN(db, e, sql, ...)                                                   \
+	db_run((db), (sql), (int)(sizeof((const char *[]){ __VA_ARGS__ }) /        \
+				  sizeof(const char *)),                            \
+	       (const char *[]){ __VA_ARGS__ }, (e))
+
+/* Runs a script of several statements (no parameters): migrations. */
+bool db_run_script(struct db *db, const char *sql, struct err *e);
+
+bool db_begin(struct db *db, struct err *e);
+bool db_commit(struct db *db, struct err *e);
+/* Rolls back if a transaction is open; never fails the caller. */
+void db_rollback(struct db *db);
+bool db_in_transaction(struct db *db);
+
+int db_res_rows(const struct db_res *r);
+/* Rows changed by an INSERT/UPDATE/DELETE. */
+long db_res_affected(const struct db_res *r);
+/* Column number of `name`, or -1. */
+int db_res_col(const struct db_res *r, const char *name);
+/* Value at (row, col) as text; "" for NULL. Valid until db_res_free(). */
+const char *db_res_get(const struct db_res *r, int row, int col);
+bool db_res_isnull(const struct db_res *r, int row, int col);
+/* By column name; NULL-safe: "" when the column or value is missing. */
+const char *db_res_str(const struct db_res *r, int row, const char *name);
+long long db_res_ll(const struct db_res *r, int row, const char *name);
+bool db_res_bool(const struct db_res *r, int row, const char *name);
+void db_res_free(struct db_res *r);
+
+/*
+ * COPY FROM STDIN streaming: db_copy_begin() runs the COPY statement,
+ * db_copy_put() sends bytes of COPY text, db_copy_end() finishes and
+ * returns the row count (or -1 with `e` filled; the COPY is then aborted).
+ */
+bool db_copy_begin(struct db *db, const char *copy_sql, struct err *e);
+bool db_copy_put(struct db *db, const char *data, size_t len, struct err *e);
+long db_copy_end(struct db *db, const char *abort_reason, struct err *e);
+
+/* The server's version string, e.g. "15.18". */
+const char *db_server_version(struct db *db, char *out, size_t size);
+
+#endif

@@ -1,0 +1,736 @@
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define MAX_PARAMS 8
+#define MAX_SEGMENTS 16
+
+/* Statuses counted separately in /metrics; anything else is "other". */
+static const int counted_statuses[] = {
+	200, 201, 204, 303, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503,
+};
+#define NSTATUS (sizeof(counted_statuses) / sizeof(counted_statuses[0]) + 1)
+
+/* Latency histogram upper bounds in milliseconds (+Inf implied). */
+static const double latency_bounds_ms[] = { 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 };
+#define NBUCKETS (sizeof(latency_bounds_ms) / sizeof(latency_bounds_ms[0]) + 1)
+
+struct route_stats {
+	atomic_long by_status[NSTATUS];
+	atomic_long buckets[NBUCKETS];
+	atomic_long micros_sum;
+};
+
+struct compiled_route {
+	const struct http_route *route;
+	char *segments[MAX_SEGMENTS];	/* "{x}" kept as is */
+	int nsegments;
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_config cfg;
+	struct compiled_route *routes;
+	struct route_stats *stats;	/* nroutes + 1: the last is "unmatched" */
+	atomic_long in_flight;
+	int port;
+};
+
+struct header {
+	char *name;
+	char *value;
+};
+
+struct form_field {
+	char *name;
+	char *value;
+};
+
+struct http_req {
+	struct http_server *server;
+	struct MHD_Connection *conn;
+	struct timespec started;
+	char request_id[40];
+	char client_ip[INET6_ADDRSTRLEN];
+	char *method;
+	char *path;
+	struct buf body;
+	bool too_large;
+	int route_index;		/* -1 = unmatched */
+	const char *param_names[MAX_PARAMS];
+	char *param_values[MAX_PARAMS];
+	int nparams;
+	struct form_field *form;
+	size_t nform;
+	bool form_parsed;
+	void *principal;
+	void (*principal_free)(void *);
+	/* response */
+	int status;
+	char *content_type;
+	struct buf resp;
+	struct header *headers;
+	size_t nheaders;
+	bool replied;
+};
+
+/* ---------------------------------------------------------------- routes */
+
+static void compile_route(struct compiled_route *cr, const struct http_route *r)
+{
+	char *copy = xstrdup(r->pattern);
+	char *save = NULL;
+
+	cr->route = r;
+	cr->nsegments = 0;
+	for (char *seg = strtok_r(copy, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		if (cr->nsegments == MAX_SEGMENTS) {
+			log_error("route pattern \"%s\" has too many segments", r->pattern);
+			abort();
+		}
+		cr->segments[cr->nsegments++] = xstrdup(seg);
+	}
+	free(copy);
+}
+
+/* Splits `path` into segments in `scratch` (modified). Returns the count or -1. */
+static int split_path(char *scratch, char **segs)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *seg = strtok_r(scratch, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		if (n == MAX_SEGMENTS)
+			return -1;
+		segs[n++] = seg;
+	}
+	return n;
+}
+
+static bool route_matches(const struct compiled_route *cr, char **segs, int n)
+{
+	if (cr->nsegments != n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		const char *p = cr->segments[i];
+		if (p[0] != '{' && strcmp(p, segs[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Finds the route for the request. Returns its index, or -1 with
+ * *path_known telling whether another method would have matched (405).
+ */
+static int find_route(struct http_req *req, bool *path_known, struct buf *allow)
+{
+	struct http_server *s = req->server;
+	char *scratch = xstrdup(req->path);
+	char *segs[MAX_SEGMENTS];
+	int n = split_path(scratch, segs);
+	int found = -1;
+
+	*path_known = false;
+	for (size_t i = 0; n >= 0 && i < s->cfg.nroutes; i++) {
+		const struct compiled_route *cr = &s->routes[i];
+		if (!route_matches(cr, segs, n))
+			continue;
+		if (strcmp(cr->route->method, req->method)) {
+			*path_known = true;
+			if (!strstr(allow->data, cr->route->method)) {
+				if (allow->len)
+					buf_adds(allow, ", ");
+				buf_adds(allow, cr->route->method);
+			}
+			continue;
+		}
+		found = (int)i;
+		for (int k = 0; k < n && req->nparams < MAX_PARAMS; k++) {
+			const char *p = cr->segments[k];
+			if (p[0] != '{')
+				continue;
+			char *value = xstrdup(segs[k]);
+			http_url_decode(value, false);
+			req->param_names[req->nparams] = p;
+			req->param_values[req->nparams++] = value;
+		}
+		break;
+	}
+	free(scratch);
+	return found;
+}
+
+/* ------------------------------------------------------------- accessors */
+
+const char *http_method(const struct http_req *req) { return req->method; }
+const char *http_path(const struct http_req *req) { return req->path; }
+const char *http_request_id(const struct http_req *req) { return req->request_id; }
+void *http_req_app(const struct http_req *req) { return req->server->cfg.app; }
+struct http_server *http_req_server(const struct http_req *req) { return req->server; }
+const char *http_client_ip(const struct http_req *req) { return req->client_ip; }
+void *http_principal(const struct http_req *req) { return req->principal; }
+bool http_replied(const struct http_req *req) { return req->replied; }
+
+const char *http_param(const struct http_req *req, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (int i = 0; i < req->nparams; i++) {
+		const char *p = req->param_names[i];
+		if (!strncmp(p + 1, name, len) && p[len + 1] == '}')
+			return req->param_values[i];
+	}
+	return NULL;
+}
+
+const char *http_query(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_body(const struct http_req *req, size_t *len)
+{
+	if (len)
+		*len = req->body.len;
+	return req->body.data;
+}
+
+size_t http_url_decode(char *s, bool plus_space)
+{
+	char *out = s;
+
+	for (char *p = s; *p; p++) {
+		if (*p == '+' && plus_space) {
+			*out++ = ' ';
+		} else if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], 0 };
+			*out++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*out++ = *p;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
+static void parse_form(struct http_req *req)
+{
+	const char *ctype = http_header(req, "Content-Type");
+	char *copy, *save = NULL;
+	size_t cap = 0;
+
+	req->form_parsed = true;
+	if (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33))
+		return;
+	copy = xstrdup(req->body.data);
+	for (char *pair = strtok_r(copy, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(pair, '=');
+		if (eq)
+			*eq = '\0';
+		if (req->nform == cap) {
+			cap = cap ? cap * 2 : 8;
+			req->form = xrealloc(req->form, cap * sizeof(*req->form));
+		}
+		struct form_field *f = &req->form[req->nform++];
+		f->name = xstrdup(pair);
+		f->value = xstrdup(eq ? eq + 1 : "");
+		http_url_decode(f->name, true);
+		http_url_decode(f->value, true);
+	}
+	free(copy);
+}
+
+const char *http_form(struct http_req *req, const char *name)
+{
+	if (!req->form_parsed)
+		parse_form(req);
+	for (size_t i = 0; i < req->nform; i++)
+		if (!strcmp(req->form[i].name, name))
+			return req->form[i].value;
+	return NULL;
+}
+
+void http_set_principal(struct http_req *req, void *principal, void (*free_fn)(void *))
+{
+	if (req->principal && req->principal_free)
+		req->principal_free(req->principal);
+	req->principal = principal;
+	req->principal_free = free_fn;
+}
+
+/* ------------------------------------------------------------- responses */
+
+void http_set_header(struct http_req *req, const char *name, const char *value)
+{
+	req->headers = xrealloc(req->headers, (req->nheaders + 1) * sizeof(*req->headers));
+	req->headers[req->nheaders].name = xstrdup(name);
+	req->headers[req->nheaders].value = xstrdup(value);
+	req->nheaders++;
+}
+
+void http_reply_buf(struct http_req *req, int status, const char *content_type,
+		   struct buf *body)
+{
+	if (req->replied) {
+		log_error("handler for %s %s replied twice", req->method, req->path);
+		buf_release(body);
+		return;
+	}
+	req->replied = true;
+	req->status = status;
+	free(req->content_type);
+	req->content_type = xstrdup(content_type);
+	buf_release(&req->resp);
+	req->resp = *body;
+	buf_init(body);
+}
+
+void http_reply(struct http_req *req, int status, const char *content_type,
+		const char *body, size_t len)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add(&b, body, len);
+	http_reply_buf(req, status, content_type, &b);
+}
+
+void http_reply_json(struct http_req *req, int status, json_object *obj)
+{
+	struct buf b = BUF_INIT;
+	size_t len;
+	const char *s = json_object_to_json_string_length(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	buf_add(&b, s, len);
+	http_reply_buf(req, status, "application/json; charset=utf-8", &b);
+}
+
+void http_reply_problem(struct http_req *req, const struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int status = e->status ? e->status : 500;
+
+	buf_adds(&b, "{\"type\":");
+	buf_add_json_string(&b, e->code[0] ? e->code : "about:blank");
+	buf_adds(&b, ",\"title\":");
+	buf_add_json_string(&b, http_status_title(status));
+	buf_addf(&b, ",\"status\":%d,\"detail\":", status);
+	buf_add_json_string(&b, e->message[0] ? e->message : http_status_title(status));
+	if (e->field[0]) {
+		buf_adds(&b, ",\"field\":");
+		buf_add_json_string(&b, e->field);
+	}
+	buf_adds(&b, ",\"request_id\":");
+	buf_add_json_string(&b, req->request_id);
+	buf_addch(&b, '}');
+	http_reply_buf(req, status, "application/problem+json; charset=utf-8", &b);
+}
+
+void http_reply_error(struct http_req *req, int status, const char *code, const char *fmt, ...)
+{
+	struct err e = ERR_INIT;
+	va_list ap;
+
+	e.status = status;
+	snprintf(e.code, sizeof(e.code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	http_reply_problem(req, &e);
+}
+
+void http_redirect(struct http_req *req, const char *location)
+{
+	http_set_header(req, "Location", location);
+	http_reply(req, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+static void make_request_id(struct http_req *req)
+{
+	const char *given = http_header(req, "X-Request-Id");
+	unsigned char raw[8];
+
+	if (given && *given && strlen(given) < sizeof(req->request_id)
+	    && strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+		       == strlen(given)) {
+		snprintf(req->request_id, sizeof(req->request_id), "%s", given);
+		return;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(req->request_id, sizeof(req->request_id), raw, sizeof(raw));
+}
+
+static void client_ip(struct http_req *req)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(req->client_ip, sizeof(req->client_ip), "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client_ip,
+			  sizeof(req->client_ip));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client_ip,
+			  sizeof(req->client_ip));
+}
+
+static struct http_req *req_new(struct http_server *s, struct MHD_Connection *conn,
+				const char *method, const char *url)
+{
+	struct http_req *req = xcalloc(1, sizeof(*req));
+	const char *q = strchr(url, '?');
+
+	req->server = s;
+	req->conn = conn;
+	req->route_index = -1;
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+	req->method = xstrdup(method);
+	req->path = q ? xstrndup(url, (size_t)(q - url)) : xstrdup(url);
+	buf_init(&req->body);
+	buf_init(&req->resp);
+	make_request_id(req);
+	client_ip(req);
+	atomic_fetch_add(&s->in_flight, 1);
+	return req;
+}
+
+static void req_free(struct http_req *req)
+{
+	free(req->method);
+	free(req->path);
+	buf_release(&req->body);
+	buf_release(&req->resp);
+	free(req->content_type);
+	for (int i = 0; i < req->nparams; i++)
+		free(req->param_values[i]);
+	for (size_t i = 0; i < req->nform; i++) {
+		free(req->form[i].name);
+		free(req->form[i].value);
+	}
+	free(req->form);
+	for (size_t i = 0; i < req->nheaders; i++) {
+		free(req->headers[i].name);
+		free(req->headers[i].value);
+	}
+	free(req->headers);
+	if (req->principal && req->principal_free)
+		req->principal_free(req->principal);
+	free(req);
+}
+
+static void dispatch(struct http_req *req)
+{
+	struct http_server *s = req->server;
+	struct buf allow = BUF_INIT;
+	struct err e = ERR_INIT;
+	bool path_known;
+
+	if (req->too_large) {
+		http_reply_error(req, 413, "too-large",
+				 "request body exceeds the limit of %zu bytes", s->cfg.max_body);
+		goto out;
+	}
+	req->route_index = find_route(req, &path_known, &allow);
+	if (req->route_index < 0) {
+		if (path_known) {
+			http_set_header(req, "Allow", allow.data);
+			http_reply_error(req, 405, "method-not-allowed",
+					 "method %s is not allowed on \"%s\"; allowed: %s",
+					 req->method, req->path, allow.data);
+		} else {
+			http_reply_error(req, 404, "not-found", "no resource at \"%s\"", req->path);
+		}
+		goto out;
+	}
+	const struct http_route *route = s->routes[req->route_index].route;
+	if (route->access && s->cfg.authorize && !s->cfg.authorize(req, route->access, &e)) {
+		http_reply_problem(req, &e);
+		goto out;
+	}
+	route->handler(req);
+	if (!req->replied) {
+		log_error("handler for %s %s did not reply", req->method, route->pattern);
+		http_reply_error(req, 500, "internal", "internal error");
+	}
+out:
+	buf_release(&allow);
+}
+
+static enum MHD_Result queue_reply(struct http_req *req)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len;
+	char *body = buf_detach(&req->resp, &len);
+
+	resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	MHD_add_response_header(resp, "Content-Type", req->content_type);
+	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < req->nheaders; i++)
+		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+	ret = MHD_queue_response(req->conn, (unsigned)req->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_server *s = cls;
+	struct http_req *req = *con_cls;
+
+	(void)version;
+	if (!req) {
+		const char *clen;
+
+		req = req_new(s, conn, method, url);
+		*con_cls = req;
+		clen = http_header(req, "Content-Length");
+		if (clen && strtoull(clen, NULL, 10) > s->cfg.max_body)
+			req->too_large = true;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!req->too_large && req->body.len + *upload_data_size <= s->cfg.max_body)
+			buf_add(&req->body, upload_data, *upload_data_size);
+		else
+			req->too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	dispatch(req);
+	return queue_reply(req);
+}
+
+static long elapsed_micros(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+static void record(struct http_server *s, const struct http_req *req, long micros)
+{
+	struct route_stats *st = &s->stats[req->route_index >= 0 ? (size_t)req->route_index
+							     : s->cfg.nroutes];
+	size_t si = NSTATUS - 1, bi = NBUCKETS - 1;
+	double ms = (double)micros / 1000.0;
+
+	for (size_t i = 0; i < NSTATUS - 1; i++)
+		if (counted_statuses[i] == req->status)
+			si = i;
+	for (size_t i = 0; i < NBUCKETS - 1; i++)
+		if (ms <= latency_bounds_ms[i]) {
+			bi = i;
+			break;
+		}
+	atomic_fetch_add(&st->by_status[si], 1);
+	atomic_fetch_add(&st->buckets[bi], 1);
+	atomic_fetch_add(&st->micros_sum, micros);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct http_req *req = *con_cls;
+	long micros;
+
+	(void)conn;
+	if (!req)
+		return;
+	micros = elapsed_micros(&req->started);
+	if (!req->replied)
+		req->status = 499;	/* the client went away before a reply */
+	record(s, req, micros);
+	log_info("%s %s %d %.1fms rid=%s%s", req->method, req->path, req->status,
+		 (double)micros / 1000.0, req->request_id,
+		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+	atomic_fetch_sub(&s->in_flight, 1);
+	req_free(req);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	(void)cls;
+	buf_vaddf(&b, fmt, ap);
+	while (b.len && b.data[b.len - 1] == '\n')
+		buf_truncate(&b, b.len - 1);
+	log_warn("http: %s", b.data);
+	buf_release(&b);
+}
+
+struct http_server *http_server_start(const struct http_config *cfg, struct err *e)
+{
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	const union MHD_DaemonInfo *info;
+
+	s->cfg = *cfg;
+	s->routes = xcalloc(cfg->nroutes + 1, sizeof(*s->routes));
+	s->stats = xcalloc(cfg->nroutes + 1, sizeof(*s->stats));
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		compile_route(&s->routes[i], &cfg->routes[i]);
+	addr.sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->bind, &addr.sin_addr) != 1) {
+		err_set(e, 400, "bad-address", "invalid listen address \"%s\": expected an IPv4 address",
+			cfg->bind);
+		goto fail;
+	}
+	s->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 1),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+		MHD_OPTION_CONNECTION_LIMIT, 1024u,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		err_set(e, 503, "listen-failed", "cannot listen on %s:%d (is the port in use?)",
+			cfg->bind, cfg->port);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : cfg->port;
+	return s;
+fail:
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		for (int k = 0; k < s->routes[i].nsegments; k++)
+			free(s->routes[i].segments[k]);
+	free(s->routes);
+	free(s->stats);
+	free(s);
+	return NULL;
+}
+
+int http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s, int grace_ms)
+{
+	MHD_socket listen_fd;
+
+	if (!s)
+		return;
+	listen_fd = MHD_quiesce_daemon(s->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10)
+		usleep(10 * 1000);
+	if (atomic_load(&s->in_flight) > 0)
+		log_warn("stopping with %ld requests still in flight", atomic_load(&s->in_flight));
+	MHD_stop_daemon(s->daemon);
+	for (size_t i = 0; i < s->cfg.nroutes; i++)
+		for (int k = 0; k < s->routes[i].nsegments; k++)
+			free(s->routes[i].segments[k]);
+	free(s->routes);
+	free(s->stats);
+	free(s);
+}
+
+static void route_labels(const struct http_server *s, size_t i, const char **method,
+			 const char **pattern)
+{
+	*method = i < s->cfg.nroutes ? s->cfg.routes[i].method : "";
+	*pattern = i < s->cfg.nroutes ? s->cfg.routes[i].pattern : "unmatched";
+}
+
+static void metrics_counts(const struct http_server *s, size_t i, struct buf *out)
+{
+	const struct route_stats *st = &s->stats[i];
+	const char *method, *pattern;
+
+	route_labels(s, i, &method, &pattern);
+	for (size_t k = 0; k < NSTATUS; k++) {
+		long n = atomic_load(&st->by_status[k]);
+		if (!n)
+			continue;
+		buf_addf(out, "hotline_http_requests_total{method=\"%s\",route=\"%s\",status=\"",
+			 method, pattern);
+		if (k < NSTATUS - 1)
+			buf_addf(out, "%d\"} %ld\n", counted_statuses[k], n);
+		else
+			buf_addf(out, "other\"} %ld\n", n);
+	}
+}
+
+static void metrics_histogram(const struct http_server *s, size_t i, struct buf *out)
+{
+	const struct route_stats *st = &s->stats[i];
+	const char *method, *pattern;
+	long cumulative = 0;
+
+	route_labels(s, i, &method, &pattern);
+	for (size_t k = 0; k < NBUCKETS; k++)
+		cumulative += atomic_load(&st->buckets[k]);
+	if (!cumulative)
+		return;
+	cumulative = 0;
+	for (size_t k = 0; k < NBUCKETS; k++) {
+		cumulative += atomic_load(&st->buckets[k]);
+		buf_addf(out, "hotline_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"",
+			 method, pattern);
+		if (k < NBUCKETS - 1)
+			buf_addf(out, "%g\"} %ld\n", latency_bounds_ms[k] / 1000.0, cumulative);
+		else
+			buf_addf(out, "+Inf\"} %ld\n", cumulative);
+	}
+	buf_addf(out, "hotline_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
+		 method, pattern, (double)atomic_load(&st->micros_sum) / 1e6);
+	buf_addf(out, "hotline_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %ld\n",
+		 method, pattern, cumulative);
+}
+
+void http_server_metrics(const struct http_server *s, struct buf *out)
+{
+	buf_adds(out, "# HELP hotline_http_requests_total HTTP requests by route and status.\n"
+		      "# TYPE hotline_http_requests_total counter\n");
+	for (size_t i = 0; i <= s->cfg.nroutes; i++)
+		metrics_counts(s, i, out);
+	buf_adds(out, "# HELP hotline_http_request_duration_seconds Time from first byte to reply.\n"
+		      "# TYPE hotline_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i <= s->cfg.nroutes; i++)
+		metrics_histogram(s, i, out);
+	buf_addf(out, "# HELP hotline_http_in_flight Requests being handled.\n"
+		      "# TYPE hotline_http_in_flight gauge\nhotline_http_in_flight %ld\n",
+		 atomic_load(&s->in_flight) - 1);
+}
