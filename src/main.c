@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "template/render_cmd.h"
 
 struct command {
 	const char *name;
@@ -16,11 +17,20 @@ struct command {
 };
 
 static int cmd_help(struct config *cfg, int argc, char **argv);
+static int cmd_render_template(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "serve", "run the HTTP service until SIGTERM" },
 	{ "migrate", cmd_migrate, "migrate [--dir DIR]", "bring the database schema up to date" },
+	{ "user", cmd_user, "user add --login L --role R [--department C]", "create a user (password on stdin)" },
+	{ "user", cmd_user, "user password --login L", "set a user's password (on stdin)" },
+	{ "token", cmd_token, "token create --login L [--name N]", "create an API token for an integration" },
+	{ "department", cmd_department, "department import FILE.csv", "add or update departments" },
+	{ "category", cmd_category, "category import FILE.csv", "add or update subject categories" },
+	{ "calendar", cmd_calendar, "calendar import FILE.json...", "load official holidays and make-up days" },
+	{ "deadline", cmd_deadline, "deadline --from ISO (--workdays N | --hours H)", "print a due time" },
+	{ "render", cmd_render_template, "render TEMPLATE DATA.json [--partials DIR]", "render a Mustache template" },
 	{ "version", cmd_version, "version", "print the version" },
 	{ "help", cmd_help, "help", "list the subcommands" },
 };
@@ -38,6 +48,12 @@ static int cmd_help(struct config *cfg, int argc, char **argv)
 	(void)cfg, (void)argc, (void)argv;
 	usage(stdout);
 	return 0;
+}
+
+static int cmd_render_template(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	return cmd_render(argc, argv);
 }
 
 static int cmd_version(struct config *cfg, int argc, char **argv)

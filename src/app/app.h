@@ -6,15 +6,33 @@
 #ifndef HOTLINE_APP_APP_H
 #define HOTLINE_APP_APP_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "app/config.h"
 #include "http/http.h"
 
+/* The deadline sweeper thread and the figures it leaves for /metrics. */
+struct sweeper {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	int period_seconds;
+	atomic_long runs, changes, green, yellow, red;
+};
+
+void sweeper_start(struct sweeper *s, int period_seconds);
+/* Wakes the sweeper, waits for it to finish its pass, and joins it. */
+void sweeper_stop(struct sweeper *s);
+
 struct app {
 	struct config *cfg;
 	struct http_server *server;
+	struct sweeper sweeper;
 	time_t started;
 };
 
@@ -34,5 +52,12 @@ void debug_sleep(struct http_req *req);
 int cmd_serve(struct config *cfg, int argc, char **argv);
 /* `hotline migrate [--dir DIR]`. */
 int cmd_migrate(struct config *cfg, int argc, char **argv);
+/* Administration commands (admin_cmd.c); argv[0] is the command name. */
+int cmd_user(struct config *cfg, int argc, char **argv);
+int cmd_token(struct config *cfg, int argc, char **argv);
+int cmd_department(struct config *cfg, int argc, char **argv);
+int cmd_category(struct config *cfg, int argc, char **argv);
+int cmd_calendar(struct config *cfg, int argc, char **argv);
+int cmd_deadline(struct config *cfg, int argc, char **argv);
 
 #endif

@@ -21,7 +21,8 @@ const char config_usage[] =
 	"  --tz ZONE           HOTLINE_TZ        local time zone (Asia/Shanghai)\n"
 	"  --log-level LEVEL   HOTLINE_LOG_LEVEL debug, info, warn, error (info)\n"
 	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates)\n"
-	"  --dev               HOTLINE_DEV=1     reload templates when they change\n";
+	"  --dev               HOTLINE_DEV=1     reload templates when they change\n"
+	"  --sweep-seconds N   HOTLINE_SWEEP_SECONDS deadline sweeper period (60)\n";
 
 /* The project root: the parent of the build directory holding the binary,
  * or HOTLINE_ROOT, or the current directory. */
@@ -97,6 +98,10 @@ static bool set_option(struct config *cfg, const char *name, const char *value, 
 		set_str(&cfg->log_level, value);
 	} else if (!strcmp(name, "templates")) {
 		set_str(&cfg->templates_dir, value);
+	} else if (!strcmp(name, "sweep-seconds")) {
+		if (!parse_int("--sweep-seconds", value, 1, 86400, &v, e))
+			return false;
+		cfg->sweep_seconds = (int)v;
 	} else if (!strcmp(name, "dev")) {
 		cfg->dev = !strcmp(value, "1") || !strcmp(value, "true");
 	} else {
@@ -118,6 +123,7 @@ static const struct {
 	{ "log-level", "HOTLINE_LOG_LEVEL" },
 	{ "templates", "HOTLINE_TEMPLATES" },
 	{ "dev", "HOTLINE_DEV" },
+	{ "sweep-seconds", "HOTLINE_SWEEP_SECONDS" },
 };
 
 bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
@@ -191,6 +197,9 @@ bool config_apply(const struct config *cfg, struct err *e)
 		return err_set(e, 400, "bad-option", "unknown time zone \"%s\": expected an IANA name such as Asia/Shanghai",
 			       cfg->zone);
 	log_set_level((enum log_level)log_level_parse(cfg->log_level));
+	/* libpq sets each session's TimeZone from PGTZ, so that SQL dates and
+	 * iso() agree with the process. */
+	setenv("PGTZ", cfg->zone, 1);
 	db_configure(cfg->conninfo);
 	return true;
 }

@@ -9,6 +9,27 @@
 #include "core/timeutil.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "orders/deadline.h"
+
+/* Which of this year and next have official holiday data; a warning if not. */
+static json_object *calendar_health(void)
+{
+	json_object *cal = json_object_new_object();
+	json_object *missing = json_object_new_array();
+	int y, m, d;
+
+	civil_from_days(time_local_day(time(NULL)), &y, &m, &d);
+	for (int year = y; year <= y + 1; year++)
+		if (!deadline_year_known(year))
+			json_object_array_add(missing, json_object_new_int(year));
+	json_object_object_add(cal, "years_loaded", json_object_new_int(deadline_calendar_years()));
+	if (json_object_array_length(missing) > 0)
+		json_object_object_add(cal, "warning", json_object_new_string(
+			"no official holiday calendar for some years: working days there count weekends only; "
+			"import the State Council notice with `hotline calendar import`"));
+	json_object_object_add(cal, "years_missing", missing);
+	return cal;
+}
 
 void health_get(struct http_req *req)
 {
@@ -49,6 +70,7 @@ void health_get(struct http_req *req)
 	json_object_object_add(dbinfo, "ok", json_object_new_boolean(ok));
 	json_object_object_add(dbinfo, "connections", json_object_new_int64(db_open_connections()));
 	json_object_object_add(body, "database", dbinfo);
+	json_object_object_add(body, "calendar", calendar_health());
 	json_object_object_add(body, "status", json_object_new_string(ok ? "ok" : "unavailable"));
 	http_set_header(req, "Cache-Control", "no-store");
 	http_reply_json(req, ok ? 200 : 503, body);
@@ -63,6 +85,18 @@ void metrics_get(struct http_req *req)
 	buf_addf(&out, "# HELP hotline_db_connections Open database connections.\n"
 		       "# TYPE hotline_db_connections gauge\nhotline_db_connections %ld\n",
 		 db_open_connections());
+	const struct sweeper *sw = &((struct app *)http_req_app(req))->sweeper;
+	buf_addf(&out, "# HELP hotline_orders_open Open orders whose clock runs, by deadline alert.\n"
+		       "# TYPE hotline_orders_open gauge\n"
+		       "hotline_orders_open{alert=\"green\"} %ld\n"
+		       "hotline_orders_open{alert=\"yellow\"} %ld\n"
+		       "hotline_orders_open{alert=\"red\"} %ld\n"
+		       "# HELP hotline_sweeper_runs_total Deadline sweeper passes.\n"
+		       "# TYPE hotline_sweeper_runs_total counter\nhotline_sweeper_runs_total %ld\n"
+		       "# HELP hotline_sweeper_alert_changes_total Orders whose alert the sweeper changed.\n"
+		       "# TYPE hotline_sweeper_alert_changes_total counter\nhotline_sweeper_alert_changes_total %ld\n",
+		 atomic_load(&sw->green), atomic_load(&sw->yellow), atomic_load(&sw->red),
+		 atomic_load(&sw->runs), atomic_load(&sw->changes));
 	http_reply_buf(req, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
 }
 

@@ -5,10 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "app/app.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "orders/deadline.h"
 
 /* Builds the route table, with the debug routes when asked for. */
 static struct http_route *routes_for(size_t *count)
@@ -52,12 +54,13 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 			cfg->conninfo[0] ? cfg->conninfo : "PG* environment", e.message);
 		return 1;
 	}
-	if (!migrate_check(db, &e)) {
+	if (!migrate_check(db, &e) || !deadline_calendar_load(db, &e)) {
 		fprintf(stderr, "hotline serve: %s\n", e.message);
 		db_thread_close();
 		return 1;
 	}
 	db_thread_close();
+	deadline_calendar_warn_missing();
 
 	routes = routes_for(&hc.nroutes);
 	hc.bind = cfg->bind;
@@ -65,7 +68,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	hc.threads = cfg->threads;
 	hc.max_body = cfg->max_body;
 	hc.routes = routes;
-	hc.authorize = NULL;
+	hc.authorize = api_authorize;
 	hc.app = &app;
 	app.server = http_server_start(&hc, &e);
 	if (!app.server) {
@@ -73,6 +76,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 		free(routes);
 		return 1;
 	}
+	sweeper_start(&app.sweeper, cfg->sweep_seconds);
 	printf("hotline %s listening on http://%s:%d\n", HOTLINE_VERSION, cfg->bind,
 	       http_server_port(app.server));
 	fflush(stdout);
@@ -83,6 +87,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	log_info("received %s: finishing requests in flight, then stopping",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(app.server, cfg->grace_ms);
+	sweeper_stop(&app.sweeper);
 	free(routes);
 	log_info("stopped");
 	return 0;

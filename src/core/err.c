@@ -42,6 +42,32 @@ void err_clear(struct err *e)
 	memset(e, 0, sizeof(*e));
 }
 
+void err_prefix(struct err *e, const char *fmt, ...)
+{
+	char old[sizeof(e->message)];
+	size_t n;
+	va_list ap;
+
+	if (!e)
+		return;
+	memcpy(old, e->message, sizeof(old));
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	n = strlen(e->message);
+	if (n < sizeof(e->message) - 1)
+		memcpy(e->message + n, old, sizeof(e->message) - 1 - n);
+	e->message[sizeof(e->message) - 1] = '\0';
+}
+
+void err_extra(struct err *e, const char *key, const char *value)
+{
+	if (!e)
+		return;
+	snprintf(e->ext_key, sizeof(e->ext_key), "%s", key);
+	snprintf(e->ext_value, sizeof(e->ext_value), "%s", value);
+}
+
 const char *http_status_title(int status)
 {
 	switch (status) {

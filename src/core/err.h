@@ -21,9 +21,13 @@ struct err {
 	char code[48];		/* machine-readable slug, e.g. "invalid-state" */
 	char field[64];		/* offending input field, or "" */
 	char message[512];
+	/* One optional extra member for the problem body, e.g. "status":
+	 * "in_progress" when an action does not fit the order's state. */
+	char ext_key[24];
+	char ext_value[64];
 };
 
-#define ERR_INIT { 0, "", "", "" }
+#define ERR_INIT { 0, "", "", "", "", "" }
 
 /* Fills `e` (if not NULL) and returns false, so callers can write
  * `return err_set(e, 422, "unknown-field", "...")`. */
@@ -33,6 +37,10 @@ bool err_set(struct err *e, int status, const char *code, const char *fmt, ...)
 bool err_field(struct err *e, int status, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void err_clear(struct err *e);
+/* Puts `prefix` (formatted) before the message, e.g. "rules.csv: line 4: ". */
+void err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets the extra member (copied). */
+void err_extra(struct err *e, const char *key, const char *value);
 static inline bool err_isset(const struct err *e) { return e->status != 0; }
 
 /* Title for an HTTP status, e.g. "Not Found". */

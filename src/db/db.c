@@ -148,11 +148,15 @@ static void fail_from_result(struct db *db, const PGresult *res, const char *sql
 	} else if (!strcmp(state, "23505")) {
 		err_set(e, 409, "unique-violation", "a record with the same key already exists (%s)",
 			constraint ? constraint : "unique");
+		if (e && constraint)
+			snprintf(e->field, sizeof(e->field), "%s", constraint);
 	} else if (!strcmp(state, "40001") || !strcmp(state, "40P01")) {
 		err_set(e, 409, "conflict", "a concurrent change conflicted with this one; try again");
 	} else if (!strncmp(state, "23", 2)) {
 		err_set(e, 422, "constraint", "the data violates constraint \"%s\"",
 			constraint ? constraint : state);
+		if (e && constraint)
+			snprintf(e->field, sizeof(e->field), "%s", constraint);
 	} else if (!strcmp(state, "22P02") || !strcmp(state, "22007") || !strcmp(state, "22008")
 		   || !strcmp(state, "22003")) {
 		err_set(e, 422, "invalid-value", "%.*s", (int)strcspn(msg, "\n"),

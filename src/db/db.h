@@ -60,6 +60,8 @@ long db_open_connections(void);
  *   409 "unique-violation"  SQLSTATE 23505,
  *   409 "conflict"          serialization failure or deadlock,
  *   422 "constraint"        check / foreign key / not-null violations,
+ * (for both constraint kinds `e->field` holds the constraint's name, for
+ * the caller to translate into the input field at fault),
  *   500 "internal"          anything else (logged with the SQL).
  * A statement run outside a transaction whose connection turns out to be
  * dead is retried once on a fresh connection if it is a plain SELECT.

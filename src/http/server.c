@@ -345,6 +345,12 @@ void http_reply_problem(struct http_req *req, const struct err *e)
 		buf_adds(&b, ",\"field\":");
 		buf_add_json_string(&b, e->field);
 	}
+	if (e->ext_key[0]) {
+		buf_addch(&b, ',');
+		buf_add_json_string(&b, e->ext_key);
+		buf_addch(&b, ':');
+		buf_add_json_string(&b, e->ext_value);
+	}
 	buf_adds(&b, ",\"request_id\":");
 	buf_add_json_string(&b, req->request_id);
 	buf_addch(&b, '}');

@@ -1,0 +1,50 @@
+/*
+ * api: the JSON API under /api/v1 — thin handlers that parse the request,
+ * call the domain, and map its struct err to a problem response. Nothing
+ * here decides business rules.
+ */
+#ifndef HOTLINE_API_API_H
+#define HOTLINE_API_API_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "auth/auth.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "orders/lifecycle.h"
+
+/* Route access: role bits (ROLE_BIT) plus these flags. */
+#define ACCESS_ANY_USER ROLES_ANY
+#define ACCESS_PAGE (1u << 20)	/* a web page: send the anonymous to /login */
+
+/* The authorizer for the route table (http_authorizer). */
+bool api_authorize(struct http_req *req, unsigned access, struct err *e);
+
+/* The caller, set by api_authorize(); NULL on public routes. */
+const struct principal *api_who(const struct http_req *req);
+
+/* The thread's database connection, or NULL after replying 503. */
+struct db *api_db_or_reply(struct http_req *req);
+/* Parses the body as a JSON object, or returns NULL after replying 400. */
+json_object *api_body_or_reply(struct http_req *req);
+/* Replies with `obj` (status) and drops the reference; replies the problem in `e` if NULL. */
+void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e);
+
+/* Handlers. */
+void api_session_create(struct http_req *req);
+void api_session_get(struct http_req *req);
+void api_session_delete(struct http_req *req);
+void api_orders_create(struct http_req *req);
+void api_orders_list(struct http_req *req);
+void api_orders_get(struct http_req *req);
+void api_orders_events(struct http_req *req);
+void api_orders_action(struct http_req *req);
+void api_reference(struct http_req *req);
+void api_departments(struct http_req *req);
+void api_categories(struct http_req *req);
+void api_policies_get(struct http_req *req);
+void api_policies_put(struct http_req *req);
+void api_openapi(struct http_req *req);
+
+#endif

@@ -1,0 +1,131 @@
+/* /api/v1/orders: register, read, list, the event record and every action. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/jsonutil.h"
+#include "core/timeutil.h"
+#include "orders/orders.h"
+
+void api_orders_create(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	json_object *body, *order;
+	struct db *db;
+	bool created;
+
+	if (!(body = api_body_or_reply(req)))
+		return;
+	if (!(db = api_db_or_reply(req))) {
+		json_object_put(body);
+		return;
+	}
+	order = orders_create(db, api_who(req), body, http_header(req, "Idempotency-Key"), &created, &e);
+	json_object_put(body);
+	if (order && created) {
+		char *location = xasprintf("/api/v1/orders/%s", json_str(order, "number"));
+		http_set_header(req, "Location", location);
+		free(location);
+	}
+	api_reply(req, created ? 201 : 200, order, &e);
+}
+
+void api_orders_get(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	struct db *db = api_db_or_reply(req);
+
+	if (db)
+		api_reply(req, 200, orders_get(db, api_who(req), http_param(req, "number"), &e), &e);
+}
+
+void api_orders_events(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	struct db *db = api_db_or_reply(req);
+
+	if (db)
+		api_reply(req, 200, orders_events(db, api_who(req), http_param(req, "number"), &e), &e);
+}
+
+static bool query_time(struct http_req *req, const char *name, time_t *out, struct err *e)
+{
+	const char *v = http_query(req, name);
+
+	*out = 0;
+	return !v || !*v || time_parse_iso(v, out, name, e);
+}
+
+static const char *query_nonempty(struct http_req *req, const char *name)
+{
+	const char *v = http_query(req, name);
+	return v && *v ? v : NULL;
+}
+
+void api_orders_list(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	struct order_filter f = { 0 };
+	const char *overdue = http_query(req, "overdue");
+	const char *limit = http_query(req, "limit");
+	const char *cursor = http_query(req, "cursor");
+	struct db *db;
+
+	f.status = query_nonempty(req, "status");
+	f.department = query_nonempty(req, "department");
+	f.request_type = query_nonempty(req, "request_type");
+	f.category = query_nonempty(req, "category");
+	f.urgency = query_nonempty(req, "urgency");
+	f.caller_phone = query_nonempty(req, "caller_phone");
+	f.text = query_nonempty(req, "q");
+	f.overdue = overdue && (!strcmp(overdue, "true") || !strcmp(overdue, "1"));
+	if (!query_time(req, "created_from", &f.created_from, &e)
+	    || !query_time(req, "created_to", &f.created_to, &e)) {
+		http_reply_problem(req, &e);
+		return;
+	}
+	if (limit) {
+		char *end;
+		f.limit = (int)strtol(limit, &end, 10);
+		if (*end || f.limit < 1 || f.limit > ORDER_LIST_MAX) {
+			http_reply_error(req, 400, "bad-limit", "limit \"%s\" must be 1 to %d", limit,
+					 ORDER_LIST_MAX);
+			return;
+		}
+	}
+	if (cursor) {
+		char *end;
+		f.after = strtoll(cursor, &end, 10);
+		if (*end || f.after < 1) {
+			http_reply_error(req, 400, "bad-cursor", "invalid cursor \"%s\"", cursor);
+			return;
+		}
+	}
+	if ((db = api_db_or_reply(req)))
+		api_reply(req, 200, orders_list(db, api_who(req), &f, &e), &e);
+}
+
+void api_orders_action(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *name = http_param(req, "action");
+	int action = action_parse(name);
+	json_object *body = NULL, *order;
+	size_t len;
+	struct db *db;
+
+	if (action < 0 || action == ACT_REGISTER) {
+		http_reply_error(req, 404, "unknown-action", "unknown action \"%s\"", name);
+		return;
+	}
+	http_body(req, &len);
+	if (len && !(body = api_body_or_reply(req)))
+		return;
+	if (!(db = api_db_or_reply(req))) {
+		json_object_put(body);
+		return;
+	}
+	order = orders_act(db, api_who(req), http_param(req, "number"), (enum order_action)action, body, &e);
+	json_object_put(body);
+	api_reply(req, 200, order, &e);
+}

@@ -1,0 +1,92 @@
+/* POST/GET/DELETE /api/v1/session: log in, who am I, log out. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/jsonutil.h"
+
+static json_object *principal_json(const struct principal *who)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "login", json_object_new_string(who->login));
+	json_object_object_add(o, "name", json_object_new_string(who->name));
+	json_object_object_add(o, "role", json_object_new_string(role_code(who->role)));
+	json_object_object_add(o, "role_name", json_object_new_string(role_label(who->role)));
+	if (who->department_id) {
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "code", json_object_new_string(who->department_code));
+		json_object_object_add(d, "name", json_object_new_string(who->department_name));
+		json_object_object_add(o, "department", d);
+	} else {
+		json_object_object_add(o, "department", NULL);
+	}
+	if (who->csrf[0])
+		json_object_object_add(o, "csrf_token", json_object_new_string(who->csrf));
+	return o;
+}
+
+/* The session cookie: HttpOnly, SameSite=Lax, Secure behind TLS. */
+void session_cookie(struct http_req *req, const char *token);
+void session_cookie(struct http_req *req, const char *token)
+{
+	const char *proto = http_header(req, "X-Forwarded-Proto");
+	char cookie[256];
+
+	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
+		 AUTH_SESSION_COOKIE, token, AUTH_SESSION_HOURS * 3600,
+		 proto && !strcmp(proto, "https") ? "; Secure" : "");
+	http_set_header(req, "Set-Cookie", cookie);
+}
+
+void api_session_create(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	struct principal who;
+	char token[AUTH_SECRET_HEX];
+	const char *login = NULL, *password = NULL;
+	json_object *body;
+	struct db *db;
+
+	if (!(body = api_body_or_reply(req)))
+		return;
+	if (!json_get_string(body, "login", true, &login, &e)
+	    || !json_get_string(body, "password", true, &password, &e)) {
+		json_object_put(body);
+		http_reply_problem(req, &e);
+		return;
+	}
+	if (!(db = api_db_or_reply(req))) {
+		json_object_put(body);
+		return;
+	}
+	if (!auth_login(db, login, password, &who, token, &e)) {
+		json_object_put(body);
+		http_reply_problem(req, &e);
+		return;
+	}
+	json_object_put(body);
+	session_cookie(req, token);
+	api_reply(req, 201, principal_json(&who), NULL);
+}
+
+void api_session_get(struct http_req *req)
+{
+	api_reply(req, 200, principal_json(api_who(req)), NULL);
+}
+
+void api_session_delete(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *cookie = http_cookie(req, AUTH_SESSION_COOKIE);
+	struct db *db;
+
+	if (!(db = api_db_or_reply(req)))
+		return;
+	if (cookie && !auth_logout(db, cookie, &e)) {
+		http_reply_problem(req, &e);
+		return;
+	}
+	http_set_header(req, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+	http_reply(req, 204, "application/json", "", 0);
+}

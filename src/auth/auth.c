@@ -1,0 +1,259 @@
+#include "auth/auth.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define PWHASH_OPSLIMIT 2
+#define PWHASH_MEMLIMIT (19u << 20)
+
+/* Fills `secret` with a new random secret and `hash_hex` with "\\x<sha256>". */
+static void new_secret(char secret[AUTH_SECRET_HEX], char hash_lit[2 * 32 + 3])
+{
+	unsigned char raw[32], hash[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(secret, AUTH_SECRET_HEX, raw, sizeof(raw));
+	crypto_hash_sha256(hash, (const unsigned char *)secret, strlen(secret));
+	hash_lit[0] = '\\';
+	hash_lit[1] = 'x';
+	sodium_bin2hex(hash_lit + 2, 2 * 32 + 1, hash, sizeof(hash));
+}
+
+/* The bytea literal of SHA-256(secret). False for a malformed secret. */
+static bool secret_hash(const char *secret, char hash_lit[2 * 32 + 3])
+{
+	unsigned char hash[32];
+	size_t n = strlen(secret);
+
+	if (n != AUTH_SECRET_HEX - 1 || strspn(secret, "0123456789abcdef") != n)
+		return false;
+	crypto_hash_sha256(hash, (const unsigned char *)secret, n);
+	hash_lit[0] = '\\';
+	hash_lit[1] = 'x';
+	sodium_bin2hex(hash_lit + 2, 2 * 32 + 1, hash, sizeof(hash));
+	return true;
+}
+
+static const char principal_columns[] =
+	"u.id, u.login, u.display_name, u.role, coalesce(u.department_id, 0) AS department_id,"
+	" coalesce(d.code, '') AS department_code, coalesce(d.name, '') AS department_name,"
+	" coalesce(d.path, '') AS department_path";
+
+static void fill_principal(const struct db_res *r, struct principal *who)
+{
+	memset(who, 0, sizeof(*who));
+	who->user_id = (int)db_res_ll(r, 0, "id");
+	snprintf(who->login, sizeof(who->login), "%s", db_res_str(r, 0, "login"));
+	snprintf(who->name, sizeof(who->name), "%s", db_res_str(r, 0, "display_name"));
+	who->role = (enum role)role_parse(db_res_str(r, 0, "role"));
+	who->department_id = (int)db_res_ll(r, 0, "department_id");
+	snprintf(who->department_code, sizeof(who->department_code), "%s",
+		 db_res_str(r, 0, "department_code"));
+	snprintf(who->department_name, sizeof(who->department_name), "%s",
+		 db_res_str(r, 0, "department_name"));
+	snprintf(who->department_path, sizeof(who->department_path), "%s",
+		 db_res_str(r, 0, "department_path"));
+}
+
+bool auth_login(struct db *db, const char *login, const char *password,
+		struct principal *who, char token[AUTH_SECRET_HEX], struct err *e)
+{
+	static const char user_sql[] =
+		"SELECT u.password_hash, u.active, %s,"
+		" (SELECT count(*) FROM login_failure f WHERE f.login = $1"
+		"   AND f.at > now() - interval '" AUTH_FAILURE_WINDOW "') AS failures"
+		" FROM app_user u LEFT JOIN department d ON d.id = u.department_id"
+		" WHERE u.login = $1";
+	char *sql = xasprintf(user_sql, principal_columns);
+	char hash_lit[2 * 32 + 3], csrf[AUTH_SECRET_HEX], csrf_hash[2 * 32 + 3], uid[16];
+	struct db_res *r = DB_EXEC(db, e, sql, login);
+	bool ok = false;
+
+	free(sql);
+	if (!r)
+		return false;
+	if (db_res_rows(r) == 1 && db_res_ll(r, 0, "failures") >= AUTH_MAX_FAILURES) {
+		err_set(e, 429, "too-many-failures",
+			"too many failed logins for \"%s\"; try again in 15 minutes", login);
+		goto out;
+	}
+	if (db_res_rows(r) != 1 || !db_res_bool(r, 0, "active")
+	    || crypto_pwhash_str_verify(db_res_str(r, 0, "password_hash"), password,
+					strlen(password)) != 0) {
+		DB_RUN(db, NULL, "INSERT INTO login_failure (login) VALUES ($1)", login);
+		err_set(e, 401, "bad-credentials", "wrong login or password");
+		goto out;
+	}
+	fill_principal(r, who);
+	new_secret(token, hash_lit);
+	new_secret(csrf, csrf_hash);
+	snprintf(uid, sizeof(uid), "%d", who->user_id);
+	if (!DB_RUN(db, e,
+		    "INSERT INTO session (token_hash, user_id, csrf_token, expires_at)"
+		    " VALUES ($1::bytea, $2, $3, now() + interval '" "12 hours" "')",
+		    hash_lit, uid, csrf))
+		goto out;
+	DB_RUN(db, NULL, "DELETE FROM login_failure WHERE login = $1 OR at < now() - interval '1 day'",
+	       login);
+	snprintf(who->csrf, sizeof(who->csrf), "%s", csrf);
+	ok = true;
+out:
+	db_res_free(r);
+	return ok;
+}
+
+bool auth_logout(struct db *db, const char *token, struct err *e)
+{
+	char hash_lit[2 * 32 + 3];
+
+	if (!secret_hash(token, hash_lit))
+		return true;
+	return DB_RUN(db, e, "DELETE FROM session WHERE token_hash = $1::bytea", hash_lit);
+}
+
+bool auth_session(struct db *db, const char *token, struct principal *who, struct err *e)
+{
+	static const char sql_fmt[] =
+		"SELECT s.csrf_token, %s FROM session s JOIN app_user u ON u.id = s.user_id"
+		" LEFT JOIN department d ON d.id = u.department_id"
+		" WHERE s.token_hash = $1::bytea AND s.expires_at > now() AND u.active";
+	char hash_lit[2 * 32 + 3];
+	struct db_res *r;
+	char *sql;
+	bool ok;
+
+	if (!secret_hash(token, hash_lit))
+		return err_set(e, 401, "unauthenticated", "not logged in");
+	sql = xasprintf(sql_fmt, principal_columns);
+	r = DB_EXEC(db, e, sql, hash_lit);
+	free(sql);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	if (ok) {
+		fill_principal(r, who);
+		snprintf(who->csrf, sizeof(who->csrf), "%s", db_res_str(r, 0, "csrf_token"));
+	} else {
+		err_set(e, 401, "unauthenticated", "session expired or unknown: log in again");
+	}
+	db_res_free(r);
+	return ok;
+}
+
+bool auth_bearer(struct db *db, const char *token, struct principal *who, struct err *e)
+{
+	static const char sql_fmt[] =
+		"SELECT %s FROM api_token t JOIN app_user u ON u.id = t.user_id"
+		" LEFT JOIN department d ON d.id = u.department_id"
+		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND u.active";
+	char hash_lit[2 * 32 + 3];
+	struct db_res *r;
+	char *sql;
+	bool ok;
+
+	if (!secret_hash(token, hash_lit))
+		return err_set(e, 401, "unauthenticated", "invalid API token");
+	sql = xasprintf(sql_fmt, principal_columns);
+	r = DB_EXEC(db, e, sql, hash_lit);
+	free(sql);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	if (ok) {
+		fill_principal(r, who);
+		who->via_token = true;
+	} else {
+		err_set(e, 401, "unauthenticated", "invalid API token");
+	}
+	db_res_free(r);
+	return ok;
+}
+
+static bool hash_password(const char *password, char out[crypto_pwhash_STRBYTES], struct err *e)
+{
+	if (strlen(password) < 8)
+		return err_field(e, 422, "password", "password is too short: at least 8 characters");
+	if (crypto_pwhash_str(out, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
+		return err_set(e, 500, "internal", "out of memory while hashing the password");
+	return true;
+}
+
+bool auth_user_add(struct db *db, const char *login, const char *role,
+		   const char *department_code, const char *display_name,
+		   const char *password, struct err *e)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int r = role_parse(role);
+	bool dept_role;
+
+	if (r < 0 || r == ROLE_SYSTEM)
+		return err_field(e, 422, "role", "unknown role \"%s\": expected agent, reviewer, dept_handler, dept_admin, supervisor or admin",
+				 role ? role : "");
+	dept_role = r == ROLE_DEPT_HANDLER || r == ROLE_DEPT_ADMIN;
+	if (dept_role && (!department_code || !*department_code))
+		return err_field(e, 422, "department", "role \"%s\" needs a department", role);
+	if (!dept_role && department_code && *department_code)
+		return err_field(e, 422, "department", "role \"%s\" does not belong to a department", role);
+	if (!hash_password(password, hash, e))
+		return false;
+	struct db_res *res = DB_EXEC(db, e,
+		"INSERT INTO app_user (login, role, department_id, display_name, password_hash)"
+		" SELECT $1, $2, d.id, $4, $5 FROM (SELECT 1) one"
+		" LEFT JOIN department d ON d.code = $3"
+		" WHERE $3 IS NULL OR d.id IS NOT NULL RETURNING id",
+		login, role, dept_role ? department_code : NULL, display_name ? display_name : login, hash);
+	if (!res) {
+		if (e && !strcmp(e->code, "unique-violation"))
+			err_field(e, 409, "login", "login \"%s\" is already taken", login);
+		else if (e && !strcmp(e->code, "constraint"))
+			err_field(e, 422, "login", "invalid login \"%s\": 2 to 64 letters, digits or . _ @ -", login);
+		return false;
+	}
+	bool ok = db_res_rows(res) == 1;
+	db_res_free(res);
+	if (!ok)
+		return err_field(e, 422, "department", "unknown department \"%s\"", department_code);
+	return true;
+}
+
+bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	struct db_res *r;
+	bool ok;
+
+	if (!hash_password(password, hash, e))
+		return false;
+	r = DB_EXEC(db, e, "UPDATE app_user SET password_hash = $2 WHERE login = $1", login, hash);
+	if (!r)
+		return false;
+	ok = db_res_affected(r) == 1;
+	db_res_free(r);
+	if (!ok)
+		return err_set(e, 404, "not-found", "no user with login \"%s\"", login);
+	return true;
+}
+
+bool auth_token_create(struct db *db, const char *login, const char *name,
+		       char token[AUTH_SECRET_HEX], struct err *e)
+{
+	char hash_lit[2 * 32 + 3];
+	struct db_res *r;
+	bool ok;
+
+	new_secret(token, hash_lit);
+	r = DB_EXEC(db, e,
+		    "INSERT INTO api_token (user_id, token_hash, name)"
+		    " SELECT id, $2::bytea, $3 FROM app_user WHERE login = $1 RETURNING id",
+		    login, hash_lit, name ? name : "");
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	db_res_free(r);
+	if (!ok)
+		return err_set(e, 404, "not-found", "no user with login \"%s\"", login);
+	return true;
+}

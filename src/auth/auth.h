@@ -1,0 +1,74 @@
+/*
+ * auth: users, passwords, browser sessions and integration tokens.
+ *
+ * Passwords are hashed with Argon2id (libsodium crypto_pwhash_str, 19 MiB,
+ * 2 passes: the OWASP baseline, light enough for a login burst). Session
+ * and token secrets are 32 random bytes shown to the client once; the
+ * database keeps only their SHA-256. A session also carries a CSRF token
+ * that every state-changing request made with the cookie must echo.
+ */
+#ifndef HOTLINE_AUTH_AUTH_H
+#define HOTLINE_AUTH_AUTH_H
+
+#include <stdbool.h>
+
+#include "core/err.h"
+#include "db/db.h"
+#include "orders/lifecycle.h"
+
+#define AUTH_SECRET_HEX 65		/* 32 bytes as hex plus NUL */
+#define AUTH_SESSION_COOKIE "hotline_session"
+#define AUTH_SESSION_HOURS 12
+/* Failed logins for one login name within the window before 429. */
+#define AUTH_MAX_FAILURES 5
+#define AUTH_FAILURE_WINDOW "15 minutes"
+
+/* Who is calling: filled from a session or a token. */
+struct principal {
+	int user_id;
+	char login[65];
+	char name[128];
+	enum role role;
+	int department_id;		/* 0 for centre staff */
+	char department_code[40];
+	char department_name[128];
+	char department_path[256];	/* "/3/17/": sees orders of this subtree */
+	char csrf[AUTH_SECRET_HEX];	/* "" for tokens */
+	bool via_token;
+};
+
+/* True for department users, whose view is limited to their subtree. */
+static inline bool principal_is_department(const struct principal *p)
+{
+	return p->role == ROLE_DEPT_HANDLER || p->role == ROLE_DEPT_ADMIN;
+}
+
+/*
+ * Checks login and password and opens a session. On success fills `who`
+ * and `token` (the cookie value). Fails with 401 for a wrong login or
+ * password (one message for both), 429 after too many recent failures.
+ */
+bool auth_login(struct db *db, const char *login, const char *password,
+		struct principal *who, char token[AUTH_SECRET_HEX], struct err *e);
+/* Ends the session with cookie value `token`; unknown tokens are ignored. */
+bool auth_logout(struct db *db, const char *token, struct err *e);
+/* Fills `who` from a session cookie. False with 401 if unknown or expired. */
+bool auth_session(struct db *db, const char *token, struct principal *who, struct err *e);
+/* Fills `who` from a bearer token. False with 401 if unknown or revoked. */
+bool auth_bearer(struct db *db, const char *token, struct principal *who, struct err *e);
+
+/*
+ * Creates a user. `department_code` is required for department roles and
+ * refused for the others. Fails with 422 naming the field, or 409 if the
+ * login exists.
+ */
+bool auth_user_add(struct db *db, const char *login, const char *role,
+		   const char *department_code, const char *display_name,
+		   const char *password, struct err *e);
+/* Sets a user's password. 404 if there is no such login. */
+bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e);
+/* Creates an API token for `login`; writes the secret (shown once) to `token`. */
+bool auth_token_create(struct db *db, const char *login, const char *name,
+		       char token[AUTH_SECRET_HEX], struct err *e);
+
+#endif

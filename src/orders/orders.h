@@ -1,0 +1,88 @@
+/*
+ * orders: the work order — registration, reading, listing, and every
+ * lifecycle action, each in one transaction that writes exactly one event.
+ *
+ * Access: centre staff (agents, reviewers, supervisors, administrators)
+ * see every order; a department user sees only orders whose lead or
+ * assisting unit is its department or below it, and any other order is
+ * "not found" (404), never "forbidden". A confidential order shows
+ * departments a masked caller.
+ *
+ * Every function returns a new json_object reference owned by the caller,
+ * or NULL with `e` filled (statuses as in the API reference).
+ */
+#ifndef HOTLINE_ORDERS_ORDERS_H
+#define HOTLINE_ORDERS_ORDERS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "core/err.h"
+#include "db/db.h"
+#include "orders/lifecycle.h"
+
+#define ORDER_CONTENT_MAX 4000
+#define ORDER_LIST_DEFAULT 50
+#define ORDER_LIST_MAX 200
+
+/*
+ * Registers an order from `body` (see the API reference for the fields).
+ * With an idempotency key, a repeated call by the same user returns the
+ * order the first call made, and *created is false.
+ */
+json_object *orders_create(struct db *db, const struct principal *who, json_object *body,
+			   const char *idempotency_key, bool *created, struct err *e);
+
+/* One order as the viewer may see it, with the actions the viewer may take. */
+json_object *orders_get(struct db *db, const struct principal *who, const char *number,
+			struct err *e);
+
+/* The event record of an order, oldest first. */
+json_object *orders_events(struct db *db, const struct principal *who, const char *number,
+			   struct err *e);
+
+struct order_filter {
+	const char *status;		/* a status code, or several separated by commas */
+	const char *department;		/* lead unit code: that unit and those below it */
+	const char *request_type;
+	const char *category;		/* code prefix: 01 matches 0101 and 010101 */
+	const char *urgency;
+	const char *caller_phone;	/* normalised before matching */
+	const char *text;		/* substring of content or address */
+	bool overdue;			/* only orders past their handling deadline */
+	time_t created_from, created_to;	/* 0 = open */
+	long long after;		/* keyset cursor: orders with a smaller id */
+	int limit;
+};
+
+/* A page of orders, newest first: {"items": […], "next_cursor": "…"|null}. */
+json_object *orders_list(struct db *db, const struct principal *who,
+			 const struct order_filter *f, struct err *e);
+
+/*
+ * Takes `action` on the order, with the action's parameters in `body`
+ * (may be NULL). If `body` has "version", the order must still be at that
+ * version (409 otherwise). Returns the order after the action.
+ *   404 the order does not exist or is not the viewer's,
+ *   403 the viewer's role may not take the action,
+ *   409 the action does not fit the order's state (the state is named),
+ *   422 a parameter is missing or wrong (named).
+ */
+json_object *orders_act(struct db *db, const struct principal *who, const char *number,
+			enum order_action action, json_object *body, struct err *e);
+
+/*
+ * One pass of the deadline sweeper: marks open orders green, yellow (past
+ * the warning fraction) or red (overdue) and flags late sign-for, writing
+ * an event for each change. Safe to run in several processes at once
+ * (rows are claimed with FOR UPDATE SKIP LOCKED). Returns the number of
+ * orders changed, or -1 with `e` filled.
+ */
+long orders_sweep(struct db *db, struct err *e);
+
+/* Counts of open orders by alert colour, for /metrics. */
+bool orders_alert_counts(struct db *db, long *green, long *yellow, long *red, struct err *e);
+
+#endif
