@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "category", cmd_category, "category import FILE.csv", "add or update subject categories" },
 	{ "calendar", cmd_calendar, "calendar import FILE.json...", "load official holidays and make-up days" },
 	{ "deadline", cmd_deadline, "deadline --from ISO (--workdays N | --hours H)", "print a due time" },
+	{ "demo", cmd_demo, "demo load [--if-empty]", "load the demo city (departments, users, orders)" },
 	{ "render", cmd_render_template, "render TEMPLATE DATA.json [--partials DIR]", "render a Mustache template" },
 	{ "version", cmd_version, "version", "print the version" },
 	{ "help", cmd_help, "help", "list the subcommands" },
@@ -39,7 +40,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: hotline COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-40s %s\n", commands[i].usage, commands[i].summary);
+		fprintf(out, "  %-48s %s\n", commands[i].usage, commands[i].summary);
 	fprintf(out, "\n%s", config_usage);
 }
 

@@ -294,16 +294,27 @@ static int import_command(struct config *cfg, int argc, char **argv, const char 
 	return 0;
 }
 
+static const char *const department_cols[] = { "code", "name", "kind", "parent", "contact", "phone", "active" };
+static const char *const category_cols[] = { "code", "name", "parent" };
+
+long app_import_departments(struct db *db, const char *file, struct err *e)
+{
+	return import_csv(db, file, department_cols, 7, 3, department_row, e);
+}
+
+long app_import_categories(struct db *db, const char *file, struct err *e)
+{
+	return import_csv(db, file, category_cols, 3, 2, category_row, e);
+}
+
 int cmd_department(struct config *cfg, int argc, char **argv)
 {
-	static const char *const cols[] = { "code", "name", "kind", "parent", "contact", "phone", "active" };
-	return import_command(cfg, argc, argv, "department", cols, 7, 3, department_row);
+	return import_command(cfg, argc, argv, "department", department_cols, 7, 3, department_row);
 }
 
 int cmd_category(struct config *cfg, int argc, char **argv)
 {
-	static const char *const cols[] = { "code", "name", "parent" };
-	return import_command(cfg, argc, argv, "category", cols, 3, 2, category_row);
+	return import_command(cfg, argc, argv, "category", category_cols, 3, 2, category_row);
 }
 
 /* Stores one validated year file. */

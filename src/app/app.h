@@ -59,5 +59,13 @@ int cmd_department(struct config *cfg, int argc, char **argv);
 int cmd_category(struct config *cfg, int argc, char **argv);
 int cmd_calendar(struct config *cfg, int argc, char **argv);
 int cmd_deadline(struct config *cfg, int argc, char **argv);
+/* `hotline demo load [--if-empty]` (demo_cmd.c). */
+int cmd_demo(struct config *cfg, int argc, char **argv);
+
+struct db;
+/* CSV imports, each one transaction; the number of rows or -1 with `e`
+ * naming the file and line. */
+long app_import_departments(struct db *db, const char *file, struct err *e);
+long app_import_categories(struct db *db, const char *file, struct err *e);
 
 #endif

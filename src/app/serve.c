@@ -11,18 +11,31 @@
 #include "db/db.h"
 #include "db/migrate.h"
 #include "orders/deadline.h"
+#include "web/web.h"
 
-/* Builds the route table, with the debug routes when asked for. */
+/* Builds the route table: the API's, the pages', and the debug routes when asked for. */
 static struct http_route *routes_for(size_t *count)
 {
 	const char *debug = getenv("HOTLINE_DEBUG_ROUTES");
-	bool with_debug = debug && !strcmp(debug, "1");
-	size_t n = app_routes_count + (with_debug ? app_debug_routes_count : 0);
-	struct http_route *r = xcalloc(n, sizeof(*r));
+	const struct {
+		const struct http_route *routes;
+		size_t n;
+	} tables[] = {
+		{ app_routes, app_routes_count },
+		{ web_routes, web_routes_count },
+		{ app_debug_routes, debug && !strcmp(debug, "1") ? app_debug_routes_count : 0 },
+	};
+	size_t n = 0;
+	struct http_route *r;
 
-	memcpy(r, app_routes, app_routes_count * sizeof(*r));
-	if (with_debug)
-		memcpy(r + app_routes_count, app_debug_routes, app_debug_routes_count * sizeof(*r));
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		n += tables[i].n;
+	r = xcalloc(n, sizeof(*r));
+	n = 0;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		memcpy(r + n, tables[i].routes, tables[i].n * sizeof(*r));
+		n += tables[i].n;
+	}
 	*count = n;
 	return r;
 }
@@ -61,6 +74,10 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	db_thread_close();
 	deadline_calendar_warn_missing();
+	if (!web_init(cfg->templates_dir, cfg->dev, &e)) {
+		fprintf(stderr, "hotline serve: %s\n", e.message);
+		return 1;
+	}
 
 	routes = routes_for(&hc.nroutes);
 	hc.bind = cfg->bind;
@@ -74,6 +91,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	if (!app.server) {
 		fprintf(stderr, "hotline serve: %s\n", e.message);
 		free(routes);
+		web_release();
 		return 1;
 	}
 	sweeper_start(&app.sweeper, cfg->sweep_seconds);
@@ -88,6 +106,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(app.server, cfg->grace_ms);
 	sweeper_stop(&app.sweeper);
+	web_release();
 	free(routes);
 	log_info("stopped");
 	return 0;

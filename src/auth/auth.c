@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -37,10 +38,10 @@ static bool secret_hash(const char *secret, char hash_lit[2 * 32 + 3])
 	return true;
 }
 
-static const char principal_columns[] =
-	"u.id, u.login, u.display_name, u.role, coalesce(u.department_id, 0) AS department_id,"
-	" coalesce(d.code, '') AS department_code, coalesce(d.name, '') AS department_name,"
-	" coalesce(d.path, '') AS department_path";
+#define PRINCIPAL_COLUMNS \
+	" u.id, u.login, u.display_name, u.role, coalesce(u.department_id, 0) AS department_id," \
+	" coalesce(d.code, '') AS department_code, coalesce(d.name, '') AS department_name," \
+	" coalesce(d.path, '') AS department_path"
 
 static void fill_principal(const struct db_res *r, struct principal *who)
 {
@@ -62,17 +63,15 @@ bool auth_login(struct db *db, const char *login, const char *password,
 		struct principal *who, char token[AUTH_SECRET_HEX], struct err *e)
 {
 	static const char user_sql[] =
-		"SELECT u.password_hash, u.active, %s,"
+		"SELECT u.password_hash, u.active," PRINCIPAL_COLUMNS ","
 		" (SELECT count(*) FROM login_failure f WHERE f.login = $1"
 		"   AND f.at > now() - interval '" AUTH_FAILURE_WINDOW "') AS failures"
 		" FROM app_user u LEFT JOIN department d ON d.id = u.department_id"
 		" WHERE u.login = $1";
-	char *sql = xasprintf(user_sql, principal_columns);
 	char hash_lit[2 * 32 + 3], csrf[AUTH_SECRET_HEX], csrf_hash[2 * 32 + 3], uid[16];
-	struct db_res *r = DB_EXEC(db, e, sql, login);
+	struct db_res *r = DB_EXEC(db, e, user_sql, login);
 	bool ok = false;
 
-	free(sql);
 	if (!r)
 		return false;
 	if (db_res_rows(r) == 1 && db_res_ll(r, 0, "failures") >= AUTH_MAX_FAILURES) {
@@ -116,20 +115,17 @@ bool auth_logout(struct db *db, const char *token, struct err *e)
 
 bool auth_session(struct db *db, const char *token, struct principal *who, struct err *e)
 {
-	static const char sql_fmt[] =
-		"SELECT s.csrf_token, %s FROM session s JOIN app_user u ON u.id = s.user_id"
+	static const char sql[] =
+		"SELECT s.csrf_token," PRINCIPAL_COLUMNS " FROM session s JOIN app_user u ON u.id = s.user_id"
 		" LEFT JOIN department d ON d.id = u.department_id"
 		" WHERE s.token_hash = $1::bytea AND s.expires_at > now() AND u.active";
 	char hash_lit[2 * 32 + 3];
 	struct db_res *r;
-	char *sql;
 	bool ok;
 
 	if (!secret_hash(token, hash_lit))
 		return err_set(e, 401, "unauthenticated", "not logged in");
-	sql = xasprintf(sql_fmt, principal_columns);
 	r = DB_EXEC(db, e, sql, hash_lit);
-	free(sql);
 	if (!r)
 		return false;
 	ok = db_res_rows(r) == 1;
@@ -145,20 +141,17 @@ bool auth_session(struct db *db, const char *token, struct principal *who, struc
 
 bool auth_bearer(struct db *db, const char *token, struct principal *who, struct err *e)
 {
-	static const char sql_fmt[] =
-		"SELECT %s FROM api_token t JOIN app_user u ON u.id = t.user_id"
+	static const char sql[] =
+		"SELECT" PRINCIPAL_COLUMNS " FROM api_token t JOIN app_user u ON u.id = t.user_id"
 		" LEFT JOIN department d ON d.id = u.department_id"
 		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND u.active";
 	char hash_lit[2 * 32 + 3];
 	struct db_res *r;
-	char *sql;
 	bool ok;
 
 	if (!secret_hash(token, hash_lit))
 		return err_set(e, 401, "unauthenticated", "invalid API token");
-	sql = xasprintf(sql_fmt, principal_columns);
 	r = DB_EXEC(db, e, sql, hash_lit);
-	free(sql);
 	if (!r)
 		return false;
 	ok = db_res_rows(r) == 1;
@@ -256,4 +249,23 @@ bool auth_token_create(struct db *db, const char *login, const char *name,
 	if (!ok)
 		return err_set(e, 404, "not-found", "no user with login \"%s\"", login);
 	return true;
+}
+
+bool auth_principal_for(struct db *db, const char *login, struct principal *who, struct err *e)
+{
+	static const char sql[] =
+		"SELECT" PRINCIPAL_COLUMNS " FROM app_user u LEFT JOIN department d ON d.id = u.department_id"
+		" WHERE u.login = $1 AND u.active";
+	struct db_res *r = DB_EXEC(db, e, sql, login);
+	bool ok;
+
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	if (ok)
+		fill_principal(r, who);
+	else
+		err_set(e, 404, "not-found", "no active user with login \"%s\"", login);
+	db_res_free(r);
+	return ok;
 }

@@ -67,6 +67,9 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 		   const char *password, struct err *e);
 /* Sets a user's password. 404 if there is no such login. */
 bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e);
+/* Fills `who` for an active user by login, for work done on their behalf
+ * (demo data, imports). 404 if there is no such user. */
+bool auth_principal_for(struct db *db, const char *login, struct principal *who, struct err *e);
 /* Creates an API token for `login`; writes the secret (shown once) to `token`. */
 bool auth_token_create(struct db *db, const char *login, const char *name,
 		       char token[AUTH_SECRET_HEX], struct err *e);
