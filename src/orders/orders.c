@@ -581,6 +581,7 @@ out:
 struct order_row {
 	char id[24];
 	char number[32];
+	char channel[16];
 	char request_type[24];
 	char urgency[24];
 	int version;
@@ -623,7 +624,7 @@ static int tristate(const struct db_res *r, const char *col)
 }
 
 static const char load_sql[] =
-	"SELECT o.id, o.number, o.request_type, o.urgency, o.version, o.status,"
+	"SELECT o.id, o.number, o.channel, o.request_type, o.urgency, o.version, o.status,"
 	" coalesce(o.lead_department_id, 0) AS lead_department_id, coalesce(ld.path, '') AS lead_path,"
 	" extract(epoch FROM o.clock_started_at)::bigint AS clock_started_at,"
 	" extract(epoch FROM o.sign_deadline)::bigint AS sign_deadline,"
@@ -655,6 +656,7 @@ static bool row_load(struct db *db, const struct principal *who, const char *num
 	}
 	snprintf(o->id, sizeof(o->id), "%s", db_res_str(r, 0, "id"));
 	snprintf(o->number, sizeof(o->number), "%s", db_res_str(r, 0, "number"));
+	snprintf(o->channel, sizeof(o->channel), "%s", db_res_str(r, 0, "channel"));
 	snprintf(o->request_type, sizeof(o->request_type), "%s", db_res_str(r, 0, "request_type"));
 	snprintf(o->urgency, sizeof(o->urgency), "%s", db_res_str(r, 0, "urgency"));
 	o->version = (int)db_res_ll(r, 0, "version");
@@ -1021,14 +1023,28 @@ static bool act_reply(struct act_ctx *c)
 	return true;
 }
 
+/*
+ * The callback (回访): a rating and whether the matter was solved, or
+ * {"unreachable": true} when the caller could not be reached after the
+ * configured attempts (closed as 无法回访, with no rating).
+ */
 static bool act_callback(struct act_ctx *c)
 {
-	const char *sat;
-	bool solved;
+	const char *sat = NULL;
+	bool solved = false, unreachable = false;
 
-	if (!param_text(c, "satisfaction", true, &sat, 16)
-	    || !json_get_bool(c->body, "solved", true, &solved, c->e)
+	if (!json_get_bool(c->body, "unreachable", false, &unreachable, c->e)
 	    || !param_text(c, "note", false, &c->note, 1000))
+		return false;
+	c->row->completed_at = c->now;
+	if (unreachable) {
+		snprintf(c->row->callback_result, sizeof(c->row->callback_result), "unreachable");
+		c->row->satisfaction[0] = '\0';
+		json_object_object_add(c->payload, "unreachable", json_object_new_boolean(true));
+		return true;
+	}
+	if (!param_text(c, "satisfaction", true, &sat, 16)
+	    || !json_get_bool(c->body, "solved", true, &solved, c->e))
 		return false;
 	if (strcmp(sat, "satisfied") && strcmp(sat, "basically") && strcmp(sat, "unsatisfied"))
 		return err_field(c->e, 422, "satisfaction",
@@ -1036,7 +1052,6 @@ static bool act_callback(struct act_ctx *c)
 	snprintf(c->row->satisfaction, sizeof(c->row->satisfaction), "%s", sat);
 	snprintf(c->row->callback_result, sizeof(c->row->callback_result), "rated");
 	c->row->solved = solved;
-	c->row->completed_at = c->now;
 	json_object_object_add(c->payload, "solved", json_object_new_boolean(solved));
 	return true;
 }
@@ -1174,6 +1189,23 @@ static bool (*const handlers[ACT_COUNT])(struct act_ctx *c) = {
 	[ACT_ARCHIVE] = act_archive,
 };
 
+static order_hook_fn hooks[4];
+static size_t nhooks;
+
+void orders_on_change(order_hook_fn fn)
+{
+	if (nhooks < sizeof(hooks) / sizeof(hooks[0]))
+		hooks[nhooks++] = fn;
+}
+
+static bool run_hooks(struct db *db, const struct order_change *change, struct err *e)
+{
+	for (size_t i = 0; i < nhooks; i++)
+		if (!hooks[i](db, change, e))
+			return false;
+	return true;
+}
+
 /* Refuses an action the viewer may not take now: 409 for the state, 403 for the role. */
 static bool check_allowed(const struct principal *who, const struct order_row *o,
 			  enum order_action action, const struct transition **tr, struct err *e)
@@ -1232,7 +1264,12 @@ json_object *orders_act(struct db *db, const struct principal *who, const char *
 	}
 	if (tr->to != ST_NONE)
 		row.status = tr->to;
+	struct order_change change = {
+		.order_id = row.id, .number = row.number, .channel = row.channel, .action = action,
+		.from = from, .to = row.status, .body = body, .who = who,
+	};
 	ok = row_store(db, &row, e)
+	     && run_hooks(db, &change, e)
 	     && write_event(db, who, row.id, action, from, tr->to == ST_NONE ? from : tr->to, c.note,
 			    c.payload, e)
 	     && db_commit(db, e);

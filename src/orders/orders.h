@@ -73,6 +73,27 @@ json_object *orders_list(struct db *db, const struct principal *who,
 json_object *orders_act(struct db *db, const struct principal *who, const char *number,
 			enum order_action action, json_object *body, struct err *e);
 
+/* What an action did, for the modules that react to it (the 110 bridge). */
+struct order_change {
+	const char *order_id;		/* work_order.id */
+	const char *number;
+	const char *channel;		/* the order's channel code, e.g. "police" */
+	enum order_action action;
+	enum order_status from, to;
+	json_object *body;		/* the action's parameters; may be NULL */
+	const struct principal *who;
+};
+
+/*
+ * A function called inside every action's transaction, after the order is
+ * stored and before the commit: its writes commit or roll back with the
+ * action. Returning false (with `e`) refuses the action.
+ */
+typedef bool (*order_hook_fn)(struct db *db, const struct order_change *change, struct err *e);
+
+/* Registers a hook (at most 4); call at start, before any thread runs. */
+void orders_on_change(order_hook_fn fn);
+
 /*
  * One pass of the deadline sweeper: marks open orders green, yellow (past
  * the warning fraction) or red (overdue) and flags late sign-for, writing
