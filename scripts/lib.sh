@@ -61,7 +61,7 @@ PG_DIR="${HOTLINE_PG_DIR:-$ROOT/var/pg}"
 
 as_pg_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi

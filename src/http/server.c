@@ -478,7 +478,8 @@ static void dispatch(struct http_req *req)
 	}
 	const struct http_route *route = s->routes[req->route_index].route;
 	if (route->access && s->cfg.authorize && !s->cfg.authorize(req, route->access, &e)) {
-		http_reply_problem(req, &e);
+		if (!req->replied)	/* a page's authorizer may have redirected already */
+			http_reply_problem(req, &e);
 		goto out;
 	}
 	route->handler(req);
