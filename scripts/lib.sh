@@ -38,7 +38,9 @@ ensure_packages() {
 build() {
 	local dir=$1; shift
 	if [ ! -f "$ROOT/$dir/build.ninja" ]; then
-		meson setup "$ROOT/$dir" "$ROOT" "$@" >/dev/null || die "meson setup $dir failed"
+		meson setup "$ROOT/$dir" "$ROOT" "$@" >"$ROOT/.meson-setup.log" 2>&1 \
+			|| { tail -n 20 "$ROOT/.meson-setup.log" >&2; rm -rf "$ROOT/$dir"; die "meson setup $dir failed"; }
+		rm -f "$ROOT/.meson-setup.log"
 	fi
 	meson compile -C "$ROOT/$dir" >/dev/null 2>"$ROOT/$dir/compile.log" \
 		|| { cat "$ROOT/$dir/compile.log" >&2; ninja -C "$ROOT/$dir" >&2; die "build failed"; }
