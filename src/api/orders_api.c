@@ -1,4 +1,5 @@
 /* /api/v1/orders: register, read, list, the event record and every action. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,9 +52,18 @@ void api_orders_events(struct http_req *req)
 static bool query_time(struct http_req *req, const char *name, time_t *out, struct err *e)
 {
 	const char *v = http_query(req, name);
+	char copy[64];
+	size_t n;
 
 	*out = 0;
-	return !v || !*v || time_parse_iso(v, out, name, e);
+	if (!v || !*v)
+		return true;
+	/* A "+08:00" offset sent unencoded arrives as " 08:00": put the sign back. */
+	snprintf(copy, sizeof(copy), "%s", v);
+	n = strlen(copy);
+	if (n > 6 && copy[n - 6] == ' ' && copy[n - 3] == ':')
+		copy[n - 6] = '+';
+	return time_parse_iso(copy, out, name, e);
 }
 
 static const char *query_nonempty(struct http_req *req, const char *name)

@@ -13,7 +13,7 @@ const struct http_route app_routes[] = {
 
 	{ "POST", "/api/v1/session", api_session_create, 0 },
 	{ "GET", "/api/v1/session", api_session_get, ANY },
-	{ "DELETE", "/api/v1/session", api_session_delete, ANY },
+	{ "DELETE", "/api/v1/session", api_session_delete, 0 },
 
 	{ "POST", "/api/v1/orders", api_orders_create, CENTRE },
 	{ "GET", "/api/v1/orders", api_orders_list, ANY },

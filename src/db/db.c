@@ -157,6 +157,8 @@ static void fail_from_result(struct db *db, const PGresult *res, const char *sql
 			constraint ? constraint : state);
 		if (e && constraint)
 			snprintf(e->field, sizeof(e->field), "%s", constraint);
+	} else if (!strcmp(state, "22021")) {
+		err_set(e, 400, "invalid-encoding", "the request contains text that is not valid UTF-8");
 	} else if (!strcmp(state, "22P02") || !strcmp(state, "22007") || !strcmp(state, "22008")
 		   || !strcmp(state, "22003")) {
 		err_set(e, 422, "invalid-value", "%.*s", (int)strcspn(msg, "\n"),

@@ -568,6 +568,18 @@ static void record(struct http_server *s, const struct http_req *req, long micro
 	atomic_fetch_add(&st->micros_sum, micros);
 }
 
+/* Appends `s` for a log line: control characters and non-ASCII bytes as
+ * %XX, so that a request cannot write a line of its own into the log. */
+static void add_loggable(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '%')
+			buf_addf(b, "%%%02X", *p);
+		else
+			buf_addch(b, (char)*p);
+	}
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -582,9 +594,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!req->replied)
 		req->status = 499;	/* the client went away before a reply */
 	record(s, req, micros);
-	log_info("%s %s %d %.1fms rid=%s%s", req->method, req->path, req->status,
+	struct buf path = BUF_INIT;
+	add_loggable(&path, req->path);
+	log_info("%s %s %d %.1fms rid=%s%s", req->method, path.data, req->status,
 		 (double)micros / 1000.0, req->request_id,
 		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
+	buf_release(&path);
 	atomic_fetch_sub(&s->in_flight, 1);
 	req_free(req);
 	*con_cls = NULL;

@@ -36,7 +36,7 @@ bool phone_normalise(const char *in, char out[PHONE_MAX], const char *field, str
 		plus = true;
 	}
 	/* An international landline drops the trunk 0: +86 10 1234 5678. */
-	if (plus && digits[0] != '1' && digits[0] != '0' && digits[0]) {
+	if (plus && digits[0] && digits[0] != '0' && !(digits[0] == '1' && strlen(digits) == 11)) {
 		digits--;
 		digits[0] = '0';
 	}

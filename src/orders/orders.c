@@ -36,6 +36,7 @@ static const char *scope_param(const struct principal *who)
 	" dd.code AS district_code, dd.name AS district_name," \
 	" sd.code AS street_code, sd.name AS street_name, o.latitude, o.longitude," \
 	" o.content, o.request, o.status, ld.code AS lead_code, ld.name AS lead_name," \
+	" coalesce(ld.path, '') AS lead_path," \
 	" (SELECT json_agg(json_build_object('code', ad.code, 'name', ad.name) ORDER BY ad.code)" \
 	"  FROM order_assist a JOIN department ad ON ad.id = a.department_id" \
 	"  WHERE a.order_id = o.id) AS assisting," \
@@ -94,11 +95,21 @@ static json_object *code_name(const struct db_res *r, int row, const char *code_
 	return o;
 }
 
-static json_object *allowed_actions(const struct principal *who, enum order_status st)
+/*
+ * The actions the viewer may take: the lifecycle table's, and none for a
+ * department that only assists (协办) — department actions belong to the
+ * lead unit and the units above it.
+ */
+static json_object *allowed_actions(const struct principal *who, enum order_status st,
+				    const char *lead_path)
 {
 	enum order_action acts[ACT_COUNT];
 	size_t n = lifecycle_allowed(st, who->role, acts);
 	json_object *arr = json_object_new_array();
+
+	if (principal_is_department(who)
+	    && strncmp(lead_path, who->department_path, strlen(who->department_path)))
+		n = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *a = json_object_new_object();
@@ -148,8 +159,9 @@ static json_object *order_json(const struct db_res *r, int row, const struct pri
 	json_object_object_add(o, "street", code_name(r, row, "street_code", "street_name"));
 	if (!db_res_isnull(r, row, db_res_col(r, "latitude"))) {
 		json_object *loc = json_object_new_object();
-		json_object_object_add(loc, "latitude", json_object_new_double(atof(db_res_str(r, row, "latitude"))));
-		json_object_object_add(loc, "longitude", json_object_new_double(atof(db_res_str(r, row, "longitude"))));
+		const char *lat = db_res_str(r, row, "latitude"), *lon = db_res_str(r, row, "longitude");
+		json_object_object_add(loc, "latitude", json_object_new_double_s(atof(lat), lat));
+		json_object_object_add(loc, "longitude", json_object_new_double_s(atof(lon), lon));
 		json_object_object_add(o, "location", loc);
 	} else {
 		json_object_object_add(o, "location", NULL);
@@ -190,7 +202,8 @@ static json_object *order_json(const struct db_res *r, int row, const struct pri
 	json_object_object_add(o, "updated_at", str_or_null(r, row, "updated_at"));
 	json_object_object_add(o, "created_by", str_or_null(r, row, "created_by"));
 	json_object_object_add(o, "version", json_object_new_int64(db_res_ll(r, row, "version")));
-	json_object_object_add(o, "allowed_actions", allowed_actions(who, st));
+	json_object_object_add(o, "allowed_actions",
+			       allowed_actions(who, st, db_res_str(r, row, "lead_path")));
 	return o;
 }
 
@@ -522,10 +535,14 @@ json_object *orders_list(struct db *db, const struct principal *who,
 	if (f->caller_phone) {
 		if (!phone_normalise(f->caller_phone, phone, "caller_phone", e)) {
 			e->status = 400;
+			snprintf(e->code, sizeof(e->code), "bad-request");
 			goto out;
 		}
 		params[np++] = phone;
 		buf_addf(&sql, " AND o.caller_phone = $%d", np);
+		/* A department must not learn who a confidential caller is by guessing. */
+		if (principal_is_department(who))
+			buf_adds(&sql, " AND NOT o.confidential");
 	}
 	if (f->text) {
 		params[np++] = f->text;
@@ -906,10 +923,19 @@ static bool act_approve_return(struct act_ctx *c)
 	return !err_isset(c->e) && start_clocks(c);
 }
 
+/* The order goes back to the same unit, which must sign for it again: a
+ * fresh sign-for clock; the handling deadline stands. */
 static bool act_reject_return(struct act_ctx *c)
 {
+	struct deadline_policy p;
+
 	set_text(&c->row->pending_reason, "");
-	return param_text(c, "reason", true, &c->note, 1000);
+	if (!param_text(c, "reason", true, &c->note, 1000)
+	    || !deadline_policy_get(c->db, c->row->request_type, c->row->urgency, &p, c->e))
+		return false;
+	c->row->sign_deadline = deadline_add(c->now, p.sign_limit, p.sign_unit);
+	c->row->signed_at = 0;
+	return true;
 }
 
 static bool act_sub_dispatch(struct act_ctx *c)
@@ -951,6 +977,7 @@ static bool act_request_extension(struct act_ctx *c)
 	if (until) {
 		if (!time_parse_iso(until, &wanted, "until", c->e)) {
 			c->e->status = 422;
+			snprintf(c->e->code, sizeof(c->e->code), "invalid-field");
 			return false;
 		}
 	} else if (days >= 1 && days <= 60) {
@@ -1189,6 +1216,26 @@ static bool (*const handlers[ACT_COUNT])(struct act_ctx *c) = {
 	[ACT_ARCHIVE] = act_archive,
 };
 
+/*
+ * The deadline light after an action moved the clock: red past the
+ * deadline, yellow past the warning point, green before. (The sweeper only
+ * moves lights forward as time passes; an extension or a resumed
+ * suspension can move them back.) Lights of stopped clocks stay as they are.
+ */
+static void refresh_alert(struct order_row *o, time_t now)
+{
+	time_t warn_at;
+
+	if (!o->handle_deadline || !o->clock_started_at
+	    || (o->status != ST_DISPATCHED && o->status != ST_IN_PROGRESS
+		&& o->status != ST_RETURN_REQUESTED && o->status != ST_EXTENSION_REQUESTED))
+		return;
+	warn_at = o->clock_started_at
+		  + (time_t)((double)(o->handle_deadline - o->clock_started_at) * o->warn_fraction);
+	snprintf(o->alert, sizeof(o->alert), "%s",
+		 now >= o->handle_deadline ? "red" : now >= warn_at ? "yellow" : "green");
+}
+
 static order_hook_fn hooks[4];
 static size_t nhooks;
 
@@ -1264,6 +1311,7 @@ json_object *orders_act(struct db *db, const struct principal *who, const char *
 	}
 	if (tr->to != ST_NONE)
 		row.status = tr->to;
+	refresh_alert(&row, c.now);
 	struct order_change change = {
 		.order_id = row.id, .number = row.number, .channel = row.channel, .action = action,
 		.from = from, .to = row.status, .body = body, .who = who,

@@ -38,7 +38,7 @@ def main():
     result = runner.run(selected)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
+    passed = max(0, result.testsRun - failed - skipped)
     print('integration: %d passed, %d failed, %d skipped' % (passed, failed, skipped))
     return 1 if failed or result.testsRun == 0 else 0
 
