@@ -8,7 +8,14 @@ export HOTLINE_ROOT="$ROOT"
 PACKAGES_BUILD="meson ninja-build pkg-config gcc libc6-dev libpq-dev libmicrohttpd-dev
   libjson-c-dev libpcre2-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev python3"
 PACKAGES_RUN="postgresql postgresql-contrib tzdata"
-PACKAGES_TEST=""
+# Browser tests: Debian's Chromium driven by playwright-core (npm), and a
+# CJK font so that screenshots show the Chinese pages. Node.js and npm are
+# installed only when missing (a machine may have them from elsewhere).
+PACKAGES_TEST="chromium fonts-wqy-microhei"
+ensure_node() {
+	command -v node >/dev/null && command -v npm >/dev/null && return 0
+	ensure_packages nodejs npm
+}
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

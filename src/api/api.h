@@ -31,6 +31,9 @@ json_object *api_body_or_reply(struct http_req *req);
 /* Replies with `obj` (status) and drops the reference; replies the problem in `e` if NULL. */
 void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e);
 
+/* Sets the session cookie: HttpOnly, SameSite=Lax, Secure behind TLS. */
+void session_cookie(struct http_req *req, const char *token);
+
 /* Handlers. */
 void api_session_create(struct http_req *req);
 void api_session_get(struct http_req *req);

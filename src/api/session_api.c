@@ -26,8 +26,6 @@ static json_object *principal_json(const struct principal *who)
 	return o;
 }
 
-/* The session cookie: HttpOnly, SameSite=Lax, Secure behind TLS. */
-void session_cookie(struct http_req *req, const char *token);
 void session_cookie(struct http_req *req, const char *token)
 {
 	const char *proto = http_header(req, "X-Forwarded-Proto");

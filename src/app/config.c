@@ -22,7 +22,16 @@ const char config_usage[] =
 	"  --log-level LEVEL   HOTLINE_LOG_LEVEL debug, info, warn, error (info)\n"
 	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates)\n"
 	"  --dev               HOTLINE_DEV=1     reload templates when they change\n"
-	"  --sweep-seconds N   HOTLINE_SWEEP_SECONDS deadline sweeper period (60)\n";
+	"  --sweep-seconds N   HOTLINE_SWEEP_SECONDS deadline sweeper period (60)\n"
+	"environment only (the 110 bridge and duplicate detection, see src/police/WIRE.md):\n"
+	"  HOTLINE_POLICE_URL            110 endpoint for our messages (unset: they wait in the outbox)\n"
+	"  HOTLINE_POLICE_SECRET         shared HMAC secret, both directions (unset: 110 requests get 503)\n"
+	"  HOTLINE_POLICE_MAX_ATTEMPTS   attempts before a message is parked (10)\n"
+	"  HOTLINE_POLICE_RETRY_MS       first retry delay, doubled each attempt, with jitter (1000)\n"
+	"  HOTLINE_POLICE_RETRY_MAX_MS   longest retry delay (300000)\n"
+	"  HOTLINE_POLICE_TIMEOUT_MS     one delivery request (10000)\n"
+	"  HOTLINE_POLICE_POLL_MS        how often the outbox is looked at when idle (1000)\n"
+	"  HOTLINE_DUPLICATE_DAYS        window for duplicate candidates (30)\n";
 
 /* The project root: the parent of the build directory holding the binary,
  * or HOTLINE_ROOT, or the current directory. */
@@ -72,7 +81,7 @@ static bool parse_int(const char *opt, const char *s, long min, long max, long *
 /* Applies one option by its long name (without dashes). */
 static bool set_option(struct config *cfg, const char *name, const char *value, struct err *e)
 {
-	long v;
+	long v = 0;
 
 	if (!strcmp(name, "db")) {
 		set_str(&cfg->conninfo, value);

@@ -1,6 +1,13 @@
 /*
  * web: the server-rendered pages (Simplified Chinese) for agents,
  * departments and supervisors, from the Mustache templates in templates/.
+ *
+ * Pages: / (to the page of one's role), /login, /logout, /console (agents
+ * and reviewers: register, dispatch, today's orders), /orders/{number}
+ * (details, deadlines, the event record, one form per allowed action),
+ * /inbox (departments), /dashboard (supervisors, administrators), and
+ * /static/{file}. Every form works without JavaScript (POST, then 303);
+ * every page sends a strict Content-Security-Policy.
  */
 #ifndef HOTLINE_WEB_WEB_H
 #define HOTLINE_WEB_WEB_H
@@ -12,12 +19,17 @@
 #include "http/http.h"
 
 /*
- * Loads and compiles every template under `templates_dir`; a broken one
- * fails here with file, line and reason. With `dev`, templates are
- * reloaded when they change. Call once before the server starts.
+ * Loads and compiles every template under `templates_dir`, and reads the
+ * files of `templates_dir`/static into memory. A broken template fails
+ * here with file, line and reason ("…/inbox.mustache:12: unclosed
+ * section …"), as do a missing page template and an unreadable static
+ * directory (500 "template-*" / "static-io"). With `dev`, templates and
+ * static files are re-read when they change (renders and reloads are
+ * serialised with a lock). Call once before the server starts; returns
+ * true, or false with `e` filled.
  */
 bool web_init(const char *templates_dir, bool dev, struct err *e);
-/* Frees the templates; accepts being called without web_init(). */
+/* Frees the templates and static files; accepts being called without web_init(). */
 void web_release(void);
 
 /* The pages' routes, merged into the server's table. */

@@ -1,0 +1,382 @@
+/*
+ * Presentation of the domain's order and event objects: display times,
+ * deadline badges with countdowns, excerpts, and event details in words.
+ * The objects themselves are the ones the API returns; this only adds a
+ * "view" member beside what is there.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/jsonutil.h"
+#include "core/timeutil.h"
+#include "web/web_private.h"
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static void add_buf(json_object *o, const char *key, struct buf *b)
+{
+	add_string(o, key, b->data);
+	buf_reset(b);
+}
+
+/* "2026-11-21T10:05:00+08:00" → "2026-11-21 10:05" (NULL/"" → ""). */
+static void view_time(struct buf *out, const char *iso)
+{
+	size_t n = iso ? strlen(iso) : 0;
+
+	if (n < 16 || iso[10] != 'T') {
+		buf_adds(out, iso ? iso : "");
+		return;
+	}
+	buf_add(out, iso, 10);
+	buf_addch(out, ' ');
+	buf_add(out, iso + 11, 5);
+}
+
+/* Appends "3天4小时" / "2小时5分" / "8分" for `s` seconds (>= 0). */
+static void view_duration(struct buf *out, long long s)
+{
+	long long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
+
+	if (d > 0)
+		buf_addf(out, "%lld天%lld小时", d, h);
+	else if (h > 0)
+		buf_addf(out, "%lld小时%lld分", h, m);
+	else
+		buf_addf(out, "%lld分", m);
+}
+
+/* The first `max` characters of `s` on one line, "…" if cut. */
+static void excerpt(struct buf *out, const char *s, size_t max)
+{
+	size_t chars = 0;
+
+	for (const char *p = s; p && *p; chars++) {
+		size_t len = 1;
+		if (chars == max) {
+			buf_adds(out, "…");
+			return;
+		}
+		while ((p[len] & 0xC0) == 0x80)
+			len++;
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			buf_addch(out, ' ');
+		else
+			buf_add(out, p, len);
+		p += len;
+	}
+}
+
+/* States whose handling clock runs. */
+static bool clock_runs(const char *status)
+{
+	static const char *const running[] = { "dispatched", "in_progress", "return_requested",
+						"extension_requested" };
+
+	for (size_t i = 0; status && i < sizeof(running) / sizeof(running[0]); i++)
+		if (!strcmp(status, running[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A deadline for display: {"text", "cls", "label", "epoch", "countdown"}.
+ * `alert` is the sweeper's colour; the badge turns red the moment the
+ * deadline passes even if the sweeper has not run yet.
+ */
+static json_object *deadline_view(const char *iso, const char *status, const char *alert,
+				  time_t now)
+{
+	struct buf b = BUF_INIT;
+	json_object *v;
+	time_t t;
+
+	if (!iso || !*iso || !time_parse_iso(iso, &t, "deadline", NULL))
+		return NULL;
+	v = json_object_new_object();
+	view_time(&b, iso);
+	add_buf(v, "text", &b);
+	json_object_object_add(v, "epoch", json_object_new_int64((int64_t)t));
+	json_object_object_add(v, "running", json_object_new_boolean(false));
+	if (status && !strcmp(status, "suspended")) {
+		add_string(v, "cls", "grey");
+		add_string(v, "label", "已挂起");
+	} else if (clock_runs(status)) {
+		long long left = (long long)(t - now);
+		const char *cls = left <= 0 || (alert && !strcmp(alert, "red")) ? "red"
+				  : alert && !strcmp(alert, "yellow") ? "yellow" : "green";
+		add_string(v, "cls", cls);
+		add_string(v, "label", !strcmp(cls, "red") ? "超时" : !strcmp(cls, "yellow") ? "临期" : "正常");
+		if (left > 0) {
+			buf_adds(&b, !strcmp(cls, "yellow") ? "临期 · 剩余 " : "剩余 ");
+			view_duration(&b, left);
+		} else {
+			buf_adds(&b, "超时 ");
+			view_duration(&b, -left);
+		}
+		add_buf(v, "countdown", &b);
+		json_object_object_add(v, "running", json_object_new_boolean(true));
+	} else {
+		add_string(v, "cls", "");
+	}
+	buf_release(&b);
+	return v;
+}
+
+json_object *view_order(json_object *order, time_t now)
+{
+	json_object *view = json_object_new_object();
+	json_object *deadlines = NULL, *caller = NULL, *lead = NULL;
+	const char *status = json_str(order, "status");
+	const char *alert = NULL;
+	struct buf b = BUF_INIT;
+
+	if (json_object_object_get_ex(order, "deadlines", &deadlines))
+		alert = json_str(deadlines, "alert");
+	view_time(&b, json_str(order, "created_at"));
+	add_buf(view, "created", &b);
+	/* "2026-11-21 10:05" → "11-21 10:05" for lists */
+	{
+		const char *c = json_str(order, "created_at");
+		if (c && strlen(c) >= 16) {
+			buf_add(&b, c + 5, 5);
+			buf_addch(&b, ' ');
+			buf_add(&b, c + 11, 5);
+		}
+		add_buf(view, "created_short", &b);
+	}
+	excerpt(&b, json_str(order, "content"), 40);
+	add_buf(view, "excerpt", &b);
+	if (json_object_object_get_ex(order, "caller", &caller) && caller) {
+		const char *name = json_str(caller, "name"), *phone = json_str(caller, "phone");
+		if (name && *name)
+			buf_adds(&b, name);
+		if (phone && *phone) {
+			if (b.len)
+				buf_addch(&b, ' ');
+			buf_adds(&b, phone);
+		}
+		if (!b.len)
+			buf_adds(&b, "匿名");
+		add_buf(view, "caller", &b);
+	}
+	{
+		const char *urgency = json_str(json_object_object_get(order, "urgency"), "code");
+		json_object_object_add(view, "urgent", json_object_new_boolean(urgency && strcmp(urgency, "normal")));
+	}
+	{
+		static const char *const parts[] = { "district", "street" };
+		for (size_t i = 0; i < 2; i++) {
+			const char *name = json_str(json_object_object_get(order, parts[i]), "name");
+			if (name && *name)
+				buf_addf(&b, "%s%s", b.len ? " " : "", name);
+		}
+		const char *address = json_str(order, "address");
+		if (address && *address)
+			buf_addf(&b, "%s%s", b.len ? " " : "", address);
+		add_buf(view, "place", &b);
+	}
+	if (json_object_object_get_ex(order, "lead_department", &lead) && lead)
+		add_string(view, "lead", json_str(lead, "name") ? json_str(lead, "name") : "");
+	if (deadlines) {
+		json_object *h = deadline_view(json_str(deadlines, "handle_deadline"), status, alert, now);
+		if (h)
+			json_object_object_add(view, "deadline", h);
+		if (status && !strcmp(status, "dispatched")) {
+			json_object *s = deadline_view(json_str(deadlines, "sign_deadline"), status,
+						       json_object_get_boolean(json_object_object_get(deadlines, "sign_overdue")) ? "red" : "green",
+						       now);
+			if (s)
+				json_object_object_add(view, "sign", s);
+		}
+		view_time(&b, json_str(deadlines, "requested_deadline"));
+		if (b.len)
+			add_buf(view, "requested", &b);
+	}
+	view_time(&b, json_str(order, "completed_at"));
+	if (b.len)
+		add_buf(view, "completed", &b);
+	buf_release(&b);
+	json_object_object_add(order, "view", view);
+	return order;
+}
+
+json_object *view_orders(json_object *list, time_t now)
+{
+	json_object *items = NULL;
+
+	if (!list || !json_object_object_get_ex(list, "items", &items) || !items)
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(items); i++)
+		view_order(json_object_array_get_idx(items, i), now);
+	return items;
+}
+
+/* ------------------------------------------------------------- events */
+
+enum detail_kind { D_TEXT, D_TIME, D_BOOL, D_FLAG, D_DEPT, D_DEPTS, D_SAT, D_CHANNEL, D_ALERT, D_INT };
+
+/* The payload members worth showing, in display order. */
+static const struct {
+	const char *key, *label;
+	enum detail_kind kind;
+} details[] = {
+	{ "channel", "来源渠道", D_CHANNEL },
+	{ "department", "承办单位", D_DEPT },
+	{ "assisting", "协办单位", D_DEPTS },
+	{ "sign_deadline", "签收时限", D_TIME },
+	{ "handle_deadline", "办理时限", D_TIME },
+	{ "requested_deadline", "申请延至", D_TIME },
+	{ "old_deadline", "原时限", D_TIME },
+	{ "new_deadline", "新时限", D_TIME },
+	{ "suspended_at", "挂起时间", D_TIME },
+	{ "target", "转往", D_TEXT },
+	{ "answer", "答复内容", D_TEXT },
+	{ "result", "办理结果", D_TEXT },
+	{ "channel_advice", "告知途径", D_TEXT },
+	{ "solved", "是否解决", D_BOOL },
+	{ "contacted", "联系来电人", D_BOOL },
+	{ "satisfaction", "满意度", D_SAT },
+	{ "into", "并入工单", D_TEXT },
+	{ "level", "督办级别", D_INT },
+	{ "from", "原预警", D_ALERT },
+	{ "to", "新预警", D_ALERT },
+	{ "sign_overdue", "签收超时", D_FLAG },
+};
+
+static const char *code_label(const char *code, const char *const (*table)[2], size_t n)
+{
+	for (size_t i = 0; code && i < n; i++)
+		if (!strcmp(code, table[i][0]))
+			return table[i][1];
+	return code;
+}
+
+static const char *const satisfaction_labels[][2] = {
+	{ "satisfied", "满意" }, { "basically", "基本满意" }, { "unsatisfied", "不满意" },
+};
+static const char *const channel_labels[][2] = {
+	{ "phone", "电话" }, { "police", "110转办" }, { "web", "网站/APP" },
+	{ "sms", "短信" }, { "letter", "信件" },
+};
+static const char *const alert_labels[][2] = {
+	{ "none", "无" }, { "green", "正常" }, { "yellow", "临期" }, { "red", "超时" },
+};
+#define N(t) (sizeof(t) / sizeof(t[0]))
+
+static void dept_name(struct buf *b, json_object *ref, const char *code)
+{
+	const char *name = ref_department_name(ref, code);
+
+	buf_adds(b, name ? name : code);
+}
+
+/* Appends the display value of payload member `v`; false to leave it out. */
+static bool detail_value(struct buf *b, json_object *v, enum detail_kind kind, json_object *ref,
+			 const char *note)
+{
+	const char *s = json_object_get_string(v);
+
+	switch (kind) {
+	case D_TEXT:
+		if (!s || !*s || (note && !strcmp(s, note)))
+			return false;
+		buf_adds(b, s);
+		return true;
+	case D_TIME:
+		view_time(b, s);
+		return b->len > 0;
+	case D_BOOL:
+		buf_adds(b, json_object_get_boolean(v) ? "是" : "否");
+		return true;
+	case D_FLAG:
+		if (!json_object_get_boolean(v))
+			return false;
+		buf_adds(b, "是");
+		return true;
+	case D_DEPT:
+		dept_name(b, ref, s);
+		return true;
+	case D_DEPTS:
+		if (!json_object_is_type(v, json_type_array) || !json_object_array_length(v))
+			return false;
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			if (i)
+				buf_adds(b, "、");
+			dept_name(b, ref, json_object_get_string(json_object_array_get_idx(v, i)));
+		}
+		return true;
+	case D_SAT:
+		buf_adds(b, code_label(s, satisfaction_labels, N(satisfaction_labels)));
+		return true;
+	case D_CHANNEL:
+		buf_adds(b, code_label(s, channel_labels, N(channel_labels)));
+		return true;
+	case D_ALERT:
+		buf_adds(b, code_label(s, alert_labels, N(alert_labels)));
+		return true;
+	case D_INT:
+		buf_addf(b, "%d", json_object_get_int(v));
+		return true;
+	}
+	return false;
+}
+
+static json_object *event_details(json_object *payload, json_object *ref, const char *note)
+{
+	json_object *list = json_object_new_array();
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; payload && i < N(details); i++) {
+		json_object *v;
+		if (!json_object_object_get_ex(payload, details[i].key, &v) || !v)
+			continue;
+		if (!detail_value(&b, v, details[i].kind, ref, note)) {
+			buf_reset(&b);
+			continue;
+		}
+		json_object *d = json_object_new_object();
+		add_string(d, "label", details[i].label);
+		add_buf(d, "value", &b);
+		json_object_array_add(list, d);
+	}
+	buf_release(&b);
+	return list;
+}
+
+void view_events(json_object *events, json_object *ref)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; events && i < json_object_array_length(events); i++) {
+		json_object *ev = json_object_array_get_idx(events, i);
+		json_object *view = json_object_new_object();
+		json_object *actor = json_object_object_get(ev, "actor");
+		json_object *dept = json_object_object_get(ev, "department");
+		const char *from = json_str(ev, "from_status"), *to = json_str(ev, "to_status");
+		const char *name = json_str(actor, "name"), *login = json_str(actor, "login");
+		int role = role_parse(json_str(actor, "role"));
+
+		view_time(&b, json_str(ev, "at"));
+		add_buf(view, "at", &b);
+		add_string(view, "actor", name && *name ? name : login && *login ? login : "系统");
+		if (role >= 0)
+			add_string(view, "role", role_label((enum role)role));
+		if (dept && json_str(dept, "name"))
+			add_string(view, "department", json_str(dept, "name"));
+		if (from && to && strcmp(from, to)) {
+			add_string(view, "from", status_label(status_parse(from)));
+			add_string(view, "to", status_label(status_parse(to)));
+		} else if (!from && to) {
+			add_string(view, "to", status_label(status_parse(to)));
+		}
+		json_object_object_add(view, "details",
+				       event_details(json_object_object_get(ev, "payload"), ref,
+						     json_str(ev, "note")));
+		json_object_object_add(ev, "view", view);
+	}
+	buf_release(&b);
+}

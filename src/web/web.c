@@ -1,0 +1,317 @@
+/*
+ * The web module's frame: templates (loaded once, reloaded in development
+ * under a lock), the page context every handler starts from, rendering,
+ * error pages, security headers, and the route table.
+ */
+#include "web/web.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/log.h"
+#include "template/mustache.h"
+#include "web/web_private.h"
+
+/*
+ * The templates. Renders hold the read lock; in development the reload
+ * check holds the write lock, because mustache_set_reload_if_changed()
+ * must not run while another thread renders from the set.
+ */
+static struct {
+	struct mustache_set *set;
+	pthread_rwlock_t lock;
+	bool dev;
+	bool ready;
+} web;
+
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';" \
+	    " font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';" \
+	    " form-action 'self'; frame-ancestors 'none'"
+
+bool web_init(const char *templates_dir, bool dev, struct err *e)
+{
+	char *static_dir;
+	bool ok;
+
+	if (web.ready)
+		return err_set(e, 500, "internal", "web_init called twice");
+	web.set = mustache_set_load_dir(templates_dir, e);
+	if (!web.set)
+		return false;
+	static const char *const required[] = { "login", "console", "order", "inbox",
+						"dashboard", "error" };
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (!mustache_set_get(web.set, required[i])) {
+			err_set(e, 500, "template-missing", "%s: no template \"%s.mustache\"",
+				templates_dir, required[i]);
+			mustache_set_free(web.set);
+			web.set = NULL;
+			return false;
+		}
+	}
+	static_dir = xasprintf("%s/static", templates_dir);
+	ok = static_load(static_dir, dev, e);
+	free(static_dir);
+	if (!ok) {
+		mustache_set_free(web.set);
+		web.set = NULL;
+		return false;
+	}
+	pthread_rwlock_init(&web.lock, NULL);
+	web.dev = dev;
+	web.ready = true;
+	log_info("web: %zu templates from %s%s", mustache_set_count(web.set), templates_dir,
+		 dev ? " (reloaded when changed)" : "");
+	return true;
+}
+
+void web_release(void)
+{
+	if (!web.ready)
+		return;
+	mustache_set_free(web.set);
+	web.set = NULL;
+	static_release();
+	pthread_rwlock_destroy(&web.lock);
+	web.ready = false;
+}
+
+/* Development: picks up edited templates before a render. */
+static void templates_maybe_reload(void)
+{
+	struct err e = ERR_INIT;
+	int r;
+
+	if (!web.dev)
+		return;
+	pthread_rwlock_wrlock(&web.lock);
+	r = mustache_set_reload_if_changed(web.set, &e);
+	pthread_rwlock_unlock(&web.lock);
+	if (r > 0)
+		log_info("web: templates reloaded");
+	else if (r < 0)
+		log_error("web: templates not reloaded, keeping the previous ones: %s", e.message);
+}
+
+static void render(struct http_req *req, int status, const char *name, json_object *data)
+{
+	struct buf out = BUF_INIT;
+	struct err e = ERR_INIT;
+	bool ok;
+
+	if (!web.ready) {
+		http_reply(req, 500, "text/plain; charset=utf-8", "templates not loaded\n", 21);
+		return;
+	}
+	templates_maybe_reload();
+	pthread_rwlock_rdlock(&web.lock);
+	ok = mustache_render_named(web.set, name, data, &out, &e);
+	pthread_rwlock_unlock(&web.lock);
+	if (!ok) {
+		log_error("web: rendering \"%s\": %s", name, e.message);
+		buf_release(&out);
+		static const char msg[] = "<!doctype html><meta charset=\"utf-8\"><title>错误</title>"
+					  "<p>页面生成失败，请联系系统管理员。</p>\n";
+		http_reply(req, 500, "text/html; charset=utf-8", msg, sizeof(msg) - 1);
+		return;
+	}
+	http_reply_buf(req, status, "text/html; charset=utf-8", &out);
+}
+
+/* The headers every page carries (see page_begin()). */
+static void page_headers(struct http_req *req)
+{
+	http_set_header(req, "Content-Security-Policy", CSP);
+	http_set_header(req, "X-Frame-Options", "DENY");
+	http_set_header(req, "Referrer-Policy", "same-origin");
+	http_set_header(req, "Cache-Control", "no-store");
+}
+
+/* The link to /static/NAME with its content version, e.g. "/static/app.css?v=1a2b…". */
+static char *web_asset_url(const char *name)
+{
+	char v[17];
+
+	static_version(name, v);
+	return xasprintf("/static/%s?v=%s", name, v);
+}
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static void add_owned(json_object *o, const char *key, char *value)
+{
+	add_string(o, key, value);
+	free(value);
+}
+
+/* The template data every page starts with. */
+static json_object *base_data(const char *title)
+{
+	json_object *d = json_object_new_object();
+	json_object *asset = json_object_new_object();
+
+	add_string(d, "title", title);
+	add_owned(asset, "css", web_asset_url("app.css"));
+	add_owned(asset, "js", web_asset_url("app.js"));
+	add_owned(asset, "icon", web_asset_url("favicon.svg"));
+	json_object_object_add(d, "asset", asset);
+	return d;
+}
+
+/* The pages a role works in, in the navigation bar. */
+static const struct {
+	const char *href, *label;
+	unsigned roles;
+} nav_items[] = {
+	{ "/console", "受理台", ROLES_CENTRE },
+	{ "/inbox", "待办工单", ROLES_DEPARTMENT },
+	{ "/dashboard", "监控台", ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN) },
+};
+
+static void add_principal(json_object *d, const struct principal *who, const char *path)
+{
+	json_object *me = json_object_new_object();
+	json_object *nav = json_object_new_array();
+
+	add_string(me, "name", who->name[0] ? who->name : who->login);
+	add_string(me, "login", who->login);
+	add_string(me, "role", role_code(who->role));
+	add_string(me, "role_name", role_label(who->role));
+	if (who->department_id)
+		add_string(me, "department", who->department_name);
+	json_object_object_add(d, "me", me);
+	if (who->csrf[0])
+		add_string(d, "csrf", who->csrf);
+	for (size_t i = 0; i < sizeof(nav_items) / sizeof(nav_items[0]); i++) {
+		if (!(nav_items[i].roles & ROLE_BIT(who->role)))
+			continue;
+		json_object *item = json_object_new_object();
+		add_string(item, "href", nav_items[i].href);
+		add_string(item, "label", nav_items[i].label);
+		json_object_object_add(item, "active",
+				       json_object_new_boolean(!strcmp(path, nav_items[i].href)));
+		json_object_array_add(nav, item);
+	}
+	json_object_object_add(d, "nav", nav);
+}
+
+bool page_begin(struct http_req *req, unsigned roles, const char *title, struct page *pg)
+{
+	struct err e = ERR_INIT;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->req = req;
+	page_headers(req);
+	if (!api_authorize(req, ACCESS_PAGE | roles, &e)) {
+		if (!http_replied(req))
+			page_fail(req, &e);
+		return false;
+	}
+	pg->who = api_who(req);
+	pg->db = db_thread(&e);
+	if (!pg->db) {
+		page_fail(req, &e);
+		return false;
+	}
+	pg->data = base_data(title);
+	add_principal(pg->data, pg->who, http_path(req));
+	return true;
+}
+
+bool page_begin_public(struct http_req *req, const char *title, struct page *pg)
+{
+	struct err e = ERR_INIT;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->req = req;
+	page_headers(req);
+	pg->db = db_thread(&e);
+	if (!pg->db) {
+		page_fail(req, &e);
+		return false;
+	}
+	pg->data = base_data(title);
+	return true;
+}
+
+void page_end(struct page *pg)
+{
+	json_object_put(pg->data);
+	pg->data = NULL;
+}
+
+void page_render(struct page *pg, int status, const char *name)
+{
+	render(pg->req, status, name, pg->data);
+}
+
+void page_flash(struct page *pg, const char *text)
+{
+	add_string(pg->data, "flash", text);
+}
+
+static const char *error_title(int status)
+{
+	switch (status) {
+	case 400: return "请求有误";
+	case 401: return "请先登录";
+	case 403: return "无权操作";
+	case 404: return "未找到";
+	case 409: return "状态已变化";
+	case 413: return "内容过大";
+	case 422: return "输入有误";
+	case 429: return "操作过于频繁";
+	case 503: return "服务暂时不可用";
+	default: return "系统错误";
+	}
+}
+
+void page_fail(struct http_req *req, const struct err *e)
+{
+	const struct principal *who = http_principal(req);
+	int status = e->status >= 400 && e->status < 600 ? e->status : 500;
+	json_object *d = base_data(error_title(status));
+	struct buf msg = BUF_INIT;
+
+	if (status >= 500)
+		log_warn("web: %s %s: %d %s: %s", http_method(req), http_path(req), status, e->code,
+			 e->message);
+	if (who)
+		add_principal(d, who, "");
+	if (!strcmp(e->code, "forbidden") && !strcmp(http_method(req), "GET"))
+		buf_addf(&msg, "您的角色（%s）无权访问此页面", who ? role_label(who->role) : "未登录");
+	else
+		err_text(&msg, e);
+	add_string(d, "message", msg.data);
+	json_object_object_add(d, "status", json_object_new_int(status));
+	add_string(d, "request_id", http_request_id(req));
+	buf_release(&msg);
+	render(req, status, "error", d);
+	json_object_put(d);
+}
+
+/*
+ * Page routes authorise themselves (page_begin) rather than through the
+ * table's access bits, so that a refusal renders as a page and the
+ * anonymous are redirected without a second reply.
+ */
+const struct http_route web_routes[] = {
+	{ "GET", "/", page_home, 0 },
+	{ "GET", "/login", page_login_get, 0 },
+	{ "POST", "/login", page_login_post, 0 },
+	{ "POST", "/logout", page_logout, 0 },
+	{ "GET", "/console", page_console, 0 },
+	{ "POST", "/console/orders", page_console_create, 0 },
+	{ "GET", "/orders/{number}", page_order, 0 },
+	{ "POST", "/orders/{number}/actions/{action}", page_order_action, 0 },
+	{ "GET", "/inbox", page_inbox, 0 },
+	{ "GET", "/dashboard", page_dashboard, 0 },
+	{ "GET", "/static/{file}", static_get, 0 },
+};
+const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);

@@ -1,0 +1,370 @@
+// Browser tests of the web pages: a real Chromium (Debian's /usr/bin/chromium,
+// driven by playwright-core) against the real server and a real PostgreSQL.
+//
+// Environment, as for the integration tests:
+//   HOTLINE_BIN      the hotline binary (built beforehand; nothing is built here)
+//   HOTLINE_TEST_DB  conninfo of a migrated database (demo data and users are added)
+//   HOTLINE_ROOT     the project root (demo CSVs; screenshots go to var/test-artifacts/browser)
+//
+// The scenario: an agent registers an order through the console form and
+// dispatches it to 市城管委; the department's handler finds it in the inbox,
+// signs for it and replies; the agent records the callback; the supervisor's
+// dashboard counts one more completed order. A hostile order shows its values
+// as text, with no dialog. Every step saves a screenshot. The last line is
+// "browser: N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = process.env.HOTLINE_ROOT || path.resolve(here, '..', '..');
+const BIN = process.env.HOTLINE_BIN || path.join(ROOT, 'build', 'hotline');
+const DB = process.env.HOTLINE_TEST_DB || '';
+const ARTIFACTS = path.join(ROOT, 'var', 'test-artifacts', 'browser');
+const LOGS = path.join(ROOT, 'var', 'test-logs');
+const PASSWORD = 'browser-test-password';
+const SUFFIX = Math.random().toString(16).slice(2, 10);
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function hotline(args, input) {
+	const out = spawnSync(BIN, args, { env: { ...process.env, HOTLINE_DB: DB }, input, encoding: 'utf8', timeout: 60000 });
+	if (out.status !== 0)
+		throw new Error(`hotline ${args.join(' ')} failed (${out.status}): ${out.stderr}`);
+	return out.stdout;
+}
+
+/* Demo departments and categories, and one user per role with a unique login. */
+function setupCity() {
+	hotline(['department', 'import', path.join(ROOT, 'scripts', 'demo', 'departments.csv')]);
+	hotline(['category', 'import', path.join(ROOT, 'scripts', 'demo', 'categories.csv')]);
+	const users = {
+		agent: ['agent', null, '话务员甲'],
+		dept: ['dept_handler', 'SCGJ', '城管承办人'],
+		supervisor: ['supervisor', null, '督办班长'],
+	};
+	const logins = {};
+	for (const [key, [role, dept, name]] of Object.entries(users)) {
+		logins[key] = `b${key}_${SUFFIX}`;
+		const args = ['user', 'add', '--login', logins[key], '--role', role, '--name', name];
+		if (dept)
+			args.push('--department', dept);
+		hotline(args, PASSWORD + '\n');
+	}
+	return logins;
+}
+
+/* `hotline serve --port 0`; resolves with {proc, base, logPath} once it listens. */
+function startServer() {
+	fs.mkdirSync(LOGS, { recursive: true });
+	const logPath = path.join(LOGS, `browser-server-${SUFFIX}.log`);
+	const log = fs.openSync(logPath, 'w');
+	const proc = spawn(BIN, ['serve', '--port', '0', '--threads', '4'], {
+		env: { ...process.env, HOTLINE_DB: DB }, stdio: ['ignore', 'pipe', log],
+	});
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error('server did not start within 30 s')), 30000);
+		const lines = readline.createInterface({ input: proc.stdout });
+		lines.once('line', (line) => {
+			clearTimeout(timer);
+			const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(line);
+			if (!m)
+				return reject(new Error(`unexpected first line from the server: ${line}`));
+			resolve({ proc, base: m[1], logPath, log });
+		});
+		proc.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`server exited with ${code}: ${fs.readFileSync(logPath, 'utf8').slice(-2000)}`));
+		});
+	});
+}
+
+function stopServer(server) {
+	return new Promise((resolve) => {
+		if (server.proc.exitCode !== null)
+			return resolve(server.proc.exitCode);
+		const timer = setTimeout(() => server.proc.kill('SIGKILL'), 30000);
+		server.proc.once('exit', (code, signal) => {
+			clearTimeout(timer);
+			fs.closeSync(server.log);
+			resolve(signal ? 128 : code);
+		});
+		server.proc.kill('SIGTERM');
+	});
+}
+
+/* The access log's milliseconds per page route: count, median, max. */
+function pageTimes(logPath) {
+	const byRoute = new Map();
+	const re = / info: (GET|POST) (\S+) (\d{3}) ([\d.]+)ms /;
+	for (const line of fs.readFileSync(logPath, 'utf8').split('\n')) {
+		const m = re.exec(line);
+		if (!m || m[2].startsWith('/static/') || m[2].startsWith('/api/'))
+			continue;
+		const route = `${m[1]} ${m[2].replace(/^\/orders\/[^/]+/, '/orders/{number}')} ${m[3]}`;
+		if (!byRoute.has(route))
+			byRoute.set(route, []);
+		byRoute.get(route).push(Number(m[4]));
+	}
+	const rows = [];
+	for (const [route, ms] of [...byRoute.entries()].sort()) {
+		ms.sort((a, b) => a - b);
+		rows.push(`  ${route.padEnd(48)} n=${String(ms.length).padStart(2)}  median ${ms[ms.length >> 1].toFixed(1)} ms  max ${ms[ms.length - 1].toFixed(1)} ms`);
+	}
+	return rows.join('\n');
+}
+
+/* One browser per user, each with a fresh, empty profile directory. */
+const browsers = [];
+const problems = [];	// CSP violations and script errors, on any page
+async function newUser(label) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hotline-browser-${label}-`));
+	const context = await chromium.launchPersistentContext(dir, {
+		executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+		viewport: { width: 1280, height: 900 }, locale: 'zh-CN',
+	});
+	browsers.push({ context, dir });
+	const page = context.pages()[0] || await context.newPage();
+	page.setDefaultTimeout(15000);
+	page.dialogs = [];
+	page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+	page.on('pageerror', (err) => problems.push(`${label}: script error: ${err.message}`));
+	page.on('console', (msg) => {
+		if (/Content Security Policy|Refused to/.test(msg.text()))
+			problems.push(`${label}: ${msg.text()}`);
+	});
+	return page;
+}
+
+let shotNo = 0;
+async function shot(page, name) {
+	const file = path.join(ARTIFACTS, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+	await page.waitForLoadState('load');
+	try {
+		await page.screenshot({ path: file, fullPage: true });
+	} catch (err) {	/* Chromium refuses a capture in the middle of a repaint now and then */
+		await page.waitForTimeout(500);
+		await page.screenshot({ path: file, fullPage: true });
+	}
+}
+
+function check(cond, message) {
+	if (!cond)
+		throw new Error(message);
+}
+
+async function text(page, selector) {
+	return (await page.locator(selector).first().textContent() || '').trim();
+}
+
+async function login(page, base, login) {
+	await page.goto(base + '/login');
+	await page.fill('#f-login', login);
+	await page.fill('#f-password', PASSWORD);
+	await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('#login-form button[type="submit"]')]);
+}
+
+/* Submits the form of action `action` and waits for the redirect that says it is done. */
+async function act(page, action) {
+	await Promise.all([
+		page.waitForURL((u) => u.searchParams.get('done') === action),
+		page.click(`#action-${action} button[type="submit"]`),
+	]);
+}
+
+async function completedCount(page) {
+	return Number(await text(page, '[data-status="completed"] dd'));
+}
+
+async function main() {
+	const results = [];
+	let server = null;
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	for (const f of fs.readdirSync(ARTIFACTS))
+		if (f.endsWith('.png'))
+			fs.rmSync(path.join(ARTIFACTS, f));
+
+	const state = {};
+	const steps = [
+		['setup: demo city, users, server', async () => {
+			check(DB, 'HOTLINE_TEST_DB is not set');
+			state.logins = setupCity();
+			server = await startServer();
+			state.base = server.base;
+		}],
+		['supervisor logs in and sees the dashboard', async () => {
+			state.sup = await newUser('supervisor');
+			await login(state.sup, state.base, state.logins.supervisor);
+			check(new URL(state.sup.url()).pathname === '/dashboard', `supervisor landed on ${state.sup.url()}`);
+			check(await text(state.sup, '#me-role') === '督办', 'the navigation bar names the role 督办');
+			state.completedBefore = await completedCount(state.sup);
+			await shot(state.sup, 'supervisor-dashboard-before');
+		}],
+		['agent logs in to the console', async () => {
+			state.agent = await newUser('agent');
+			await login(state.agent, state.base, state.logins.agent);
+			check(new URL(state.agent.url()).pathname === '/console', `agent landed on ${state.agent.url()}`);
+			check(await text(state.agent, '#me-name') === '话务员甲', 'the navigation bar names the agent');
+			await shot(state.agent, 'agent-console');
+		}],
+		['agent registers an order through the form', async () => {
+			const p = state.agent;
+			state.content = `景山前街路灯不亮已三天，夜间行人摔倒 ${SUFFIX}`;
+			await p.selectOption('#f-request_type', 'complaint');
+			await p.selectOption('#f-urgency', 'normal');
+			await p.selectOption('#f-category', '010102');
+			await p.fill('#f-caller_name', '李四');
+			await p.fill('#f-caller_phone', '139 1234 5678');
+			await p.selectOption('#f-district', 'D01');
+			await p.selectOption('#f-street', 'D01-S02');
+			await p.fill('#f-address', '景山前街 1 号');
+			await p.fill('#f-content', state.content);
+			await p.fill('#f-request', '尽快修复路灯');
+			await Promise.all([p.waitForURL(/\/console\?current=/), p.click('#order-form button[type="submit"]')]);
+			state.number = await p.getAttribute('#current', 'data-number');
+			check(/^\d{8}-\d{6}$/.test(state.number || ''), `no order number on the console: ${state.number}`);
+			check((await text(p, '.flash')).includes(state.number), 'the notice names the new order');
+			check(await p.locator('#action-dispatch[open]').count() === 1, 'the dispatch form is open');
+			for (const a of ['answer', 'not_accept', 'transfer_out'])
+				check(await p.locator(`#action-${a}`).count() === 1, `the console offers ${a}`);
+			await shot(p, 'agent-registered');
+		}],
+		['agent dispatches it to 市城管委', async () => {
+			const p = state.agent;
+			await p.selectOption('#a-dispatch-department', 'SCGJ');
+			await p.selectOption('#a-dispatch-assisting', ['SCGJ-HW']);
+			await p.fill('#a-dispatch-note', '请尽快处理');
+			await act(p, 'dispatch');
+			check((await text(p, '.flash')).includes(`工单 ${state.number}：已派单`), 'the notice says it was dispatched');
+			const row = p.locator(`#sec-today tr[data-number="${state.number}"]`);
+			check((await row.locator('.status').textContent()).trim() === '待签收', 'today\'s list shows 待签收');
+			await shot(p, 'agent-dispatched');
+		}],
+		['department handler sees it in the inbox', async () => {
+			state.dept = await newUser('department');
+			const p = state.dept;
+			await login(p, state.base, state.logins.dept);
+			check(new URL(p.url()).pathname === '/inbox', `department landed on ${p.url()}`);
+			check(await text(p, '#me-dept') === '市城管委', 'the navigation bar names the department');
+			const row = p.locator(`#sec-unsigned tr[data-number="${state.number}"]`);
+			check(await row.count() === 1, 'the order is among the unsigned orders');
+			check(await row.locator('.badge-green').count() >= 1, 'its deadline badge is green');
+			await shot(p, 'department-inbox');
+			await Promise.all([p.waitForURL(`**/orders/${state.number}`), row.locator('a').first().click()]);
+		}],
+		['department handler signs for it', async () => {
+			const p = state.dept;
+			check(await p.locator('#action-return').count() === 1, 'return is offered too');
+			check(await p.locator('#action-dispatch').count() === 0, 'dispatch is not offered to a department');
+			check(await p.locator('#order-content').textContent() === state.content, 'the content is shown');
+			await act(p, 'sign');
+			check(await text(p, '#order-status') === '办理中', 'the order is 办理中');
+			await shot(p, 'department-signed');
+		}],
+		['department handler replies', async () => {
+			const p = state.dept;
+			await p.fill('#a-reply-result', '已更换损坏的灯泡和镇流器，路灯恢复照明');
+			await p.check('#action-reply input[name="solved"][value="true"]');
+			await p.check('#action-reply input[name="contacted"][value="true"]');
+			await act(p, 'reply');
+			check(await text(p, '#order-status') === '待回访', 'the order is 待回访');
+			check((await text(p, '#order-result')).startsWith('已更换'), 'the result is shown');
+			await shot(p, 'department-replied');
+		}],
+		['agent records the callback', async () => {
+			const p = state.agent;
+			await p.goto(`${state.base}/orders/${state.number}`);
+			await p.check('#action-callback input[name="satisfaction"][value="satisfied"]');
+			await p.check('#action-callback input[name="solved"][value="true"]');
+			await p.fill('#a-callback-note', '市民表示满意');
+			await act(p, 'callback');
+			check(await text(p, '#order-status') === '已办结', 'the order is 已办结');
+			const events = await p.locator('#timeline .event').evaluateAll((els) => els.map((e) => e.dataset.action));
+			check(JSON.stringify(events) === JSON.stringify(['register', 'dispatch', 'sign', 'reply', 'callback']),
+				`the timeline is ${events}`);
+			await shot(p, 'agent-callback');
+		}],
+		['supervisor sees the completed count go up', async () => {
+			const p = state.sup;
+			await p.reload();
+			const now = await completedCount(p);
+			check(now === state.completedBefore + 1, `completed went from ${state.completedBefore} to ${now}`);
+			await shot(p, 'supervisor-dashboard-after');
+		}],
+		['a hostile order is shown as text and fires no dialog', async () => {
+			const p = state.agent;
+			const content = '<script>alert(1)</script>';
+			const name = '"><img src=x onerror=alert(1)>';
+			await p.goto(state.base + '/console');
+			await p.selectOption('#f-request_type', 'report');
+			await p.fill('#f-caller_name', name);
+			await p.fill('#f-content', content);
+			await Promise.all([p.waitForURL(/\/console\?current=/), p.click('#order-form button[type="submit"]')]);
+			const number = await p.getAttribute('#current', 'data-number');
+			await shot(p, 'hostile-console');
+			await p.goto(`${state.base}/orders/${number}`);
+			await p.waitForTimeout(300);
+			check(await p.locator('#order-content').textContent() === content, 'the content is shown as text');
+			check(await p.locator('#caller-name').textContent() === name, 'the caller name is shown as text');
+			check(await p.locator('img[src="x"]').count() === 0, 'no <img> was injected');
+			check(await p.locator('main script').count() === 0, 'no <script> was injected');
+			check(p.dialogs.length === 0, `dialogs fired: ${p.dialogs.join(', ')}`);
+			await shot(p, 'hostile-order');
+		}],
+		['pages ran without CSP violations or script errors', async () => {
+			check(problems.length === 0, problems.join('\n'));
+		}],
+	];
+
+	let failedAt = null;
+	for (const [name, fn] of steps) {
+		if (failedAt) {
+			results.push({ name, status: 'skipped' });
+			console.log(`skip - ${name} (after the failure of "${failedAt}")`);
+			continue;
+		}
+		const t0 = Date.now();
+		try {
+			await fn();
+			results.push({ name, status: 'passed' });
+			console.log(`ok   - ${name} (${Date.now() - t0} ms)`);
+		} catch (err) {
+			results.push({ name, status: 'failed' });
+			console.log(`FAIL - ${name}: ${err.message}`);
+			for (const b of browsers) {
+				const page = b.context.pages()[0];
+				if (page)
+					await shot(page, 'FAILED').catch(() => {});
+			}
+			failedAt = name;
+		}
+	}
+
+	for (const b of browsers) {
+		await b.context.close().catch(() => {});
+		fs.rmSync(b.dir, { recursive: true, force: true });
+	}
+	if (server) {
+		const rc = await stopServer(server);
+		const log = fs.readFileSync(server.logPath, 'utf8');
+		const clean = rc === 0 && !/ERROR: AddressSanitizer|runtime error:|LeakSanitizer/.test(log);
+		results.push({ name: 'server stops cleanly on SIGTERM', status: clean ? 'passed' : 'failed' });
+		console.log(`${clean ? 'ok  ' : 'FAIL'} - server stops cleanly on SIGTERM (exit ${rc})${clean ? '' : '\n' + log.slice(-3000)}`);
+		console.log(`server time per page (from the access log, ${server.logPath}):\n${pageTimes(server.logPath)}`);
+	}
+	console.log(`screenshots: ${ARTIFACTS}`);
+	const count = (s) => results.filter((r) => r.status === s).length;
+	const skipped = count('skipped');
+	console.log(`browser: ${count('passed')} passed, ${count('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+	return count('failed') === 0 && skipped === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (err) => {
+	console.error(err);
+	console.log('browser: 0 passed, 1 failed');
+	process.exit(1);
+});
