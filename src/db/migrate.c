@@ -120,29 +120,31 @@ static const char applied_sql[] =
 	"SELECT version, name, checksum FROM schema_migrations ORDER BY version";
 
 /*
- * Compares what the database has applied with `l`. Sets *pending to the
- * index of the first migration not applied. Fails on an edited migration
- * or one the code does not know.
+ * Compares what the database has applied with `l`, marking applied[i] for
+ * each migration of `l` already in the database. Fails on an edited
+ * migration or one the code does not know.
  */
-static bool compare(struct db *db, const struct migration_list *l, size_t *pending,
+static bool compare(struct db *db, const struct migration_list *l, bool *applied,
 		    struct err *e)
 {
 	struct db_res *r = db_exec(db, applied_sql, 0, NULL, e);
 	char sum[2 * crypto_hash_sha256_BYTES + 1];
 	bool ok = false;
-	int rows;
 
 	if (!r)
 		return false;
-	rows = db_res_rows(r);
-	*pending = 0;
-	for (int i = 0; i < rows; i++) {
+	for (size_t j = 0; j < l->count; j++)
+		applied[j] = false;
+	for (int i = 0; i < db_res_rows(r); i++) {
 		int version = (int)db_res_ll(r, i, "version");
 		const struct migration *m = NULL;
 
-		for (size_t j = 0; j < l->count; j++)
-			if (l->items[j].version == version)
+		for (size_t j = 0; j < l->count; j++) {
+			if (l->items[j].version == version) {
 				m = &l->items[j];
+				applied[j] = true;
+			}
+		}
 		if (!m) {
 			err_set(e, 503, "schema-ahead",
 				"database has migration %04d_%s, which this build of hotline does not know: upgrade hotline",
@@ -156,17 +158,6 @@ static bool compare(struct db *db, const struct migration_list *l, size_t *pendi
 				m->version, m->name);
 			goto out;
 		}
-	}
-	for (size_t j = 0; j < l->count; j++) {
-		bool applied = false;
-		for (int i = 0; i < rows; i++)
-			if (db_res_ll(r, i, "version") == l->items[j].version)
-				applied = true;
-		if (!applied) {
-			*pending = j;
-			break;
-		}
-		*pending = j + 1;
 	}
 	ok = true;
 out:
@@ -203,7 +194,7 @@ bool migrate_run(struct db *db, const char *dir,
 		 struct err *e)
 {
 	struct migration_list l;
-	size_t pending = 0;
+	bool *applied = NULL;
 	bool ok = false;
 
 	if (dir) {
@@ -216,9 +207,14 @@ bool migrate_run(struct db *db, const char *dir,
 	}
 	if (!db_run(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, e))
 		goto out_nolock;
-	if (!db_run(db, create_table_sql, 0, NULL, e) || !compare(db, &l, &pending, e))
+	applied = xcalloc(l.count + 1, sizeof(*applied));
+	if (!db_run(db, create_table_sql, 0, NULL, e) || !compare(db, &l, applied, e))
 		goto out;
-	for (size_t i = pending; i < l.count; i++) {
+	/* Every migration not yet applied, in order, even one older than the
+	 * newest applied (two branches may have added migrations). */
+	for (size_t i = 0; i < l.count; i++) {
+		if (applied[i])
+			continue;
 		if (!apply_one(db, &l.items[i], e))
 			goto out;
 		if (progress)
@@ -228,6 +224,7 @@ bool migrate_run(struct db *db, const char *dir,
 out:
 	db_run(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, NULL);
 out_nolock:
+	free(applied);
 	list_release(&l);
 	return ok;
 }
@@ -236,8 +233,8 @@ bool migrate_check(struct db *db, struct err *e)
 {
 	struct migration_list l;
 	struct db_res *r;
-	size_t pending = 0;
-	bool exists;
+	bool exists, ok = true;
+	bool *applied;
 
 	list_embedded(&l);
 	r = db_exec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL AS present", 0, NULL, e);
@@ -251,11 +248,16 @@ bool migrate_check(struct db *db, struct err *e)
 		return err_set(e, 503, "schema-behind",
 			       "database has no schema yet: run `hotline migrate`");
 	}
-	if (!compare(db, &l, &pending, e))
+	applied = xcalloc(l.count + 1, sizeof(*applied));
+	if (!compare(db, &l, applied, e)) {
+		free(applied);
 		return false;
-	if (pending < l.count)
-		return err_set(e, 503, "schema-behind",
-			       "database is behind: migration %04d_%s and %zu more are not applied; run `hotline migrate`",
-			       l.items[pending].version, l.items[pending].name, l.count - pending - 1);
-	return true;
+	}
+	for (size_t i = 0; ok && i < l.count; i++)
+		if (!applied[i])
+			ok = err_set(e, 503, "schema-behind",
+				     "database is behind: migration %04d_%s is not applied; run `hotline migrate`",
+				     l.items[i].version, l.items[i].name);
+	free(applied);
+	return ok;
 }

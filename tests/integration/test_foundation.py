@@ -76,6 +76,22 @@ class Migrations(unittest.TestCase):
         rows = psql('SELECT count(*) FROM schema_migrations', db)
         self.assertEqual(int(rows[0][0]), len(files))
 
+    def test_a_migration_older_than_the_newest_applied_is_applied_alone(self):
+        # Two branches each added a migration: 0003 landed first, 0002 later.
+        db = self.fresh_db()
+        full = os.path.join(ROOT, 'migrations')
+        partial = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, partial)
+        for f in ('0001_foundation.sql', '0003_holidays.sql'):
+            shutil.copy(os.path.join(full, f), partial)
+        first = run_hotline('migrate', '--dir', partial, db=db)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        late = run_hotline('migrate', '--dir', full, db=db)
+        self.assertEqual(late.returncode, 0, late.stderr)
+        self.assertIn('applied 0002_orders', late.stdout)
+        self.assertNotIn('0001_foundation', late.stdout)
+        self.assertNotIn('0003_holidays', late.stdout)
+
     def test_serve_refuses_a_database_that_is_behind(self):
         db = self.fresh_db()
         out = run_hotline('serve', '--port', '0', db=db, timeout=30)
