@@ -1,6 +1,6 @@
 #include "orders/orders.h"
 
-#include <math.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,6 +450,8 @@ static const char *system_event_label(const char *action)
 		return "时限预警";
 	if (!strcmp(action, "sign_overdue"))
 		return "签收超时";
+	if (!strcmp(action, "police_feedback"))
+		return "110反馈";
 	return action;
 }
 
@@ -1239,13 +1241,16 @@ static void refresh_alert(struct order_row *o, time_t now)
 		 now >= o->handle_deadline ? "red" : now >= warn_at ? "yellow" : "green");
 }
 
-static order_hook_fn hooks[4];
+static order_hook_fn hooks[8];
 static size_t nhooks;
 
 void orders_on_change(order_hook_fn fn)
 {
-	if (nhooks < sizeof(hooks) / sizeof(hooks[0]))
-		hooks[nhooks++] = fn;
+	assert(nhooks < sizeof(hooks) / sizeof(hooks[0]));
+	for (size_t i = 0; i < nhooks; i++)
+		if (hooks[i] == fn)
+			return;		/* registering twice is harmless */
+	hooks[nhooks++] = fn;
 }
 
 static bool run_hooks(struct db *db, const struct order_change *change, struct err *e)

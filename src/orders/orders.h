@@ -91,7 +91,8 @@ struct order_change {
  */
 typedef bool (*order_hook_fn)(struct db *db, const struct order_change *change, struct err *e);
 
-/* Registers a hook (at most 4); call at start, before any thread runs. */
+/* Registers a hook (at most 8; the same function once); call at start,
+ * before any thread runs. */
 void orders_on_change(order_hook_fn fn);
 
 /*
