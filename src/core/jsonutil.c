@@ -104,8 +104,12 @@ bool json_get_string(json_object *obj, const char *key, bool required,
 
 	if (!lookup(obj, key, required, json_type_string, "a string", &v, e))
 		return false;
-	if (v)
-		*out = json_object_get_string(v);
+	if (!v)
+		return true;
+	/* A NUL inside the string would silently cut it short in C. */
+	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
+		return err_field(e, 422, key, "field \"%s\" contains a NUL character", key);
+	*out = json_object_get_string(v);
 	return true;
 }
 

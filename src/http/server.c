@@ -573,7 +573,7 @@ static void record(struct http_server *s, const struct http_req *req, long micro
 static void add_loggable(struct buf *b, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '%')
+		if (*p < 0x20 || *p >= 0x7f || *p == '%')
 			buf_addf(b, "%%%02X", *p);
 		else
 			buf_addch(b, (char)*p);

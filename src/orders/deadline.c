@@ -177,7 +177,8 @@ bool deadline_policy_set(struct db *db, json_object *policy, struct err *e)
 {
 	const char *type, *urgency, *sign_unit, *handle_unit;
 	int64_t sign_limit, handle_limit;
-	double warn = -1;		/* absent: keep the current fraction */
+	double warn = 0;
+	bool has_warn = json_object_object_get_ex(policy, "warn_fraction", NULL);
 	char sl[16], hl[16], wf[16];
 	struct db_res *r;
 	bool ok;
@@ -198,12 +199,12 @@ bool deadline_policy_set(struct db *db, json_object *policy, struct err *e)
 		return err_field(e, 422, "sign_limit", "sign_limit %lld is out of range 1 to 1000", (long long)sign_limit);
 	if (handle_limit < 1 || handle_limit > 1000)
 		return err_field(e, 422, "handle_limit", "handle_limit %lld is out of range 1 to 1000", (long long)handle_limit);
-	if (warn != -1 && !(warn > 0 && warn < 1))
+	if (has_warn && !(warn > 0 && warn < 1))
 		return err_field(e, 422, "warn_fraction", "warn_fraction %g must be between 0 and 1", warn);
 	snprintf(sl, sizeof(sl), "%lld", (long long)sign_limit);
 	snprintf(hl, sizeof(hl), "%lld", (long long)handle_limit);
 	snprintf(wf, sizeof(wf), "%.3f", warn);
-	const char *wf_param = warn == -1 ? NULL : wf;
+	const char *wf_param = has_warn ? wf : NULL;	/* absent: keep the current fraction */
 	r = DB_EXEC(db, e,
 		    "UPDATE deadline_policy SET sign_limit = $3, sign_unit = $4, handle_limit = $5,"
 		    " handle_unit = $6, warn_fraction = coalesce($7::numeric, warn_fraction), updated_at = now()"

@@ -4,6 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+static size_t utf8_char_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xE0) == 0xC0)
+		return 2;
+	if ((c & 0xF0) == 0xE0)
+		return 3;
+	if ((c & 0xF8) == 0xF0)
+		return 4;
+	return 1;
+}
+
 bool phone_normalise(const char *in, char out[PHONE_MAX], const char *field, struct err *e)
 {
 	char d[PHONE_MAX + 8];
@@ -20,9 +33,10 @@ bool phone_normalise(const char *in, char out[PHONE_MAX], const char *field, str
 				return err_field(e, 422, field, "phone number \"%s\" is too long", in);
 			d[1 + n++] = *p;	/* d[0] is room for a trunk 0 */
 		} else if (!strchr(" -.()", *p)) {
+			int len = (int)utf8_char_len((unsigned char)*p);
 			return err_field(e, 422, field,
-					 "phone number \"%s\" contains \"%c\": only digits, spaces, dashes and a leading + are allowed",
-					 in, *p);
+					 "phone number \"%s\" contains \"%.*s\": only ASCII digits, spaces, dashes and a leading + are allowed",
+					 in, len, p);
 		}
 	}
 	d[1 + n] = '\0';
@@ -92,18 +106,6 @@ void phone_mask(struct buf *out, const char *phone)
 	}
 }
 
-static size_t utf8_char_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0)
-		return 2;
-	if ((c & 0xF0) == 0xE0)
-		return 3;
-	if ((c & 0xF8) == 0xF0)
-		return 4;
-	return 1;
-}
 
 void name_mask(struct buf *out, const char *name)
 {

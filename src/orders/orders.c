@@ -863,6 +863,11 @@ static bool assign_departments(struct act_ctx *c, bool with_assist)
 			json_object_put(copy);
 			return err_field(c->e, 422, "assisting", "field \"assisting\" must be a list of department codes");
 		}
+		bool listed = !strcmp(acode, code);	/* the lead is not also an assistant */
+		for (size_t k = 0; k < json_object_array_length(copy); k++)
+			listed |= !strcmp(acode, json_object_get_string(json_object_array_get_idx(copy, k)));
+		if (listed)
+			continue;
 		r = DB_EXEC(c->db, c->e,
 			    "INSERT INTO order_assist (order_id, department_id)"
 			    " SELECT $1, id FROM department WHERE code = $2 AND active AND code <> $3"
@@ -872,7 +877,7 @@ static bool assign_departments(struct act_ctx *c, bool with_assist)
 			json_object_put(copy);
 			return false;
 		}
-		bool found = db_res_rows(r) == 1 || !strcmp(acode, code);
+		bool found = db_res_rows(r) == 1;
 		db_res_free(r);
 		if (!found) {
 			json_object_put(copy);

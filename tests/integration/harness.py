@@ -155,8 +155,9 @@ class Server:
         return Client(self.port)
 
     def read_log(self):
-        self.log.flush()
-        with open(self.log_path) as f:
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path, errors='replace') as f:
             return f.read()
 
     def stop(self, timeout=30):
@@ -225,7 +226,7 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         rc = cls.server.stop()
-        log = cls.server.read_log() if not cls.server.log.closed else open(cls.server.log_path).read()
+        log = cls.server.read_log()
         if rc != 0 or 'ERROR: AddressSanitizer' in log or 'runtime error:' in log \
                 or 'LeakSanitizer' in log:
             raise AssertionError('server exited %d or reported a sanitizer error:\n%s'
