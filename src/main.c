@@ -7,6 +7,10 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "dispatch/dispatch.h"
+#include "intake/intake_cmd.h"
+#include "police/police.h"
+#include "supervision/report_cmd.h"
 #include "template/render_cmd.h"
 
 struct command {
@@ -19,6 +23,7 @@ struct command {
 static int cmd_help(struct config *cfg, int argc, char **argv);
 static int cmd_render_template(struct config *cfg, int argc, char **argv);
 static int cmd_version(struct config *cfg, int argc, char **argv);
+static int cmd_report(struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "serve", "run the HTTP service until SIGTERM" },
@@ -30,6 +35,16 @@ static const struct command commands[] = {
 	{ "category", cmd_category, "category import FILE.csv", "add or update subject categories" },
 	{ "calendar", cmd_calendar, "calendar import FILE.json...", "load official holidays and make-up days" },
 	{ "deadline", cmd_deadline, "deadline --from ISO (--workdays N | --hours H)", "print a due time" },
+	{ "rules", dispatch_cmd_rules, "rules import|export FILE", "replace or save the routing rules (CSV or JSON)" },
+	{ "outbox", police_cmd_outbox, "outbox list [--state S]", "messages to 110 and their delivery state" },
+	{ "outbox", police_cmd_outbox, "outbox retry (--all | --id N)", "send parked messages to 110 again" },
+	{ "report", cmd_report, "report orders --from ISO --to ISO [OPTIONS]", "order report; --by KIND, --format table|json|csv" },
+	{ "report", cmd_report, "report ranking --from ISO --to ISO [--format F]", "三率 ranking of units with red and black lists" },
+	{ "report", cmd_report, "report rebuild [--all-handling]", "recount the statistics rollup from the orders" },
+	{ "report", cmd_report, "report calls --from ISO --to ISO [OPTIONS]", "call statistics; --granularity, --format table|json|csv" },
+	{ "import-calls", intake_cmd_import_calls, "import-calls [--format F] FILE...", "import call records (Asterisk CDR or queue_log, FreeSWITCH CDR)" },
+	{ "calls", intake_cmd_calls, "calls extension --login L --extension E", "give an agent a phone extension" },
+	{ "calls", intake_cmd_calls, "calls rebuild", "recount the call statistics from the calls" },
 	{ "demo", cmd_demo, "demo load [--if-empty]", "load the demo city (departments, users, orders)" },
 	{ "render", cmd_render_template, "render TEMPLATE DATA.json [--partials DIR]", "render a Mustache template" },
 	{ "version", cmd_version, "version", "print the version" },
@@ -55,6 +70,13 @@ static int cmd_render_template(struct config *cfg, int argc, char **argv)
 {
 	(void)cfg;
 	return cmd_render(argc, argv);
+}
+
+static int cmd_report(struct config *cfg, int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "calls"))
+		return intake_cmd_report(cfg, argc, argv);
+	return report_main(cfg->conninfo, argc, argv);
 }
 
 static int cmd_version(struct config *cfg, int argc, char **argv)

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "db/db.h"
+#include "intake/settings.h"
 
 const char config_usage[] =
 	"common options (each also read from the environment variable shown):\n"
@@ -23,6 +24,9 @@ const char config_usage[] =
 	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates)\n"
 	"  --dev               HOTLINE_DEV=1     reload templates when they change\n"
 	"  --sweep-seconds N   HOTLINE_SWEEP_SECONDS deadline sweeper period (60)\n"
+	"  --hotline-numbers L HOTLINE_NUMBERS   the hotline's dialled numbers, comma-separated (12345)\n"
+	"  --short-abandon-seconds N  HOTLINE_SHORT_ABANDON_SECONDS  abandons this short are short (5)\n"
+	"  --short-abandons-offered yes|no  HOTLINE_SHORT_ABANDONS_OFFERED  count them in offered (yes)\n"
 	"environment only (the 110 bridge and duplicate detection, see src/police/WIRE.md):\n"
 	"  HOTLINE_POLICE_URL            110 endpoint for our messages (unset: they wait in the outbox)\n"
 	"  HOTLINE_POLICE_SECRET         shared HMAC secret, both directions (unset: 110 requests get 503)\n"
@@ -107,6 +111,12 @@ static bool set_option(struct config *cfg, const char *name, const char *value, 
 		set_str(&cfg->log_level, value);
 	} else if (!strcmp(name, "templates")) {
 		set_str(&cfg->templates_dir, value);
+	} else if (!strcmp(name, "hotline-numbers")) {
+		return intake_set_hotline_numbers(value, e);
+	} else if (!strcmp(name, "short-abandon-seconds")) {
+		return intake_set_short_abandon_seconds(value, e);
+	} else if (!strcmp(name, "short-abandons-offered")) {
+		return intake_set_short_abandons_offered(value, e);
 	} else if (!strcmp(name, "sweep-seconds")) {
 		if (!parse_int("--sweep-seconds", value, 1, 86400, &v, e))
 			return false;
@@ -133,6 +143,9 @@ static const struct {
 	{ "templates", "HOTLINE_TEMPLATES" },
 	{ "dev", "HOTLINE_DEV" },
 	{ "sweep-seconds", "HOTLINE_SWEEP_SECONDS" },
+	{ "hotline-numbers", "HOTLINE_NUMBERS" },
+	{ "short-abandon-seconds", "HOTLINE_SHORT_ABANDON_SECONDS" },
+	{ "short-abandons-offered", "HOTLINE_SHORT_ABANDONS_OFFERED" },
 };
 
 bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)

@@ -14,6 +14,7 @@
 #include "auth/auth.h"
 #include "core/jsonutil.h"
 #include "db/db.h"
+#include "dispatch/dispatch.h"
 #include "orders/deadline.h"
 #include "orders/orders.h"
 
@@ -265,6 +266,9 @@ int cmd_demo(struct config *cfg, int argc, char **argv)
 	free(file);
 	file = xasprintf("%s/scripts/demo/categories.csv", cfg->root);
 	imported = imported && app_import_categories(d.db, file, &d.e) >= 0;
+	free(file);
+	file = xasprintf("%s/src/routing/default_rules.json", cfg->root);
+	imported = imported && dispatch_load_default_rules(d.db, file, &d.e) >= 0;
 	free(file);
 	if (!imported || !deadline_calendar_load(d.db, &d.e))
 		goto out;

@@ -9,7 +9,9 @@
 #include "core/timeutil.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "dispatch/dispatch.h"
 #include "orders/deadline.h"
+#include "police/police.h"
 
 /* Which of this year and next have official holiday data; a warning if not. */
 static json_object *calendar_health(void)
@@ -97,6 +99,8 @@ void metrics_get(struct http_req *req)
 		       "# TYPE hotline_sweeper_alert_changes_total counter\nhotline_sweeper_alert_changes_total %ld\n",
 		 atomic_load(&sw->green), atomic_load(&sw->yellow), atomic_load(&sw->red),
 		 atomic_load(&sw->runs), atomic_load(&sw->changes));
+	dispatch_metrics(&out);
+	police_metrics(&out);
 	http_reply_buf(req, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
 }
 

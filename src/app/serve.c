@@ -10,8 +10,17 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "dispatch/dispatch.h"
 #include "orders/deadline.h"
+#include "police/police.h"
+#include "api/supervision_api.h"
+#include "api/calls_api.h"
+#include "supervision/supervision.h"
 #include "web/web.h"
+
+/* The route tables of dispatch intelligence and the 110 bridge (src/api/dispatch_api.c, police_api.c). */
+extern const struct http_route dispatch_routes[], police_routes[];
+extern const size_t dispatch_routes_count, police_routes_count;
 
 /* Builds the route table: the API's, the pages', and the debug routes when asked for. */
 static struct http_route *routes_for(size_t *count)
@@ -22,6 +31,10 @@ static struct http_route *routes_for(size_t *count)
 		size_t n;
 	} tables[] = {
 		{ app_routes, app_routes_count },
+		{ dispatch_routes, dispatch_routes_count },
+		{ police_routes, police_routes_count },
+		{ supervision_routes, supervision_routes_count },
+		{ calls_routes, calls_routes_count },
 		{ web_routes, web_routes_count },
 		{ app_debug_routes, debug && !strcmp(debug, "1") ? app_debug_routes_count : 0 },
 	};
@@ -74,6 +87,12 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	db_thread_close();
 	deadline_calendar_warn_missing();
+	supervision_init();
+	if (!dispatch_init(&e) || !police_init(&e)) {
+		fprintf(stderr, "hotline serve: %s%s%s%s\n", e.message, e.field[0] ? " (from " : "", e.field,
+			e.field[0] ? ")" : "");
+		return 1;
+	}
 	if (!web_init(cfg->templates_dir, cfg->dev, &e)) {
 		fprintf(stderr, "hotline serve: %s\n", e.message);
 		return 1;
@@ -95,6 +114,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	sweeper_start(&app.sweeper, cfg->sweep_seconds);
+	struct police_worker *police = police_worker_start();
 	printf("hotline %s listening on http://%s:%d\n", HOTLINE_VERSION, cfg->bind,
 	       http_server_port(app.server));
 	fflush(stdout);
@@ -106,6 +126,9 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(app.server, cfg->grace_ms);
 	sweeper_stop(&app.sweeper);
+	police_worker_stop(police);
+	police_shutdown();
+	dispatch_shutdown();
 	web_release();
 	free(routes);
 	log_info("stopped");

@@ -1,0 +1,206 @@
+/*
+ * /api/v1/calls, /api/v1/callers, /api/v1/stats/calls: call intake.
+ *
+ *   POST /api/v1/calls/import?format=auto|asterisk-cdr|asterisk-queue-log|freeswitch-cdr
+ *        body: the file as it is (text/csv or text/plain); imported as
+ *        `hotline import-calls` does; answers the summary with the rejects
+ *   POST /api/v1/calls/events        a live event (intake/events.h)
+ *   GET  /api/v1/calls/current       the caller's current call and history
+ *   GET  /api/v1/callers/{phone}/history[?limit=N]
+ *   GET  /api/v1/stats/calls?from=&to=[&granularity=hour|day|month]
+ *        [&dialled=][&queue=][&short_abandons=count|exclude]
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/calls_api.h"
+#include "calls/cdr.h"
+#include "core/jsonutil.h"
+#include "core/timeutil.h"
+#include "intake/events.h"
+#include "intake/import.h"
+#include "intake/settings.h"
+#include "intake/stats.h"
+
+/* Rejects listed in an import's answer; the count covers them all. */
+#define IMPORT_REJECTS_LISTED 1000
+
+#define CALL_STAFF (ROLES_CENTRE | ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+#define CALL_ADMIN (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+
+static void collect_reject(void *ctx, unsigned long line, const char *field, const char *reason)
+{
+	json_object *list = ctx;
+	json_object *o;
+
+	if (json_object_array_length(list) >= IMPORT_REJECTS_LISTED)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "line", json_object_new_int64((int64_t)line));
+	json_object_object_add(o, "field", *field ? json_object_new_string(field) : NULL);
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_array_add(list, o);
+}
+
+static void api_calls_import(struct http_req *req)
+{
+	const char *fname = http_query(req, "format");
+	struct cdr_options ropt = CDR_OPTIONS_INIT;
+	json_object *rejects = json_object_new_array();
+	struct call_import_options iopt = {
+		.settings = intake_settings(), .on_reject = collect_reject, .ctx = rejects,
+	};
+	struct call_import_result res;
+	struct err e = ERR_INIT;
+	struct cdr_reader *r;
+	const char *body;
+	json_object *out;
+	struct db *db;
+	size_t len;
+	bool ok;
+
+	if (fname && *fname && !call_import_format_parse(fname, &ropt.format)) {
+		json_object_put(rejects);
+		http_reply_error(req, 400, "bad-format",
+				 "unknown format \"%s\": expected auto, asterisk-cdr, asterisk-queue-log or freeswitch-cdr",
+				 fname);
+		return;
+	}
+	body = http_body(req, &len);
+	if (len == 0) {
+		json_object_put(rejects);
+		http_reply_error(req, 400, "empty-body", "the body is empty: send the call records file as it is");
+		return;
+	}
+	if (!(db = api_db_or_reply(req))) {
+		json_object_put(rejects);
+		return;
+	}
+	r = cdr_reader_new_memory(body, len, &ropt);
+	ok = call_import(db, r, &iopt, &res, &e);
+	cdr_reader_free(r);
+	if (!ok) {
+		json_object_put(rejects);
+		if (res.records)
+			err_prefix(&e, "after importing %lu records: ", res.records);
+		http_reply_problem(req, &e);
+		return;
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "format", json_object_new_string(call_import_format_name(res.format)));
+	json_object_object_add(out, "records", json_object_new_int64((int64_t)res.records));
+	json_object_object_add(out, "imported", json_object_new_int64((int64_t)res.imported));
+	json_object_object_add(out, "duplicates", json_object_new_int64((int64_t)res.duplicates));
+	json_object_object_add(out, "rejected", json_object_new_int64((int64_t)res.rejected));
+	json_object_object_add(out, "rejects", rejects);
+	json_object_object_add(out, "rejects_truncated",
+			       json_object_new_boolean(res.rejected > IMPORT_REJECTS_LISTED));
+	api_reply(req, 200, out, &e);
+}
+
+static void api_calls_event(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	json_object *body, *out;
+	struct db *db;
+	bool created;
+
+	if (!(body = api_body_or_reply(req)))
+		return;
+	if (!(db = api_db_or_reply(req))) {
+		json_object_put(body);
+		return;
+	}
+	out = call_event_post(db, intake_settings(), body, &created, &e);
+	json_object_put(body);
+	api_reply(req, created ? 201 : 200, out, &e);
+}
+
+static void api_calls_current(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	struct db *db = api_db_or_reply(req);
+
+	if (db)
+		api_reply(req, 200, call_current(db, api_who(req)->user_id, &e), &e);
+}
+
+static void api_caller_history(struct http_req *req)
+{
+	const char *limit = http_query(req, "limit");
+	struct err e = ERR_INIT;
+	int n = CALL_HISTORY_DEFAULT;
+	struct db *db;
+
+	if (limit) {
+		char *end;
+		long v = strtol(limit, &end, 10);
+		if (!*limit || *end || v < 1 || v > CALL_HISTORY_MAX) {
+			http_reply_error(req, 400, "bad-limit", "limit \"%s\" must be 1 to %d", limit,
+					 CALL_HISTORY_MAX);
+			return;
+		}
+		n = (int)v;
+	}
+	if ((db = api_db_or_reply(req)))
+		api_reply(req, 200, caller_history(db, http_param(req, "phone"), n, &e), &e);
+}
+
+static const char *query_nonempty(struct http_req *req, const char *name)
+{
+	const char *v = http_query(req, name);
+	return v && *v ? v : NULL;
+}
+
+static void api_stats_calls(struct http_req *req)
+{
+	const struct intake_settings *s = intake_settings();
+	struct call_stats_query q = {
+		.granularity = CALL_BY_DAY,
+		.dialled = query_nonempty(req, "dialled"),
+		.queue = query_nonempty(req, "queue"),
+		.short_abandons_offered = s->short_abandons_offered,
+		.short_abandon_seconds = s->short_abandon_seconds,
+	};
+	const char *from = query_nonempty(req, "from"), *to = query_nonempty(req, "to");
+	const char *gran = query_nonempty(req, "granularity");
+	const char *shorts = query_nonempty(req, "short_abandons");
+	struct err e = ERR_INIT;
+	struct db *db;
+
+	if (!from || !to) {
+		err_field(&e, 400, from ? "to" : "from", "%s is required: the range is [from, to), ISO 8601",
+			  from ? "to" : "from");
+		http_reply_problem(req, &e);
+		return;
+	}
+	if (!time_parse_iso(from, &q.from, "from", &e) || !time_parse_iso(to, &q.to, "to", &e)) {
+		http_reply_problem(req, &e);
+		return;
+	}
+	if (gran && !call_granularity_parse(gran, &q.granularity)) {
+		http_reply_error(req, 400, "bad-granularity",
+				 "granularity \"%s\" must be hour, day or month", gran);
+		return;
+	}
+	if (shorts) {
+		if (strcmp(shorts, "count") && strcmp(shorts, "exclude")) {
+			http_reply_error(req, 400, "bad-short-abandons",
+					 "short_abandons \"%s\" must be count or exclude", shorts);
+			return;
+		}
+		q.short_abandons_offered = !strcmp(shorts, "count");
+	}
+	if ((db = api_db_or_reply(req)))
+		api_reply(req, 200, call_stats(db, &q, &e), &e);
+}
+
+const struct http_route calls_routes[] = {
+	{ "POST", "/api/v1/calls/import", api_calls_import, CALL_ADMIN },
+	{ "POST", "/api/v1/calls/events", api_calls_event, CALL_STAFF },
+	{ "GET", "/api/v1/calls/current", api_calls_current, CALL_STAFF },
+	{ "GET", "/api/v1/callers/{phone}/history", api_caller_history, CALL_STAFF },
+	{ "GET", "/api/v1/stats/calls", api_stats_calls, CALL_STAFF },
+};
+const size_t calls_routes_count = sizeof(calls_routes) / sizeof(calls_routes[0]);

@@ -1,0 +1,73 @@
+/*
+ * The 110 bridge over HTTP: the two endpoints 110 calls (public in the
+ * route table: they check the HMAC signature themselves, before reading
+ * the body) and the bridge's view of an order. Exports its own route table.
+ */
+#include <stdlib.h>
+
+#include "api/api.h"
+#include "core/jsonutil.h"
+#include "police/police.h"
+
+/* Checks the signature of the request; false after replying. */
+static bool authentic_or_reply(struct http_req *req, struct db *db)
+{
+	struct err e = ERR_INIT;
+	size_t len;
+	const char *body = http_body(req, &len);
+
+	if (police_authenticate(db, http_header(req, "X-Hotline-Timestamp"),
+				http_header(req, "X-Hotline-Signature"), body, len, &e))
+		return true;
+	http_reply_problem(req, &e);
+	return false;
+}
+
+static void transfers(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	json_object *body, *order;
+	struct db *db;
+	bool created = false;
+
+	if (!(db = api_db_or_reply(req)) || !authentic_or_reply(req, db) || !(body = api_body_or_reply(req)))
+		return;
+	order = police_receive_transfer(db, body, &created, &e);
+	json_object_put(body);
+	if (order && created) {
+		char *location = xasprintf("/api/v1/orders/%s", json_str(order, "order_number"));
+		http_set_header(req, "Location", location);
+		free(location);
+	}
+	api_reply(req, created ? 201 : 200, order, &e);
+}
+
+static void feedback(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	json_object *body, *out;
+	struct db *db;
+	bool created = false;
+
+	if (!(db = api_db_or_reply(req)) || !authentic_or_reply(req, db) || !(body = api_body_or_reply(req)))
+		return;
+	out = police_receive_feedback(db, body, http_header(req, "Idempotency-Key"), &created, &e);
+	json_object_put(body);
+	api_reply(req, created ? 201 : 200, out, &e);
+}
+
+static void order_status(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	struct db *db = api_db_or_reply(req);
+
+	if (db)
+		api_reply(req, 200, police_order_status(db, api_who(req), http_param(req, "number"), &e), &e);
+}
+
+const struct http_route police_routes[] = {
+	{ "POST", "/api/v1/police/transfers", transfers, 0 },
+	{ "POST", "/api/v1/police/feedback", feedback, 0 },
+	{ "GET", "/api/v1/orders/{number}/police", order_status, ACCESS_ANY_USER },
+};
+const size_t police_routes_count = sizeof(police_routes) / sizeof(police_routes[0]);

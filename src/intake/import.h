@@ -1,0 +1,79 @@
+/*
+ * import: loading call records (Asterisk Master.csv, Asterisk queue_log,
+ * FreeSWITCH CSV) from a cdr_reader into the database.
+ *
+ * Batches. Records are streamed with COPY into a temporary staging table;
+ * every `batch_records` records (and at the end) one statement moves the
+ * batch into the real table with INSERT … SELECT … ON CONFLICT (key) DO
+ * NOTHING, merges the rows it actually inserted into the per-call summary
+ * (table call) and moves the hourly rollups (call_hour) by the difference,
+ * all in one transaction: a crash loses at most the batch in flight, and
+ * what was committed is whole. Re-importing a file therefore adds nothing:
+ * every record comes back as a duplicate. Memory is bounded by the reader's
+ * buffers and a COPY buffer of about a megabyte, whatever the input size.
+ *
+ * Rejects (records the reader cannot read) never stop an import; they are
+ * counted and handed to the caller's callback. A fatal reader error (input
+ * that is not call records, a read error) or a database failure stops it:
+ * the batches committed before stay, and the result counts them.
+ *
+ * What counts as inbound, offered, answered and so on is documented in
+ * migrations/0004_calls.sql.
+ */
+#ifndef HOTLINE_INTAKE_IMPORT_H
+#define HOTLINE_INTAKE_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "calls/cdr.h"
+#include "core/err.h"
+#include "db/db.h"
+#include "intake/settings.h"
+
+#define CALL_IMPORT_BATCH_DEFAULT 50000
+
+/*
+ * Parses a format name: "auto", "asterisk-cdr" (or "asterisk-csv"),
+ * "asterisk-queue-log", "freeswitch-cdr" (or "freeswitch-csv"). Returns
+ * false on any other name, *out untouched.
+ */
+bool call_import_format_parse(const char *name, enum cdr_format *out);
+/* The name this module uses for `f` ("asterisk-cdr", …); static, never NULL. */
+const char *call_import_format_name(enum cdr_format f);
+
+struct call_import_result {
+	enum cdr_format format;		/* as detected; CDR_AUTO if no record was read */
+	unsigned long records;		/* records read (imported + duplicates) */
+	unsigned long imported;		/* new rows stored */
+	unsigned long duplicates;	/* records already stored (or twice in the input) */
+	unsigned long rejected;		/* records the reader rejected */
+};
+
+struct call_import_options {
+	const struct intake_settings *settings;
+	size_t batch_records;		/* 0 = CALL_IMPORT_BATCH_DEFAULT */
+	/* Called for each rejected record: the physical line it starts on, the
+	 * field at fault ("" if none) and the reason without the "line N: "
+	 * prefix. May be NULL. */
+	void (*on_reject)(void *ctx, unsigned long line, const char *field, const char *reason);
+	/* Called every few thousand records and after each batch, with the
+	 * result so far. May be NULL. */
+	void (*on_progress)(void *ctx, const struct call_import_result *so_far);
+	void *ctx;
+};
+
+/*
+ * Imports everything `r` yields (a pulling or memory reader; push mode is
+ * not supported) over `db`, which must not be inside a transaction. Fills
+ * *res as it goes, so that after a failure it still says what was
+ * committed. Returns true at the end of the input, or false with `e`:
+ *   400 the input is not call records of a known format (the reader's
+ *       message),
+ *   500 a read error,
+ *   503/500 the database failed (the batch in flight is rolled back).
+ */
+bool call_import(struct db *db, struct cdr_reader *r, const struct call_import_options *opt,
+		 struct call_import_result *res, struct err *e);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * stats: the work-order statistics of DOMAIN.md §10 — the order report,
+ * the 三率 ranking of units with its red and black lists, and hot topics.
+ *
+ * Cohort: the orders registered in [from, to), as they stand at the time of
+ * the report. Whole days of the period are read from stat_rollup (counters
+ * per registration day and key, kept exact by triggers on work_order, see
+ * migrations/0006_supervision.sql); the parts of a period that do not start
+ * or end at midnight are counted from the orders themselves. The counters
+ * and how each kind of order counts are defined in the API reference of
+ * GET /api/v1/stats/orders (src/supervision/openapi.json).
+ *
+ * Rates are fractions rounded to 4 decimals, null when the denominator is
+ * 0; avg_handling_workdays is rounded to 2 decimals.
+ */
+#ifndef HOTLINE_SUPERVISION_STATS_H
+#define HOTLINE_SUPERVISION_STATS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "db/db.h"
+#include "orders/orders.h"
+
+/* What the rows of a report are: the order's … */
+enum stat_kind {
+	STAT_BY_DEPARTMENT = 1,		/* lead unit (主办单位) as of now */
+	STAT_BY_CATEGORY,		/* subject category code */
+	STAT_BY_DISTRICT,		/* district */
+	STAT_BY_CHANNEL,		/* channel (phone, police = 110, web, …) */
+	STAT_BY_REQUEST_TYPE,		/* 咨询, 求助, 投诉 … */
+};
+
+/* Parses "department", "category", "district", "channel", "request_type";
+ * returns -1 for anything else. */
+int stats_kind_parse(const char *by);
+const char *stats_kind_code(enum stat_kind kind);
+
+#define HOT_TOPICS_DEFAULT 10
+#define HOT_TOPICS_MAX 100
+
+/*
+ * The order report: {"from", "to", "by", "total": {…}, "rows": [{"key",
+ * "name", …}]}, rows by accepted orders, most first. A new reference, or
+ * NULL with `e` (400 if from is not before to).
+ */
+json_object *stats_orders(struct db *db, time_t from, time_t to, enum stat_kind by, struct err *e);
+
+/*
+ * The 三率 ranking of lead units over [from, to): score = weighted
+ * response, resolution and satisfaction rates (setting ranking.weights);
+ * units with fewer than ranking.min_dispatched dispatched orders, or
+ * without one of the three rates, are listed unranked (score null) after
+ * the others. Red list: score >= ranking.red_min; black list: score <
+ * ranking.black_max. A new reference, or NULL with `e`.
+ */
+json_object *stats_ranking(struct db *db, time_t from, time_t to, struct err *e);
+
+/*
+ * Hot topics: the `limit` categories and addresses with the most orders
+ * registered in [from, to) (merged repeat calls included: each is a caller
+ * asking), each with its count in the previous period of the same length
+ * and the change. A new reference, or NULL with `e`.
+ */
+json_object *stats_hot_topics(struct db *db, time_t from, time_t to, int limit, struct err *e);
+
+/*
+ * The statistics' part of the order hook: when an action completes an
+ * order (to completed or transferred), stores its handling time — the
+ * working seconds from registration to completion on the official
+ * calendar — in order_handling. Returns false with `e` on a database error.
+ */
+bool stats_on_change(struct db *db, const struct order_change *change, struct err *e);
+
+/*
+ * Rebuilds the rollup from the orders, in one transaction: first computes
+ * the handling time of completed orders that have none (of all of them
+ * when `all_handling`), then recounts every rollup row. Needs the holiday
+ * calendar loaded (deadline_calendar_load). Stores the number of handling
+ * times computed and of rollup rows in *handling and *rows. Returns false
+ * with `e`; nothing is changed then.
+ */
+bool stats_rebuild(struct db *db, bool all_handling, long *handling, long *rows, struct err *e);
+
+#endif

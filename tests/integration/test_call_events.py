@@ -1,0 +1,229 @@
+"""Live call events (POST /api/v1/calls/events), the agent's current call
+(GET /api/v1/calls/current) and the caller's history
+(GET /api/v1/callers/{phone}/history): the screen pop of 来电弹屏.
+
+Each test works in its own random hour of the 22nd century and with its own
+call ids and caller numbers, so that its statistics are its own.
+"""
+import datetime
+import os
+import random
+import tempfile
+import unittest
+import uuid
+from urllib.parse import quote, urlencode
+
+from harness import ROOT, ServerTestCase, psql, run_hotline
+from orders_fixture import Actor, add_user, create_token, ensure_demo_data
+
+CST = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def iso(t):
+    return t.isoformat()
+
+
+class LiveEvents(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            ensure_demo_data()
+            cls.cti = create_token(add_user('supervisor', prefix='cti'))
+            cls.agent_login = add_user('agent')
+            cls.agent = Actor(cls.server, cls.agent_login)
+            cls.agent2_login = add_user('agent')
+            cls.agent2 = Actor(cls.server, cls.agent2_login)
+        except BaseException:
+            cls.server.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.close()
+        cls.agent2.close()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.t0 = datetime.datetime(random.randrange(2100, 2200), random.randrange(1, 13),
+                                    random.randrange(1, 29), random.randrange(0, 23), tzinfo=CST)
+        self.phone = '139%08d' % random.randrange(10 ** 8)
+
+    def call_id(self):
+        return 'live-' + uuid.uuid4().hex[:12]
+
+    def event(self, type_, call_id, seconds=0, expect=(200, 201), **fields):
+        body = dict(type=type_, call_id=call_id, at=iso(self.t0 + datetime.timedelta(seconds=seconds)),
+                    **fields)
+        r = self.client.post('/api/v1/calls/events', body,
+                             headers={'Authorization': 'Bearer ' + self.cti})
+        if expect:
+            self.assertIn(r.status, expect, r)
+        return r
+
+    def hour_stats(self):
+        q = {'from': iso(self.t0), 'to': iso(self.t0 + datetime.timedelta(hours=1))}
+        r = self.client.get('/api/v1/stats/calls?' + urlencode(q),
+                            headers={'Authorization': 'Bearer ' + self.cti})
+        self.assertEqual(r.status, 200, r)
+        return r.json['total']
+
+    def test_events_are_idempotent_per_call_and_type(self):
+        c = self.call_id()
+        r = self.event('offered', c, caller=self.phone, dialled='12345', queue='hotline')
+        self.assertEqual((r.status, r.json['created'], r.json['call']['outcome']), (201, True, 'waiting'))
+        r = self.event('offered', c, 3, caller=self.phone, dialled='12345', queue='hotline')
+        self.assertEqual((r.status, r.json['created']), (200, False))
+        self.assertEqual(r.json['call']['at'], iso(self.t0))     # the first one stands
+        self.assertEqual(self.event('answered', c, 12, agent=self.agent_login).status, 201)
+        self.assertEqual(self.event('answered', c, 40, agent=self.agent_login).status, 200)
+        self.assertEqual(self.event('ended', c, 132, cause='normal').status, 201)
+        r = self.event('ended', c, 200, cause='normal')
+        self.assertEqual(r.status, 200)
+        call = r.json['call']
+        self.assertEqual((call['offered'], call['answered'], call['wait_s'], call['talk_s'],
+                          call['agent_login'], call['sources']),
+                         (True, True, 12, 120, self.agent_login, ['live']))
+        self.assertEqual(call['answered_at'], iso(self.t0 + datetime.timedelta(seconds=12)))
+        total = self.hour_stats()
+        self.assertEqual((total['offered'], total['answered'], total['avg_wait_s'], total['avg_talk_s'],
+                          total['service_level_15s']), (1, 1, 12.0, 120.0, 1.0))
+        self.assertEqual(psql("SELECT count(*) FROM call_event WHERE call_id = '%s'" % c), [['3']])
+
+    def test_the_agent_sees_the_call_answered_until_it_ends(self):
+        c = self.call_id()
+        self.event('offered', c, caller=self.phone, dialled='12345')
+        r = self.agent.get('/api/v1/calls/current')
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json['call'])
+        self.event('answered', c, 5, agent=self.agent_login)
+        r = self.agent.get('/api/v1/calls/current')
+        self.assertEqual(r.json['call']['call_id'], c)
+        self.assertEqual(r.json['call']['caller_phone'], self.phone)
+        self.assertEqual(r.json['history']['phone'], self.phone)
+        self.assertEqual(r.json['history']['calls'][0]['call_id'], c)
+        self.assertIsNone(self.agent2.get('/api/v1/calls/current').json['call'])    # not theirs
+        self.event('ended', c, 65)
+        self.assertIsNone(self.agent.get('/api/v1/calls/current').json['call'])
+
+    def test_an_extension_names_the_agent(self):
+        ext = str(random.randrange(10 ** 5, 10 ** 6))
+        out = run_hotline('calls', 'extension', '--login', self.agent2_login, '--extension', ext)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        c = self.call_id()
+        self.event('offered', c, caller=self.phone, dialled='12345')
+        self.event('answered', c, 3, agent=ext)
+        r = self.agent2.get('/api/v1/calls/current')
+        self.assertEqual((r.json['call']['call_id'], r.json['call']['agent'],
+                          r.json['call']['agent_login']), (c, ext, self.agent2_login))
+        self.event('ended', c, 30)
+        out = run_hotline('calls', 'extension', '--login', 'nobody-' + ext, '--extension', ext)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn('no user with login', out.stderr)
+
+    def test_calls_hung_up_before_an_answer_are_abandoned(self):
+        short, long_ = self.call_id(), self.call_id()
+        self.event('offered', short, caller=self.phone, dialled='12345')
+        self.event('ended', short, 3, cause='caller hung up')
+        self.event('offered', long_, 60, caller=self.phone, dialled='12345')
+        r = self.event('ended', long_, 100)
+        self.assertEqual((r.json['call']['outcome'], r.json['call']['wait_s']), ('abandoned', 40))
+        total = self.hour_stats()
+        self.assertEqual((total['offered'], total['answered'], total['abandoned'],
+                          total['short_abandoned'], total['connection_rate']), (2, 0, 2, 1, 0.0))
+
+    def test_a_call_to_another_number_is_not_offered(self):
+        c = self.call_id()
+        r = self.event('offered', c, caller='8001', dialled='13800000000')
+        self.assertEqual((r.json['call']['offered'], r.json['call']['outcome']), (False, 'not_offered'))
+        self.event('answered', c, 5, agent=self.agent_login)
+        self.event('ended', c, 50)
+        self.assertEqual(self.hour_stats()['offered'], 0)
+
+    def test_the_cdr_of_a_live_call_joins_it(self):
+        c = '%d.%d' % (random.randrange(10 ** 9, 10 ** 10), random.randrange(1000))
+        self.event('offered', c, caller=self.phone, dialled='12345')
+        self.event('answered', c, 8, agent=self.agent_login)
+        self.event('ended', c, 98)
+        start = self.t0.replace(tzinfo=None)
+        fmt = '%Y-%m-%d %H:%M:%S'
+        line = ('"","{p}","12345","from-trunk","{p}","SIP/trunk-1","SIP/8001-1","Queue","hotline",'
+                '"{s}","{a}","{e}",99,91,"ANSWERED","DOCUMENTATION","{c}",""\n').format(
+            p=self.phone, c=c, s=start.strftime(fmt),
+            a=(start + datetime.timedelta(seconds=8)).strftime(fmt),
+            e=(start + datetime.timedelta(seconds=99)).strftime(fmt))
+        with tempfile.NamedTemporaryFile('w', suffix='.csv', delete=False) as f:
+            f.write(line)
+        try:
+            out = run_hotline('import-calls', f.name)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn('imported 1,', out.stdout)
+        total = self.hour_stats()
+        # one call, not two; its talk time is the CDR's billsec (91), not 90
+        self.assertEqual((total['offered'], total['answered'], total['avg_talk_s']), (1, 1, 91.0))
+
+    def test_caller_history_shows_calls_and_orders_newest_first(self):
+        calls = [self.call_id() for _ in range(3)]
+        for day, c in zip((-2, -1, 0), calls):
+            s = day * 86400
+            self.event('offered', c, s, caller='+86 ' + self.phone, dialled='12345')
+            self.event('answered', c, s + 4, agent=self.agent_login)
+            self.event('ended', c, s + 64)
+        # two orders registered during the first call, one later without a call
+        o1 = self.agent.create_order(caller_phone=self.phone, call_id=calls[0])['number']
+        o2 = self.agent.create_order(caller_phone=self.phone, call_id=calls[0],
+                                     content='第二件事：小区路灯不亮。')['number']
+        o3 = self.agent.create_order(caller_phone=self.phone)['number']
+        r = self.agent.get('/api/v1/callers/%s/history' % self.phone)
+        self.assertEqual(r.status, 200, r)
+        h = r.json
+        self.assertEqual(h['phone'], self.phone)
+        self.assertEqual([c['call_id'] for c in h['calls']], list(reversed(calls)))
+        self.assertEqual([o['number'] for o in h['orders']], [o3, o2, o1])
+        by_call = {c['call_id']: [o['number'] for o in c['orders']] for c in h['calls']}
+        self.assertEqual(by_call, {calls[0]: [o2, o1], calls[1]: [], calls[2]: []})
+        self.assertEqual(h['orders'][0]['call_id'], None)
+        self.assertEqual(h['calls'][0]['outcome'], 'answered')
+        # the number as people write it
+        r2 = self.agent.get('/api/v1/callers/%s/history' % quote('+86 ' + self.phone[:3] + '-'
+                                                                 + self.phone[3:]))
+        self.assertEqual(r2.json, h)
+        r = self.agent.get('/api/v1/callers/%s/history?limit=1' % self.phone)
+        self.assertEqual(([c['call_id'] for c in r.json['calls']], [o['number'] for o in r.json['orders']]),
+                         ([calls[2]], [o3]))
+
+    def test_a_bad_number_or_limit_is_refused(self):
+        self.assertProblem(self.agent.get('/api/v1/callers/hello/history'), 422, field='phone')
+        self.assertProblem(self.agent.get('/api/v1/callers/%s/history?limit=0' % self.phone), 400)
+
+    def test_bad_events_are_refused(self):
+        post = lambda body: self.client.post('/api/v1/calls/events', body,
+                                             headers={'Authorization': 'Bearer ' + self.cti})
+        self.assertProblem(post({'type': 'ringing', 'call_id': 'x'}), 422, 'unknown event type', 'type')
+        self.assertProblem(post({'type': 'offered'}), 422, field='call_id')
+        self.assertProblem(post({'type': 'offered', 'call_id': ''}), 422, field='call_id')
+        self.assertProblem(post({'type': 'offered', 'call_id': 'x', 'at': 'noon'}), 422, field='at')
+        self.assertProblem(post({'type': 'offered', 'call_id': 'x', 'queue': 'q' * 65}), 422, field='queue')
+        self.assertProblem(post({'type': 'offered', 'call_id': 'x', 'caller': 5}), 422, field='caller')
+        r = self.client.post('/api/v1/calls/events', raw=b'type=offered',
+                             headers={'Authorization': 'Bearer ' + self.cti,
+                                      'Content-Type': 'application/x-www-form-urlencoded'})
+        self.assertEqual(r.status, 415)
+
+    def test_departments_may_not_post_events(self):
+        out = run_hotline('department', 'import', os.path.join(ROOT, 'scripts', 'demo', 'departments.csv'))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        code = psql("SELECT code FROM department ORDER BY id LIMIT 1")[0][0]
+        token = create_token(add_user('dept_handler', code))
+        r = self.client.post('/api/v1/calls/events', {'type': 'offered', 'call_id': self.call_id()},
+                             headers={'Authorization': 'Bearer ' + token})
+        self.assertProblem(r, 403)
+        self.assertProblem(self.client.get('/api/v1/calls/current',
+                                           headers={'Authorization': 'Bearer ' + token}), 403)
+
+
+if __name__ == '__main__':
+    unittest.main()
