@@ -48,6 +48,15 @@ void health_get(struct http_req *req);
 void metrics_get(struct http_req *req);
 void debug_sleep(struct http_req *req);
 
+/*
+ * Starts the modules that react to order actions inside their transaction
+ * (callback queue, dispatch records, the 110 outbox) and their settings.
+ * Every command that takes order actions calls it first, so that no path
+ * skips them. False with `e` on a bad setting.
+ */
+bool app_modules_init(struct err *e);
+void app_modules_shutdown(void);
+
 /* `hotline serve`: runs until SIGTERM or SIGINT. Returns the exit code. */
 int cmd_serve(struct config *cfg, int argc, char **argv);
 /* `hotline migrate [--dir DIR]`. */

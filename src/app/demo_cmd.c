@@ -247,6 +247,10 @@ int cmd_demo(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "usage: hotline demo load [--if-empty]\n");
 		return 2;
 	}
+	if (!app_modules_init(&d.e)) {
+		fprintf(stderr, "hotline demo: %s\n", d.e.message);
+		return 1;
+	}
 	d.db = db_connect(cfg->conninfo, &d.e);
 	if (!d.db) {
 		fprintf(stderr, "hotline demo: cannot connect to the database: %s\n", d.e.message);
@@ -313,5 +317,6 @@ out:
 	if (status)
 		fprintf(stderr, "hotline demo load: %s\n", d.e.message);
 	db_close(d.db);
+	app_modules_shutdown();
 	return status;
 }

@@ -22,6 +22,18 @@
 extern const struct http_route dispatch_routes[], police_routes[];
 extern const size_t dispatch_routes_count, police_routes_count;
 
+bool app_modules_init(struct err *e)
+{
+	supervision_init();
+	return dispatch_init(e) && police_init(e);
+}
+
+void app_modules_shutdown(void)
+{
+	police_shutdown();
+	dispatch_shutdown();
+}
+
 /* Builds the route table: the API's, the pages', and the debug routes when asked for. */
 static struct http_route *routes_for(size_t *count)
 {
@@ -87,8 +99,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	db_thread_close();
 	deadline_calendar_warn_missing();
-	supervision_init();
-	if (!dispatch_init(&e) || !police_init(&e)) {
+	if (!app_modules_init(&e)) {
 		fprintf(stderr, "hotline serve: %s%s%s%s\n", e.message, e.field[0] ? " (from " : "", e.field,
 			e.field[0] ? ")" : "");
 		return 1;
@@ -127,8 +138,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	http_server_stop(app.server, cfg->grace_ms);
 	sweeper_stop(&app.sweeper);
 	police_worker_stop(police);
-	police_shutdown();
-	dispatch_shutdown();
+	app_modules_shutdown();
 	web_release();
 	free(routes);
 	log_info("stopped");

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "orders/deadline.h"
 #include "orders/orders.h"
+#include "supervision/callbacks.h"
 
 static void sweep_once(struct sweeper *s)
 {
@@ -39,6 +40,8 @@ static void sweep_once(struct sweeper *s)
 	if (changed > 0)
 		log_info("deadline sweep: %ld orders changed alert", changed);
 	atomic_fetch_add(&s->changes, changed);
+	if (callbacks_close_skipped(db, &e) < 0)
+		log_warn("closing unsampled callbacks failed: %s", e.message);
 	if (orders_alert_counts(db, &green, &yellow, &red, &e)) {
 		atomic_store(&s->green, green);
 		atomic_store(&s->yellow, yellow);

@@ -1061,23 +1061,28 @@ static bool act_reply(struct act_ctx *c)
 }
 
 /*
- * The callback (回访): a rating and whether the matter was solved, or
+ * The callback (回访): a rating and whether the matter was solved; or
  * {"unreachable": true} when the caller could not be reached after the
- * configured attempts (closed as 无法回访, with no rating).
+ * configured attempts (closed as 无法回访, with no rating); or
+ * {"skipped": true} when the order fell outside the share of orders the
+ * city calls back (closed by the system, with no rating).
  */
 static bool act_callback(struct act_ctx *c)
 {
 	const char *sat = NULL;
-	bool solved = false, unreachable = false;
+	bool solved = false, unreachable = false, skipped = false;
 
 	if (!json_get_bool(c->body, "unreachable", false, &unreachable, c->e)
+	    || !json_get_bool(c->body, "skipped", false, &skipped, c->e)
 	    || !param_text(c, "note", false, &c->note, 1000))
 		return false;
 	c->row->completed_at = c->now;
-	if (unreachable) {
-		snprintf(c->row->callback_result, sizeof(c->row->callback_result), "unreachable");
+	if (unreachable || skipped) {
+		snprintf(c->row->callback_result, sizeof(c->row->callback_result), "%s",
+			 unreachable ? "unreachable" : "not_sampled");
 		c->row->satisfaction[0] = '\0';
-		json_object_object_add(c->payload, "unreachable", json_object_new_boolean(true));
+		json_object_object_add(c->payload, unreachable ? "unreachable" : "skipped",
+				       json_object_new_boolean(true));
 		return true;
 	}
 	if (!param_text(c, "satisfaction", true, &sat, 16)

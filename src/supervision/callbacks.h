@@ -84,4 +84,12 @@ struct callback_filter {
  */
 json_object *callbacks_list(struct db *db, const struct callback_filter *f, struct err *e);
 
+/*
+ * Closes, as the system, the orders whose callback fell outside the
+ * sample (callback.share) once their task is due: they complete with no
+ * rating. Returns how many were closed, or -1 with `e` filled. Run by the
+ * sweeper.
+ */
+long callbacks_close_skipped(struct db *db, struct err *e);
+
 #endif

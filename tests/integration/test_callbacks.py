@@ -10,7 +10,7 @@ import datetime
 import threading
 import time
 
-from harness import psql
+from harness import psql, wait_for
 from orders_fixture import CST, Actor, Calendar, OrdersTestCase, add_user, parse_iso
 from test_order_stats import assert_documented
 
@@ -346,3 +346,29 @@ class CallbackSettings(OrdersTestCase):
     def test_only_administrators_change_settings(self):
         self.assertProblem(self.supervisor.put('/api/v1/settings/callbacks', {'share': 0.5}), 403)
         self.assertProblem(self.agent.get('/api/v1/settings/callbacks'), 403)
+
+
+class UnsampledCallbacks(OrdersTestCase):
+    """With callback.share below 1, the orders left out of the sample are
+    closed by the system once their task falls due, with no rating: they
+    must not wait in 待回访 for ever."""
+
+    server_env = {'HOTLINE_SWEEP_SECONDS': '1'}
+
+    def tearDown(self):
+        r = self.admin.put('/api/v1/settings/callbacks', DEFAULTS)
+        self.assertEqual(r.status, 200, r)
+        super().tearDown()
+
+    def test_an_order_outside_the_sample_is_closed_without_a_rating(self):
+        r = self.admin.put('/api/v1/settings/callbacks', {'delay_workdays': 0, 'share': 0})
+        self.assertEqual(r.status, 200, r)
+        number = self.order_in('awaiting_callback')
+        closed = wait_for(lambda: self.agent.order(number).json['status'] == 'completed', timeout=20)
+        self.assertTrue(closed, self.agent.order(number).json['status'])
+        o = self.agent.order(number).json
+        self.assertEqual(o['outcome']['callback_result'], 'not_sampled')
+        self.assertIsNone(o['outcome']['satisfaction'])
+        last = self.agent.events(number).json[-1]
+        self.assertEqual((last['action'], last['actor']['role']), ('callback', 'system'))
+        self.assertEqual(last['payload'].get('skipped'), True)
