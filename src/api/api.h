@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "auth/auth.h"
 #include "db/db.h"
@@ -28,6 +29,14 @@ const struct principal *api_who(const struct http_req *req);
 struct db *api_db_or_reply(struct http_req *req);
 /* Parses the body as a JSON object, or returns NULL after replying 400. */
 json_object *api_body_or_reply(struct http_req *req);
+/* A query-string argument, or NULL when absent or empty. */
+const char *api_query(struct http_req *req, const char *name);
+/*
+ * A query-string time (ISO 8601) into *out, 0 when absent. An offset
+ * "+08:00" sent unencoded arrives as " 08:00" and is understood. False
+ * with `e` (400, naming the parameter) for anything else.
+ */
+bool api_query_time(struct http_req *req, const char *name, time_t *out, struct err *e);
 /* Replies with `obj` (status) and drops the reference; replies the problem in `e` if NULL. */
 void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e);
 

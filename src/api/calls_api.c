@@ -147,25 +147,19 @@ static void api_caller_history(struct http_req *req)
 		api_reply(req, 200, caller_history(db, http_param(req, "phone"), n, &e), &e);
 }
 
-static const char *query_nonempty(struct http_req *req, const char *name)
-{
-	const char *v = http_query(req, name);
-	return v && *v ? v : NULL;
-}
-
 static void api_stats_calls(struct http_req *req)
 {
 	const struct intake_settings *s = intake_settings();
 	struct call_stats_query q = {
 		.granularity = CALL_BY_DAY,
-		.dialled = query_nonempty(req, "dialled"),
-		.queue = query_nonempty(req, "queue"),
+		.dialled = api_query(req, "dialled"),
+		.queue = api_query(req, "queue"),
 		.short_abandons_offered = s->short_abandons_offered,
 		.short_abandon_seconds = s->short_abandon_seconds,
 	};
-	const char *from = query_nonempty(req, "from"), *to = query_nonempty(req, "to");
-	const char *gran = query_nonempty(req, "granularity");
-	const char *shorts = query_nonempty(req, "short_abandons");
+	const char *from = api_query(req, "from"), *to = api_query(req, "to");
+	const char *gran = api_query(req, "granularity");
+	const char *shorts = api_query(req, "short_abandons");
 	struct err e = ERR_INIT;
 	struct db *db;
 

@@ -1,10 +1,12 @@
 /* Authorisation and the helpers every handler uses. */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
 #include "core/jsonutil.h"
+#include "core/timeutil.h"
 
 const struct principal *api_who(const struct http_req *req)
 {
@@ -39,6 +41,29 @@ json_object *api_body_or_reply(struct http_req *req)
 		return NULL;
 	}
 	return obj;
+}
+
+bool api_query_time(struct http_req *req, const char *name, time_t *out, struct err *e)
+{
+	const char *v = http_query(req, name);
+	char copy[64];
+	size_t n;
+
+	*out = 0;
+	if (!v || !*v)
+		return true;
+	/* A "+08:00" offset sent unencoded arrives as " 08:00": put the sign back. */
+	snprintf(copy, sizeof(copy), "%s", v);
+	n = strlen(copy);
+	if (n > 6 && copy[n - 6] == ' ' && copy[n - 3] == ':')
+		copy[n - 6] = '+';
+	return time_parse_iso(copy, out, name, e);
+}
+
+const char *api_query(struct http_req *req, const char *name)
+{
+	const char *v = http_query(req, name);
+	return v && *v ? v : NULL;
 }
 
 void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e)

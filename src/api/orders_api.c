@@ -49,29 +49,6 @@ void api_orders_events(struct http_req *req)
 		api_reply(req, 200, orders_events(db, api_who(req), http_param(req, "number"), &e), &e);
 }
 
-static bool query_time(struct http_req *req, const char *name, time_t *out, struct err *e)
-{
-	const char *v = http_query(req, name);
-	char copy[64];
-	size_t n;
-
-	*out = 0;
-	if (!v || !*v)
-		return true;
-	/* A "+08:00" offset sent unencoded arrives as " 08:00": put the sign back. */
-	snprintf(copy, sizeof(copy), "%s", v);
-	n = strlen(copy);
-	if (n > 6 && copy[n - 6] == ' ' && copy[n - 3] == ':')
-		copy[n - 6] = '+';
-	return time_parse_iso(copy, out, name, e);
-}
-
-static const char *query_nonempty(struct http_req *req, const char *name)
-{
-	const char *v = http_query(req, name);
-	return v && *v ? v : NULL;
-}
-
 void api_orders_list(struct http_req *req)
 {
 	struct err e = ERR_INIT;
@@ -81,16 +58,16 @@ void api_orders_list(struct http_req *req)
 	const char *cursor = http_query(req, "cursor");
 	struct db *db;
 
-	f.status = query_nonempty(req, "status");
-	f.department = query_nonempty(req, "department");
-	f.request_type = query_nonempty(req, "request_type");
-	f.category = query_nonempty(req, "category");
-	f.urgency = query_nonempty(req, "urgency");
-	f.caller_phone = query_nonempty(req, "caller_phone");
-	f.text = query_nonempty(req, "q");
+	f.status = api_query(req, "status");
+	f.department = api_query(req, "department");
+	f.request_type = api_query(req, "request_type");
+	f.category = api_query(req, "category");
+	f.urgency = api_query(req, "urgency");
+	f.caller_phone = api_query(req, "caller_phone");
+	f.text = api_query(req, "q");
 	f.overdue = overdue && (!strcmp(overdue, "true") || !strcmp(overdue, "1"));
-	if (!query_time(req, "created_from", &f.created_from, &e)
-	    || !query_time(req, "created_to", &f.created_to, &e)) {
+	if (!api_query_time(req, "created_from", &f.created_from, &e)
+	    || !api_query_time(req, "created_to", &f.created_to, &e)) {
 		http_reply_problem(req, &e);
 		return;
 	}

@@ -32,12 +32,6 @@ static bool query_int(struct http_req *req, const char *name, long min, long max
 	return true;
 }
 
-static const char *query_nonempty(struct http_req *req, const char *name)
-{
-	const char *v = http_query(req, name);
-	return v && *v ? v : NULL;
-}
-
 /* ------------------------------------------------------------ callbacks */
 
 static void callbacks_list_get(struct http_req *req)
@@ -48,7 +42,7 @@ static void callbacks_list_get(struct http_req *req)
 	long limit, cursor;
 	struct db *db;
 
-	f.status = query_nonempty(req, "status");
+	f.status = api_query(req, "status");
 	f.due_only = due && (!strcmp(due, "true") || !strcmp(due, "1"));
 	if (!query_int(req, "limit", 1, CALLBACK_LIST_MAX, &limit, &e)
 	    || !query_int(req, "cursor", 1, (long)(~0UL >> 1), &cursor, &e)) {
@@ -131,7 +125,7 @@ static void overdue_get(struct http_req *req)
 		return;
 	}
 	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, supervision_overdue(db, api_who(req), query_nonempty(req, "department"),
+		api_reply(req, 200, supervision_overdue(db, api_who(req), api_query(req, "department"),
 							(int)limit, &e), &e);
 }
 
@@ -146,8 +140,8 @@ static void decisions_get(struct http_req *req)
 		return;
 	}
 	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, supervision_pending_decisions(db, api_who(req), query_nonempty(req, "kind"),
-								  query_nonempty(req, "department"), (int)limit,
+		api_reply(req, 200, supervision_pending_decisions(db, api_who(req), api_query(req, "kind"),
+								  api_query(req, "department"), (int)limit,
 								  &e), &e);
 }
 
@@ -169,7 +163,7 @@ static bool period_or_reply(struct http_req *req, time_t *from, time_t *to)
 /* "json" (default) or "csv"; NULL after replying 400. */
 static const char *format_or_reply(struct http_req *req)
 {
-	const char *format = query_nonempty(req, "format");
+	const char *format = api_query(req, "format");
 
 	if (!format || !strcmp(format, "json"))
 		return "json";
@@ -195,7 +189,7 @@ static void reply_csv(struct http_req *req, json_object *report, const char *fil
 static void stats_orders_get(struct http_req *req)
 {
 	struct err e = ERR_INIT;
-	const char *by = query_nonempty(req, "by");
+	const char *by = api_query(req, "by");
 	const char *format;
 	int kind = stats_kind_parse(by ? by : "department");
 	time_t from, to;

@@ -302,6 +302,33 @@ void db_res_free(struct db_res *r)
 	free(r);
 }
 
+json_object *db_res_json_text(const struct db_res *r, int row, const char *name)
+{
+	int col = PQfnumber(r->res, name);
+
+	if (db_res_isnull(r, row, col))
+		return NULL;
+	return json_object_new_string(PQgetvalue(r->res, row, col));
+}
+
+json_object *db_res_json_bool(const struct db_res *r, int row, const char *name)
+{
+	int col = PQfnumber(r->res, name);
+
+	if (db_res_isnull(r, row, col))
+		return NULL;
+	return json_object_new_boolean(PQgetvalue(r->res, row, col)[0] == 't');
+}
+
+json_object *db_res_json_int(const struct db_res *r, int row, const char *name)
+{
+	int col = PQfnumber(r->res, name);
+
+	if (db_res_isnull(r, row, col))
+		return NULL;
+	return json_object_new_int64(atoll(PQgetvalue(r->res, row, col)));
+}
+
 bool db_copy_begin(struct db *db, const char *copy_sql, struct err *e)
 {
 	struct db_res *r = db_exec(db, copy_sql, 0, NULL, e);

@@ -16,6 +16,7 @@
 #ifndef HOTLINE_DB_DB_H
 #define HOTLINE_DB_DB_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -105,6 +106,15 @@ const char *db_res_str(const struct db_res *r, int row, const char *name);
 long long db_res_ll(const struct db_res *r, int row, const char *name);
 bool db_res_bool(const struct db_res *r, int row, const char *name);
 void db_res_free(struct db_res *r);
+
+/*
+ * A value as a new json-c reference for an API answer: a string, a
+ * boolean or an integer, or NULL (JSON null) for SQL NULL or a column the
+ * result does not have. The caller adds it to an object, which takes it.
+ */
+json_object *db_res_json_text(const struct db_res *r, int row, const char *name);
+json_object *db_res_json_bool(const struct db_res *r, int row, const char *name);
+json_object *db_res_json_int(const struct db_res *r, int row, const char *name);
 
 /*
  * COPY FROM STDIN streaming: db_copy_begin() runs the COPY statement,

@@ -2,7 +2,7 @@
  * migrate: the schema, applied in order.
  *
  * Migrations are migrations/NNNN_name.sql, compiled into the binary (see
- * embed_migrations.py). Each is applied in its own transaction and recorded
+ * embed.py). Each is applied in its own transaction and recorded
  * in schema_migrations with the SHA-256 of its text. A session-level
  * advisory lock makes concurrent runs safe: the second waits, then finds
  * nothing left to do.

@@ -99,24 +99,6 @@ static const char sql_history_orders[] =
 
 /* ---- rows to JSON ---- */
 
-static json_object *text_or_null(const struct db_res *r, int row, const char *name)
-{
-	int col = db_res_col(r, name);
-
-	if (col < 0 || db_res_isnull(r, row, col))
-		return NULL;
-	return json_object_new_string(db_res_get(r, row, col));
-}
-
-static json_object *int_or_null(const struct db_res *r, int row, const char *name)
-{
-	int col = db_res_col(r, name);
-
-	if (col < 0 || db_res_isnull(r, row, col))
-		return NULL;
-	return json_object_new_int64(atoll(db_res_get(r, row, col)));
-}
-
 static json_object *call_summary(const struct db_res *r, int row)
 {
 	static const char *const text_fields[] = {
@@ -130,16 +112,16 @@ static json_object *call_summary(const struct db_res *r, int row)
 	bool offered = db_res_bool(r, row, "offered");
 
 	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
-		json_object_object_add(o, text_fields[i], text_or_null(r, row, text_fields[i]));
+		json_object_object_add(o, text_fields[i], db_res_json_text(r, row, text_fields[i]));
 	json_object_object_add(o, "offered", json_object_new_boolean(offered));
 	json_object_object_add(o, "answered", json_object_new_boolean(answered));
 	json_object_object_add(o, "abandoned", json_object_new_boolean(abandoned));
 	json_object_object_add(o, "outcome", json_object_new_string(
 		!offered ? "not_offered" : answered ? "answered" : abandoned ? "abandoned" : "waiting"));
-	json_object_object_add(o, "wait_s", int_or_null(r, row, "wait_s"));
-	json_object_object_add(o, "talk_s", int_or_null(r, row, "talk_s"));
-	json_object_object_add(o, "answered_at", text_or_null(r, row, "answered_at"));
-	json_object_object_add(o, "ended_at", text_or_null(r, row, "ended_at"));
+	json_object_object_add(o, "wait_s", db_res_json_int(r, row, "wait_s"));
+	json_object_object_add(o, "talk_s", db_res_json_int(r, row, "talk_s"));
+	json_object_object_add(o, "answered_at", db_res_json_text(r, row, "answered_at"));
+	json_object_object_add(o, "ended_at", db_res_json_text(r, row, "ended_at"));
 	if (db_res_bool(r, row, "has_cdr"))
 		json_object_array_add(sources, json_object_new_string("cdr"));
 	if (db_res_bool(r, row, "has_queue_log"))
@@ -159,7 +141,7 @@ static json_object *order_item(const struct db_res *r, int row)
 	json_object *o = json_object_new_object();
 
 	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
-		json_object_object_add(o, text_fields[i], text_or_null(r, row, text_fields[i]));
+		json_object_object_add(o, text_fields[i], db_res_json_text(r, row, text_fields[i]));
 	json_object_object_add(o, "confidential",
 			       json_object_new_boolean(db_res_bool(r, row, "confidential")));
 	return o;

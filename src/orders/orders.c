@@ -67,24 +67,6 @@ static const char *scope_param(const struct principal *who)
 
 /* ------------------------------------------------------------- to JSON */
 
-static json_object *str_or_null(const struct db_res *r, int row, const char *col)
-{
-	int c = db_res_col(r, col);
-
-	if (db_res_isnull(r, row, c))
-		return NULL;
-	return json_object_new_string(db_res_get(r, row, c));
-}
-
-static json_object *bool_or_null(const struct db_res *r, int row, const char *col)
-{
-	int c = db_res_col(r, col);
-
-	if (db_res_isnull(r, row, c))
-		return NULL;
-	return json_object_new_boolean(db_res_get(r, row, c)[0] == 't');
-}
-
 static json_object *code_name(const struct db_res *r, int row, const char *code_col,
 			      const char *name_col)
 {
@@ -93,8 +75,8 @@ static json_object *code_name(const struct db_res *r, int row, const char *code_
 	if (db_res_isnull(r, row, db_res_col(r, code_col)))
 		return NULL;
 	o = json_object_new_object();
-	json_object_object_add(o, "code", str_or_null(r, row, code_col));
-	json_object_object_add(o, "name", str_or_null(r, row, name_col));
+	json_object_object_add(o, "code", db_res_json_text(r, row, code_col));
+	json_object_object_add(o, "name", db_res_json_text(r, row, name_col));
 	return o;
 }
 
@@ -135,9 +117,9 @@ static json_object *order_json(const struct db_res *r, int row, const struct pri
 	const char *assisting = db_res_str(r, row, "assisting");
 	struct buf mask = BUF_INIT;
 
-	json_object_object_add(o, "number", str_or_null(r, row, "number"));
+	json_object_object_add(o, "number", db_res_json_text(r, row, "number"));
 	json_object_object_add(o, "id", json_object_new_int64(db_res_ll(r, row, "id")));
-	json_object_object_add(o, "status", str_or_null(r, row, "status"));
+	json_object_object_add(o, "status", db_res_json_text(r, row, "status"));
 	json_object_object_add(o, "status_name", json_object_new_string(status_label(st)));
 	json_object_object_add(o, "channel", code_name(r, row, "channel", "channel_name"));
 	json_object_object_add(o, "request_type", code_name(r, row, "request_type", "request_type_name"));
@@ -150,14 +132,14 @@ static json_object *order_json(const struct db_res *r, int row, const struct pri
 		phone_mask(&mask, db_res_str(r, row, "caller_phone"));
 		json_object_object_add(caller, "phone", json_object_new_string(mask.data));
 	} else {
-		json_object_object_add(caller, "name", str_or_null(r, row, "caller_name"));
-		json_object_object_add(caller, "phone", str_or_null(r, row, "caller_phone"));
+		json_object_object_add(caller, "name", db_res_json_text(r, row, "caller_name"));
+		json_object_object_add(caller, "phone", db_res_json_text(r, row, "caller_phone"));
 	}
 	json_object_object_add(caller, "masked", json_object_new_boolean(masked));
 	buf_release(&mask);
 	json_object_object_add(o, "caller", caller);
-	json_object_object_add(o, "confidential", bool_or_null(r, row, "confidential"));
-	json_object_object_add(o, "address", str_or_null(r, row, "address"));
+	json_object_object_add(o, "confidential", db_res_json_bool(r, row, "confidential"));
+	json_object_object_add(o, "address", db_res_json_text(r, row, "address"));
 	json_object_object_add(o, "district", code_name(r, row, "district_code", "district_name"));
 	json_object_object_add(o, "street", code_name(r, row, "street_code", "street_name"));
 	if (!db_res_isnull(r, row, db_res_col(r, "latitude"))) {
@@ -169,41 +151,41 @@ static json_object *order_json(const struct db_res *r, int row, const struct pri
 	} else {
 		json_object_object_add(o, "location", NULL);
 	}
-	json_object_object_add(o, "content", str_or_null(r, row, "content"));
-	json_object_object_add(o, "request", str_or_null(r, row, "request"));
+	json_object_object_add(o, "content", db_res_json_text(r, row, "content"));
+	json_object_object_add(o, "request", db_res_json_text(r, row, "request"));
 	json_object_object_add(o, "lead_department", code_name(r, row, "lead_code", "lead_name"));
 	json_object_object_add(o, "assisting_departments",
 			       *assisting ? json_tokener_parse(assisting) : json_object_new_array());
-	json_object_object_add(deadlines, "clock_started_at", str_or_null(r, row, "clock_started_at"));
-	json_object_object_add(deadlines, "sign_deadline", str_or_null(r, row, "sign_deadline"));
-	json_object_object_add(deadlines, "handle_deadline", str_or_null(r, row, "handle_deadline"));
-	json_object_object_add(deadlines, "handle_unit", str_or_null(r, row, "handle_unit"));
-	json_object_object_add(deadlines, "alert", str_or_null(r, row, "alert"));
-	json_object_object_add(deadlines, "sign_overdue", bool_or_null(r, row, "sign_overdue"));
-	json_object_object_add(deadlines, "suspended_at", str_or_null(r, row, "suspended_at"));
-	json_object_object_add(deadlines, "requested_deadline", str_or_null(r, row, "requested_deadline"));
+	json_object_object_add(deadlines, "clock_started_at", db_res_json_text(r, row, "clock_started_at"));
+	json_object_object_add(deadlines, "sign_deadline", db_res_json_text(r, row, "sign_deadline"));
+	json_object_object_add(deadlines, "handle_deadline", db_res_json_text(r, row, "handle_deadline"));
+	json_object_object_add(deadlines, "handle_unit", db_res_json_text(r, row, "handle_unit"));
+	json_object_object_add(deadlines, "alert", db_res_json_text(r, row, "alert"));
+	json_object_object_add(deadlines, "sign_overdue", db_res_json_bool(r, row, "sign_overdue"));
+	json_object_object_add(deadlines, "suspended_at", db_res_json_text(r, row, "suspended_at"));
+	json_object_object_add(deadlines, "requested_deadline", db_res_json_text(r, row, "requested_deadline"));
 	json_object_object_add(o, "deadlines", deadlines);
-	json_object_object_add(o, "pending_reason", str_or_null(r, row, "pending_reason"));
+	json_object_object_add(o, "pending_reason", db_res_json_text(r, row, "pending_reason"));
 	json_object_object_add(counts, "extensions", json_object_new_int64(db_res_ll(r, row, "extension_count")));
 	json_object_object_add(counts, "returns", json_object_new_int64(db_res_ll(r, row, "return_count")));
 	json_object_object_add(counts, "reopens", json_object_new_int64(db_res_ll(r, row, "reopen_count")));
 	json_object_object_add(counts, "presses", json_object_new_int64(db_res_ll(r, row, "press_count")));
 	json_object_object_add(o, "counts", counts);
-	json_object_object_add(outcome, "result", str_or_null(r, row, "result"));
-	json_object_object_add(outcome, "solved", bool_or_null(r, row, "solved"));
-	json_object_object_add(outcome, "contacted", bool_or_null(r, row, "contacted"));
-	json_object_object_add(outcome, "satisfaction", str_or_null(r, row, "satisfaction"));
-	json_object_object_add(outcome, "callback_result", str_or_null(r, row, "callback_result"));
-	json_object_object_add(outcome, "transferred_to", str_or_null(r, row, "transferred_to"));
-	json_object_object_add(outcome, "merged_into", str_or_null(r, row, "merged_into"));
+	json_object_object_add(outcome, "result", db_res_json_text(r, row, "result"));
+	json_object_object_add(outcome, "solved", db_res_json_bool(r, row, "solved"));
+	json_object_object_add(outcome, "contacted", db_res_json_bool(r, row, "contacted"));
+	json_object_object_add(outcome, "satisfaction", db_res_json_text(r, row, "satisfaction"));
+	json_object_object_add(outcome, "callback_result", db_res_json_text(r, row, "callback_result"));
+	json_object_object_add(outcome, "transferred_to", db_res_json_text(r, row, "transferred_to"));
+	json_object_object_add(outcome, "merged_into", db_res_json_text(r, row, "merged_into"));
 	json_object_object_add(o, "outcome", outcome);
-	json_object_object_add(o, "call_id", str_or_null(r, row, "call_id"));
-	json_object_object_add(o, "signed_at", str_or_null(r, row, "signed_at"));
-	json_object_object_add(o, "replied_at", str_or_null(r, row, "replied_at"));
-	json_object_object_add(o, "completed_at", str_or_null(r, row, "completed_at"));
-	json_object_object_add(o, "created_at", str_or_null(r, row, "created_at"));
-	json_object_object_add(o, "updated_at", str_or_null(r, row, "updated_at"));
-	json_object_object_add(o, "created_by", str_or_null(r, row, "created_by"));
+	json_object_object_add(o, "call_id", db_res_json_text(r, row, "call_id"));
+	json_object_object_add(o, "signed_at", db_res_json_text(r, row, "signed_at"));
+	json_object_object_add(o, "replied_at", db_res_json_text(r, row, "replied_at"));
+	json_object_object_add(o, "completed_at", db_res_json_text(r, row, "completed_at"));
+	json_object_object_add(o, "created_at", db_res_json_text(r, row, "created_at"));
+	json_object_object_add(o, "updated_at", db_res_json_text(r, row, "updated_at"));
+	json_object_object_add(o, "created_by", db_res_json_text(r, row, "created_by"));
 	json_object_object_add(o, "version", json_object_new_int64(db_res_ll(r, row, "version")));
 	json_object_object_add(o, "allowed_actions",
 			       allowed_actions(who, st, db_res_str(r, row, "lead_path")));
@@ -483,18 +465,18 @@ json_object *orders_events(struct db *db, const struct principal *who, const cha
 		int act = action_parse(db_res_str(r, i, "action"));
 
 		json_object_object_add(ev, "id", json_object_new_int64(db_res_ll(r, i, "id")));
-		json_object_object_add(ev, "at", str_or_null(r, i, "at"));
-		json_object_object_add(ev, "action", str_or_null(r, i, "action"));
+		json_object_object_add(ev, "at", db_res_json_text(r, i, "at"));
+		json_object_object_add(ev, "action", db_res_json_text(r, i, "action"));
 		json_object_object_add(ev, "action_name",
 				       json_object_new_string(act >= 0 ? action_label((enum order_action)act)
 								       : system_event_label(db_res_str(r, i, "action"))));
-		json_object_object_add(ev, "from_status", str_or_null(r, i, "from_status"));
-		json_object_object_add(ev, "to_status", str_or_null(r, i, "to_status"));
-		json_object_object_add(ev, "note", str_or_null(r, i, "note"));
+		json_object_object_add(ev, "from_status", db_res_json_text(r, i, "from_status"));
+		json_object_object_add(ev, "to_status", db_res_json_text(r, i, "to_status"));
+		json_object_object_add(ev, "note", db_res_json_text(r, i, "note"));
 		json_object_object_add(ev, "payload", json_tokener_parse(db_res_str(r, i, "payload")));
-		json_object_object_add(actor, "login", str_or_null(r, i, "login"));
-		json_object_object_add(actor, "name", str_or_null(r, i, "display_name"));
-		json_object_object_add(actor, "role", str_or_null(r, i, "actor_role"));
+		json_object_object_add(actor, "login", db_res_json_text(r, i, "login"));
+		json_object_object_add(actor, "name", db_res_json_text(r, i, "display_name"));
+		json_object_object_add(actor, "role", db_res_json_text(r, i, "actor_role"));
 		json_object_object_add(ev, "actor", actor);
 		json_object_object_add(ev, "department", code_name(r, i, "department_code", "department_name"));
 		json_object_array_add(arr, ev);

@@ -223,13 +223,6 @@ long police_outbox_retry(struct db *db, int64_t id, struct err *e)
 
 /* ------------------------------------------------------------ status */
 
-static json_object *col_or_null(const struct db_res *r, int i, const char *col)
-{
-	int c = db_res_col(r, col);
-
-	return db_res_isnull(r, i, c) ? NULL : json_object_new_string(db_res_get(r, i, c));
-}
-
 static json_object *messages_json(const struct db_res *r, const char **summary)
 {
 	json_object *arr = json_object_new_array();
@@ -250,13 +243,13 @@ static json_object *messages_json(const struct db_res *r, const char **summary)
 		else
 			json_object_object_add(m, "last_status", json_object_new_int64(db_res_ll(r, i, "last_status")));
 		json_add_string(m, "last_error", db_res_str(r, i, "last_error"));
-		json_object_object_add(m, "created_at", col_or_null(r, i, "created_at"));
-		json_object_object_add(m, "last_attempt_at", col_or_null(r, i, "last_attempt_at"));
+		json_object_object_add(m, "created_at", db_res_json_text(r, i, "created_at"));
+		json_object_object_add(m, "last_attempt_at", db_res_json_text(r, i, "last_attempt_at"));
 		json_object_object_add(m, "next_attempt_at",
-				       strcmp(state, "pending") ? NULL : col_or_null(r, i, "next_attempt_at"));
-		json_object_object_add(m, "sent_at", col_or_null(r, i, "sent_at"));
-		json_object_object_add(m, "parked_at", col_or_null(r, i, "parked_at"));
-		json_object_object_add(m, "peer_ref", col_or_null(r, i, "peer_ref"));
+				       strcmp(state, "pending") ? NULL : db_res_json_text(r, i, "next_attempt_at"));
+		json_object_object_add(m, "sent_at", db_res_json_text(r, i, "sent_at"));
+		json_object_object_add(m, "parked_at", db_res_json_text(r, i, "parked_at"));
+		json_object_object_add(m, "peer_ref", db_res_json_text(r, i, "peer_ref"));
 		json_object_array_add(arr, m);
 		/* The order's delivery state is its least advanced message's. */
 		if (!strcmp(state, "parked"))
@@ -319,7 +312,7 @@ json_object *police_order_status(struct db *db, const struct principal *who, con
 		inbound = json_object_new_object();
 		json_add_string(inbound, "incident_no", db_res_str(ri, 0, "incident_no"));
 		json_add_string(inbound, "time", db_res_str(ri, 0, "incident_time"));
-		json_object_object_add(inbound, "category_code", col_or_null(ri, 0, "category_code"));
+		json_object_object_add(inbound, "category_code", db_res_json_text(ri, 0, "category_code"));
 		json_add_string(inbound, "received_at", db_res_str(ri, 0, "received_at"));
 		incident = db_res_str(ri, 0, "incident_no");
 	}

@@ -35,20 +35,6 @@ static const char *const task_statuses[] = {
 	" LEFT JOIN app_user hu ON hu.id = t.held_by" \
 	" LEFT JOIN app_user fu ON fu.id = t.finished_by"
 
-static json_object *str_or_null(const struct db_res *r, int row, const char *col)
-{
-	if (db_res_isnull(r, row, db_res_col(r, col)))
-		return NULL;
-	return json_object_new_string(db_res_str(r, row, col));
-}
-
-static json_object *bool_or_null(const struct db_res *r, int row, const char *col)
-{
-	if (db_res_isnull(r, row, db_res_col(r, col)))
-		return NULL;
-	return json_object_new_boolean(db_res_bool(r, row, col));
-}
-
 static json_object *task_json(const struct db_res *r, int row, int max_attempts)
 {
 	json_object *t = json_object_new_object();
@@ -56,29 +42,29 @@ static json_object *task_json(const struct db_res *r, int row, int max_attempts)
 	json_object *caller = json_object_new_object();
 
 	json_object_object_add(t, "id", json_object_new_int64(db_res_ll(r, row, "id")));
-	json_object_object_add(t, "status", str_or_null(r, row, "status"));
+	json_object_object_add(t, "status", db_res_json_text(r, row, "status"));
 	json_object_object_add(t, "round", json_object_new_int64(db_res_ll(r, row, "round")));
-	json_object_object_add(t, "due_at", str_or_null(r, row, "due_at"));
+	json_object_object_add(t, "due_at", db_res_json_text(r, row, "due_at"));
 	json_object_object_add(t, "due", json_object_new_boolean(db_res_bool(r, row, "due")));
 	json_object_object_add(t, "attempts", json_object_new_int64(db_res_ll(r, row, "attempts")));
 	json_object_object_add(t, "max_attempts", json_object_new_int64(max_attempts));
 	json_object_object_add(t, "held", json_object_new_boolean(db_res_bool(r, row, "held")));
-	json_object_object_add(t, "held_by", db_res_bool(r, row, "held") ? str_or_null(r, row, "held_by") : NULL);
-	json_object_object_add(t, "held_until", db_res_bool(r, row, "held") ? str_or_null(r, row, "held_until") : NULL);
-	json_object_object_add(t, "last_attempt_at", str_or_null(r, row, "last_attempt_at"));
-	json_object_object_add(t, "created_at", str_or_null(r, row, "created_at"));
-	json_object_object_add(t, "finished_at", str_or_null(r, row, "finished_at"));
-	json_object_object_add(t, "finished_by", str_or_null(r, row, "finished_by"));
-	json_object_object_add(o, "number", str_or_null(r, row, "number"));
-	json_object_object_add(o, "status", str_or_null(r, row, "order_status"));
-	json_object_object_add(caller, "name", str_or_null(r, row, "caller_name"));
-	json_object_object_add(caller, "phone", str_or_null(r, row, "caller_phone"));
+	json_object_object_add(t, "held_by", db_res_bool(r, row, "held") ? db_res_json_text(r, row, "held_by") : NULL);
+	json_object_object_add(t, "held_until", db_res_bool(r, row, "held") ? db_res_json_text(r, row, "held_until") : NULL);
+	json_object_object_add(t, "last_attempt_at", db_res_json_text(r, row, "last_attempt_at"));
+	json_object_object_add(t, "created_at", db_res_json_text(r, row, "created_at"));
+	json_object_object_add(t, "finished_at", db_res_json_text(r, row, "finished_at"));
+	json_object_object_add(t, "finished_by", db_res_json_text(r, row, "finished_by"));
+	json_object_object_add(o, "number", db_res_json_text(r, row, "number"));
+	json_object_object_add(o, "status", db_res_json_text(r, row, "order_status"));
+	json_object_object_add(caller, "name", db_res_json_text(r, row, "caller_name"));
+	json_object_object_add(caller, "phone", db_res_json_text(r, row, "caller_phone"));
 	json_object_object_add(o, "caller", caller);
-	json_object_object_add(o, "content", str_or_null(r, row, "content"));
-	json_object_object_add(o, "result", str_or_null(r, row, "result"));
-	json_object_object_add(o, "solved", bool_or_null(r, row, "solved"));
-	json_object_object_add(o, "contacted", bool_or_null(r, row, "contacted"));
-	json_object_object_add(o, "replied_at", str_or_null(r, row, "replied_at"));
+	json_object_object_add(o, "content", db_res_json_text(r, row, "content"));
+	json_object_object_add(o, "result", db_res_json_text(r, row, "result"));
+	json_object_object_add(o, "solved", db_res_json_bool(r, row, "solved"));
+	json_object_object_add(o, "contacted", db_res_json_bool(r, row, "contacted"));
+	json_object_object_add(o, "replied_at", db_res_json_text(r, row, "replied_at"));
 	json_object_object_add(o, "reopen_count", json_object_new_int64(db_res_ll(r, row, "reopen_count")));
 	json_object_object_add(o, "lead_department",
 			       sv_code_name(db_res_str(r, row, "lead_code"), db_res_str(r, row, "lead_name")));
@@ -100,13 +86,13 @@ static json_object *history_json(struct db *db, const char *task_id, struct err 
 	arr = json_object_new_array();
 	for (int i = 0; i < db_res_rows(r); i++) {
 		json_object *a = json_object_new_object();
-		json_object_object_add(a, "at", str_or_null(r, i, "at"));
-		json_object_object_add(a, "agent", str_or_null(r, i, "login"));
-		json_object_object_add(a, "outcome", str_or_null(r, i, "outcome"));
-		json_object_object_add(a, "satisfaction", str_or_null(r, i, "satisfaction"));
-		json_object_object_add(a, "solved", bool_or_null(r, i, "solved"));
-		json_object_object_add(a, "attributable", bool_or_null(r, i, "attributable"));
-		json_object_object_add(a, "comment", str_or_null(r, i, "comment"));
+		json_object_object_add(a, "at", db_res_json_text(r, i, "at"));
+		json_object_object_add(a, "agent", db_res_json_text(r, i, "login"));
+		json_object_object_add(a, "outcome", db_res_json_text(r, i, "outcome"));
+		json_object_object_add(a, "satisfaction", db_res_json_text(r, i, "satisfaction"));
+		json_object_object_add(a, "solved", db_res_json_bool(r, i, "solved"));
+		json_object_object_add(a, "attributable", db_res_json_bool(r, i, "attributable"));
+		json_object_object_add(a, "comment", db_res_json_text(r, i, "comment"));
 		json_object_array_add(arr, a);
 	}
 	db_res_free(r);
@@ -146,7 +132,7 @@ static json_object *task_get(struct db *db, const char *task_id, struct err *e)
  * multiplicative hash of the id, so the choice is fixed and spread evenly
  * over consecutive ids.
  */
-static bool sampled(long long id, double share)
+bool sv_sampled(long long id, double share)
 {
 	uint32_t h = (uint32_t)((uint64_t)id * 2654435761u);
 
@@ -181,7 +167,7 @@ static bool create_task(struct db *db, const struct order_change *c, struct err 
 		      " ON CONFLICT (order_id, round) DO UPDATE SET status = EXCLUDED.status,"
 		      "  due_at = EXCLUDED.due_at, attempts = 0, held_by = NULL, held_until = NULL,"
 		      "  finished_at = NULL, finished_by = NULL",
-		      c->order_id, sampled(atoll(c->order_id), s.share) ? "open" : "skipped", due_text);
+		      c->order_id, sv_sampled(atoll(c->order_id), s.share) ? "open" : "skipped", due_text);
 }
 
 /* The call that finished the task, as the action's body tells it. */

@@ -33,13 +33,6 @@ static const char *scope(const struct principal *who)
 	return principal_is_department(who) ? who->department_path : NULL;
 }
 
-static json_object *str_or_null(const struct db_res *r, int row, const char *col)
-{
-	if (db_res_isnull(r, row, db_res_col(r, col)))
-		return NULL;
-	return json_object_new_string(db_res_str(r, row, col));
-}
-
 /* -------------------------------------------------------------- overdue */
 
 static const char overdue_sql[] =
@@ -69,18 +62,18 @@ static json_object *overdue_order(const struct db_res *r, int i)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "number", str_or_null(r, i, "number"));
-	json_object_object_add(o, "status", str_or_null(r, i, "status"));
+	json_object_object_add(o, "number", db_res_json_text(r, i, "number"));
+	json_object_object_add(o, "status", db_res_json_text(r, i, "status"));
 	json_object_object_add(o, "status_name",
 			       json_object_new_string(status_label(status_parse(db_res_str(r, i, "status")))));
-	json_object_object_add(o, "alert", str_or_null(r, i, "alert"));
-	json_object_object_add(o, "handle_deadline", str_or_null(r, i, "deadline"));
+	json_object_object_add(o, "alert", db_res_json_text(r, i, "alert"));
+	json_object_object_add(o, "handle_deadline", db_res_json_text(r, i, "deadline"));
 	json_object_object_add(o, "overdue_seconds", json_object_new_int64(db_res_ll(r, i, "overdue_seconds")));
 	json_object_object_add(o, "press_count", json_object_new_int64(db_res_ll(r, i, "press_count")));
 	json_object_object_add(o, "extension_count", json_object_new_int64(db_res_ll(r, i, "extension_count")));
 	json_object_object_add(o, "category",
 			       sv_code_name(db_res_str(r, i, "category_code"), db_res_str(r, i, "category_name")));
-	json_object_object_add(o, "address", str_or_null(r, i, "address"));
+	json_object_object_add(o, "address", db_res_json_text(r, i, "address"));
 	return o;
 }
 
@@ -113,7 +106,7 @@ json_object *supervision_overdue(struct db *db, const struct principal *who,
 			group = json_object_new_object();
 			orders = json_object_new_array();
 			json_object_object_add(group, "code", json_object_new_string(code));
-			json_object_object_add(group, "name", str_or_null(r, i, "dept_name"));
+			json_object_object_add(group, "name", db_res_json_text(r, i, "dept_name"));
 			json_object_object_add(group, "red", json_object_new_int64(db_res_ll(r, i, "red")));
 			json_object_object_add(group, "yellow", json_object_new_int64(db_res_ll(r, i, "yellow")));
 			json_object_object_add(group, "orders", orders);
@@ -162,18 +155,18 @@ static json_object *decision_json(const struct db_res *r, int i)
 	json_object *o = json_object_new_object();
 	bool extension = !strcmp(db_res_str(r, i, "status"), "extension_requested");
 
-	json_object_object_add(o, "number", str_or_null(r, i, "number"));
+	json_object_object_add(o, "number", db_res_json_text(r, i, "number"));
 	json_object_object_add(o, "kind", json_object_new_string(extension ? "extension" : "return"));
-	json_object_object_add(o, "status", str_or_null(r, i, "status"));
+	json_object_object_add(o, "status", db_res_json_text(r, i, "status"));
 	json_object_object_add(o, "status_name",
 			       json_object_new_string(status_label(status_parse(db_res_str(r, i, "status")))));
-	json_object_object_add(o, "requested_at", str_or_null(r, i, "requested_at"));
-	json_object_object_add(o, "requested_by", str_or_null(r, i, "requested_by"));
+	json_object_object_add(o, "requested_at", db_res_json_text(r, i, "requested_at"));
+	json_object_object_add(o, "requested_by", db_res_json_text(r, i, "requested_by"));
 	json_object_object_add(o, "waiting_seconds", db_res_isnull(r, i, db_res_col(r, "waiting_seconds"))
 			       ? NULL : json_object_new_int64(db_res_ll(r, i, "waiting_seconds")));
-	json_object_object_add(o, "reason", str_or_null(r, i, "note"));
-	json_object_object_add(o, "requested_deadline", extension ? str_or_null(r, i, "requested_deadline") : NULL);
-	json_object_object_add(o, "handle_deadline", str_or_null(r, i, "handle_deadline"));
+	json_object_object_add(o, "reason", db_res_json_text(r, i, "note"));
+	json_object_object_add(o, "requested_deadline", extension ? db_res_json_text(r, i, "requested_deadline") : NULL);
+	json_object_object_add(o, "handle_deadline", db_res_json_text(r, i, "handle_deadline"));
 	json_object_object_add(o, "department",
 			       sv_code_name(db_res_str(r, i, "dept_code"), db_res_str(r, i, "dept_name")));
 	return o;

@@ -230,7 +230,7 @@ static bool stat_query(struct db *db, time_t from, time_t to, enum stat_kind kin
 	return true;
 }
 
-static double ratio(long long num, long long den)
+double sv_ratio(long long num, long long den)
 {
 	return den > 0 ? (double)num / (double)den : NAN;
 }
@@ -245,17 +245,17 @@ static void metrics_add(json_object *o, const long long *c)
 {
 	json_object_object_add(o, "accepted", json_object_new_int64(c[C_ACCEPTED]));
 	json_object_object_add(o, "completed", json_object_new_int64(c[C_COMPLETED]));
-	add_rate(o, "completion_rate", ratio(c[C_COMPLETED], c[C_ACCEPTED]));
-	add_rate(o, "on_time_rate", ratio(c[C_ON_TIME], c[C_COMPLETED]));
-	add_rate(o, "timely_sign_rate", ratio(c[C_SIGNED_TIMELY], c[C_DISPATCHED]));
-	add_rate(o, "return_rate", ratio(c[C_RETURNED], c[C_DISPATCHED]));
-	add_rate(o, "reopen_rate", ratio(c[C_REOPENED], c[C_REPLIED]));
-	add_rate(o, "callback_rate", ratio(c[C_RATED], c[C_CALLBACK_DUE]));
-	add_rate(o, "satisfaction_rate", ratio(c[C_SATISFIED], c[C_RATED]));
-	add_rate(o, "resolution_rate", ratio(c[C_SOLVED], c[C_RATED]));
-	add_rate(o, "response_rate", ratio(c[C_RESPONDED], c[C_DISPATCHED]));
+	add_rate(o, "completion_rate", sv_ratio(c[C_COMPLETED], c[C_ACCEPTED]));
+	add_rate(o, "on_time_rate", sv_ratio(c[C_ON_TIME], c[C_COMPLETED]));
+	add_rate(o, "timely_sign_rate", sv_ratio(c[C_SIGNED_TIMELY], c[C_DISPATCHED]));
+	add_rate(o, "return_rate", sv_ratio(c[C_RETURNED], c[C_DISPATCHED]));
+	add_rate(o, "reopen_rate", sv_ratio(c[C_REOPENED], c[C_REPLIED]));
+	add_rate(o, "callback_rate", sv_ratio(c[C_RATED], c[C_CALLBACK_DUE]));
+	add_rate(o, "satisfaction_rate", sv_ratio(c[C_SATISFIED], c[C_RATED]));
+	add_rate(o, "resolution_rate", sv_ratio(c[C_SOLVED], c[C_RATED]));
+	add_rate(o, "response_rate", sv_ratio(c[C_RESPONDED], c[C_DISPATCHED]));
 	json_object_object_add(o, "avg_handling_workdays",
-			       sv_number(ratio(c[C_HANDLING_SECONDS], c[C_HANDLED]) / 86400.0, 2));
+			       sv_number(sv_ratio(c[C_HANDLING_SECONDS], c[C_HANDLED]) / 86400.0, 2));
 	for (int k = C_ON_TIME; k < C_HANDLING_SECONDS; k++)
 		if (k != C_COMPLETED)
 			json_object_object_add(o, counter_names[k], json_object_new_int64(c[k]));
@@ -368,9 +368,9 @@ json_object *stats_ranking(struct db *db, time_t from, time_t to, struct err *e)
 		if (row->total || !row->key || row->c[C_DISPATCHED] == 0)
 			continue;
 		k->row = row;
-		k->response = ratio(row->c[C_RESPONDED], row->c[C_DISPATCHED]);
-		k->resolution = ratio(row->c[C_SOLVED], row->c[C_RATED]);
-		k->satisfaction = ratio(row->c[C_SATISFIED], row->c[C_RATED]);
+		k->response = sv_ratio(row->c[C_RESPONDED], row->c[C_DISPATCHED]);
+		k->resolution = sv_ratio(row->c[C_SOLVED], row->c[C_RATED]);
+		k->satisfaction = sv_ratio(row->c[C_SATISFIED], row->c[C_RATED]);
 		k->score = NAN;
 		if (row->c[C_DISPATCHED] >= s.min_dispatched && !isnan(k->response)
 		    && !isnan(k->resolution) && !isnan(k->satisfaction))
@@ -427,7 +427,7 @@ static json_object *change_json(json_object *o, long long now, long long before)
 	json_object_object_add(o, "count", json_object_new_int64(now));
 	json_object_object_add(o, "previous", json_object_new_int64(before));
 	json_object_object_add(o, "change", json_object_new_int64(now - before));
-	json_object_object_add(o, "change_rate", sv_number(ratio(now - before, before), 4));
+	json_object_object_add(o, "change_rate", sv_number(sv_ratio(now - before, before), 4));
 	return o;
 }
 

@@ -39,4 +39,14 @@ void sv_user_id(const struct principal *who, char out[16]);
 bool sv_parse_time(const char *value, const char *name, bool required, time_t *out,
 		   struct err *e);
 
+/* Not static only so that the unit tests (tests/unit/supervision) reach them: */
+
+/* stats.c: num ÷ den, or NAN (a rate of JSON null) when den is 0 or less. */
+double sv_ratio(long long num, long long den);
+
+/* callbacks.c: whether order `id` is in the callback sample of `share`
+ * (callback.share): a fixed choice per id, spread evenly over consecutive
+ * ids; always true for a share of 1 or more. */
+bool sv_sampled(long long id, double share);
+
 #endif
