@@ -149,18 +149,8 @@ static bool parse_body(json_object *body, struct rule_def *def, bool *active, st
 
 bool dispatch_rule_check(const struct rule_def *def, struct err *e)
 {
-	const char *at;
-	char offset[24];
-
-	if (rule_def_check(def, e))
-		return true;
-	/* Give the offset of a bad pattern as its own member, for forms that
-	 * put the cursor there. */
-	if (e && !strcmp(e->field, "pattern") && (at = strstr(e->message, "\" at offset "))) {
-		snprintf(offset, sizeof(offset), "%ld", strtol(at + 12, NULL, 10));
-		err_extra(e, "offset", offset);
-	}
-	return false;
+	/* A bad pattern's offset comes as the error's "offset" member. */
+	return rule_def_check(def, e);
 }
 
 /* The parameters of an INSERT or UPDATE of routing_rule, $2..$14. */

@@ -245,8 +245,12 @@ static pcre2_code *compile(const char *pattern, bool caseless, struct err *e)
 		struct buf b = BUF_INIT;
 
 		pcre2_get_error_message(errcode, reason, sizeof(reason));
-		err_field(e, 422, "pattern", "invalid pattern \"%s\" at offset %zu: %s",
-			  abbrev(pattern, &b), char_offset(pattern, erroff), (const char *)reason);
+		char offset[24];
+		snprintf(offset, sizeof(offset), "%zu", char_offset(pattern, erroff));
+		err_field(e, 422, "pattern", "invalid pattern \"%s\" at offset %s: %s",
+			  abbrev(pattern, &b), offset, (const char *)reason);
+		/* Also as a member of its own, for forms that put the cursor there. */
+		err_extra(e, "offset", offset);
 		buf_release(&b);
 	}
 	return code;
