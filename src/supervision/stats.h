@@ -8,7 +8,7 @@
  * migrations/0006_supervision.sql); the parts of a period that do not start
  * or end at midnight are counted from the orders themselves. The counters
  * and how each kind of order counts are defined in the API reference of
- * GET /api/v1/stats/orders (src/supervision/openapi.json).
+ * GET /api/v1/stats/orders (src/api/openapi.json).
  *
  * Rates are fractions rounded to 4 decimals, null when the denominator is
  * 0; avg_handling_workdays is rounded to 2 decimals.

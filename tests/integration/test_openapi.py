@@ -1,23 +1,39 @@
 """The API reference (GET /api/v1/openapi.json) checked against the code and the server.
 
 The document is written by hand; these tests catch it drifting from the route
-table (src/app/routes.c), the lifecycle table (src/orders/lifecycle.c) and the
-JSON the server really sends.
+tables (app_routes in src/app/routes.c and every X_routes table of
+src/api/*.c), the lifecycle table (src/orders/lifecycle.c) and the JSON the
+server really sends. The HTML pages (src/web) are not part of it.
 """
+import datetime
+import glob
+import hashlib
+import hmac
 import json
 import os
 import re
+import time
 import uuid
+from urllib.parse import quote
 
-from harness import ROOT, ServerTestCase, run_hotline
+from harness import ROOT, ServerTestCase, psql, run_hotline, wait_for
+from orders_fixture import CST, Depts, add_user, create_token, ensure_demo_data
 
 ROUTES_C = os.path.join(ROOT, 'src', 'app', 'routes.c')
+SERVE_C = os.path.join(ROOT, 'src', 'app', 'serve.c')
+API_DIR = os.path.join(ROOT, 'src', 'api')
 LIFECYCLE_C = os.path.join(ROOT, 'src', 'orders', 'lifecycle.c')
 LIFECYCLE_H = os.path.join(ROOT, 'src', 'orders', 'lifecycle.h')
+ORDERS_C = os.path.join(ROOT, 'src', 'orders', 'orders.c')
 API_H = os.path.join(ROOT, 'src', 'api', 'api.h')
 OPENAPI_JSON = os.path.join(ROOT, 'src', 'api', 'openapi.json')
+WIRE_MD = 'src/police/WIRE.md'
 
 HTTP_METHODS = ('get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace')
+# Values for the path parameters when calling every documented operation.
+PATH_SAMPLES = {'number': '20000101-000000', 'action': 'sign', 'id': '999999999',
+                'phone': '13800138000'}
+ISO_TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$')
 
 
 def read(path):
@@ -114,30 +130,69 @@ class Lifecycle:
             return self.states(self.defines[expr])
         raise AssertionError('cannot read the state set %r: teach test_openapi.py' % expr)
 
-    def role_set(self, expr):
-        """The role codes of an access or roles expression; None for a public route (0)."""
+    def role_set(self, expr, defines=None):
+        """The role codes of an access or roles expression; None for a public route (0).
+        Names are looked up in `defines` (a route table's own file), else in lifecycle.c's."""
+        defines = self.defines if defines is None else defines
         expr = strip_parens(expr)
         if expr == '0':
             return None
         parts = split_top(expr, '|')
         if len(parts) > 1:
-            return set().union(*(self.role_set(p) for p in parts))
+            return set().union(*(self.role_set(p, defines) for p in parts))
         m = re.fullmatch(r'(?:ROLE_BIT\(|R\()(?:ROLE_)?(\w+)\)', expr)
         if m:
             return {self.roles['ROLE_' + m.group(1)]}
         if expr == '(1u << ROLE_COUNT) - 1':
             return set(self.roles.values())
-        if expr in self.defines:
-            return self.role_set(self.defines[expr])
+        if expr in defines:
+            return self.role_set(defines[expr], defines)
         raise AssertionError('cannot read the role set %r: teach test_openapi.py' % expr)
 
 
-def app_routes():
-    """(method, pattern, access expression) of the app_routes table in src/app/routes.c."""
-    block = c_block(read(ROUTES_C), 'const struct http_route app_routes[] = {')
-    routes = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*([^}]+?)\s*\}', block)
-    assert routes, 'no routes found in src/app/routes.c'
+ROUTE_ROW = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*([^}]+?)\s*\}')
+
+
+def table_routes(path, name):
+    """(method, pattern, access expression) of the table `name` in the C file `path`."""
+    block = re.sub(r'/\*.*?\*/', '', c_block(read(path), 'const struct http_route %s[] = {' % name),
+                   flags=re.S)
+    routes = ROUTE_ROW.findall(block)
+    rows = len(re.findall(r'\{\s*"', block))
+    assert routes and len(routes) == rows, \
+        'read %d of the %d rows of %s in %s: teach test_openapi.py' % (len(routes), rows, name, path)
     return routes
+
+
+def api_route_tables():
+    """{table name: C file} of every `const struct http_route X_routes[]` in src/api/*.c."""
+    tables = {}
+    for path in sorted(glob.glob(os.path.join(API_DIR, '*.c'))):
+        for name in re.findall(r'^const struct http_route (\w+_routes)\[\] = \{', read(path), re.M):
+            tables[name] = path
+    assert tables, 'no route table found in src/api/*.c'
+    return tables
+
+
+def all_routes():
+    """Every API route: (method, pattern, access, file, defines) from app_routes in
+    src/app/routes.c and the route tables of src/api/*.c. Access macros are read
+    from the lifecycle and API headers and the table's own file."""
+    tables = dict(api_route_tables(), app_routes=ROUTES_C)
+    out = []
+    for name, path in sorted(tables.items()):
+        defines = c_defines(LIFECYCLE_H, API_H, path)
+        for method, pattern, access in table_routes(path, name):
+            out.append((method, pattern, access, os.path.relpath(path, ROOT), defines))
+    return out
+
+
+def system_event_actions():
+    """The events orders.c labels outside the lifecycle table (alert, sign_overdue, …)."""
+    block = c_block(read(ORDERS_C), 'static const char *system_event_label(const char *action)\n{')
+    found = re.findall(r'strcmp\(action, "(\w+)"\)', block)
+    assert found, 'no system event found in system_event_label() of src/orders/orders.c'
+    return set(found)
 
 
 def operations(doc):
@@ -163,12 +218,24 @@ def codes(cell):
     return re.findall(r'`([^`]+)`', cell)
 
 
+def walk(node, where='$'):
+    """Every (where, dict) inside a JSON document."""
+    if isinstance(node, dict):
+        yield where, node
+        for k, v in node.items():
+            yield from walk(v, '%s/%s' % (where, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, '%s[%d]' % (where, i))
+
+
 class Schema:
     """A small validator for the subset of OpenAPI 3.0 schemas the document uses.
 
-    Stricter than OpenAPI in one way: an object member that the schema does not
+    Stricter than OpenAPI in two ways: an object member that the schema does not
     list is an error unless additionalProperties allows it, so that fields added
-    to the JSON without documenting them are caught."""
+    to the JSON without documenting them are caught; and a date-time must be
+    ISO 8601 with an offset, as the house style says (2026-11-21T09:30:00+08:00)."""
 
     def __init__(self, doc):
         self.doc = doc
@@ -200,6 +267,8 @@ class Schema:
             return out + ['%s: %r is not an integer' % (where, value)]
         if kind == 'number' and (isinstance(value, bool) or not isinstance(value, (int, float))):
             return out + ['%s: %r is not a number' % (where, value)]
+        if kind == 'string' and schema.get('format') == 'date-time' and not ISO_TIME.match(value):
+            out.append('%s: %r is not an ISO 8601 time with offset' % (where, value))
         if isinstance(value, dict) and kind in ('object', None):
             # A schema without a type (an anyOf branch) only adds conditions.
             props = schema.get('properties', {})
@@ -226,6 +295,7 @@ class OpenApiDocument(ServerTestCase):
         client.close()
         cls.doc = cls.resp.json
         cls.lifecycle = Lifecycle()
+        cls.routes = all_routes()
 
     def test_served_as_json_openapi_3_0(self):
         self.assertEqual(self.resp.status, 200, self.resp)
@@ -237,14 +307,22 @@ class OpenApiDocument(ServerTestCase):
         self.assertEqual(self.doc, json.loads(read(OPENAPI_JSON)),
                          'the served document differs from src/api/openapi.json: rebuild hotline')
 
-    def test_every_route_in_the_route_table_is_documented_with_its_roles(self):
+    def test_every_api_route_table_is_served(self):
+        tables = c_block(read(SERVE_C), 'tables[] = {')
+        for name, path in api_route_tables().items():
+            with self.subTest(table=name):
+                self.assertRegex(tables, r'\{\s*%s\s*,' % name,
+                                 '%s (%s) is not in routes_for() of src/app/serve.c'
+                                 % (name, os.path.relpath(path, ROOT)))
+
+    def test_every_route_in_the_route_tables_is_documented_with_its_roles(self):
         user_roles = set(self.lifecycle.roles.values()) - {'system'}
-        for method, pattern, access in app_routes():
-            with self.subTest(route='%s %s' % (method, pattern)):
-                self.assertIn(pattern, self.doc['paths'], 'route not documented')
+        for method, pattern, access, source, defines in self.routes:
+            with self.subTest(route='%s %s' % (method, pattern), source=source):
+                self.assertTrue(pattern in self.doc['paths'], 'route not documented')
                 op = self.doc['paths'][pattern].get(method.lower())
                 self.assertIsNotNone(op, 'method not documented')
-                roles = self.lifecycle.role_set(access)
+                roles = self.lifecycle.role_set(access, defines)
                 if roles is None:
                     self.assertEqual(op['security'], [], 'a public route must have security []')
                     self.assertEqual(op.get('x-roles'), [])
@@ -253,12 +331,14 @@ class OpenApiDocument(ServerTestCase):
                                         'a protected route is documented as public')
                     self.assertEqual(set(op['x-roles']), roles & user_roles)
                     self.assertIn('401', op['responses'])
+                    if method != 'GET':
+                        self.assertIn({'sessionCookie': [], 'csrfHeader': []}, op['security'],
+                                      'a cookie needs the CSRF header on ' + method)
 
     def test_every_documented_operation_exists_on_the_server(self):
-        samples = {'number': '20000101-000000', 'action': 'sign'}
         for path, method, op in operations(self.doc):
             with self.subTest(operation='%s %s' % (method.upper(), path)):
-                url = re.sub(r'\{(\w+)\}', lambda m: samples[m.group(1)], path)
+                url = re.sub(r'\{(\w+)\}', lambda m: PATH_SAMPLES[m.group(1)], path)
                 body = {} if method in ('post', 'put', 'patch') else None
                 resp = self.client.request(method.upper(), url, body=body)
                 self.assertNotEqual(resp.status, 405, resp)
@@ -267,10 +347,62 @@ class OpenApiDocument(ServerTestCase):
                 self.assertIn(str(resp.status), op['responses'],
                               'the server answered a status the document does not list')
 
-    def test_the_document_has_no_operation_beyond_the_route_table(self):
-        routes = {(m.lower(), p) for m, p, _ in app_routes()}
+    def test_the_document_has_no_operation_beyond_the_route_tables(self):
+        routes = {(m.lower(), p) for m, p, _, _, _ in self.routes}
         documented = {(m, p) for p, m, _ in operations(self.doc)}
         self.assertEqual(documented - routes, set())
+
+    def test_every_operation_follows_the_house_style(self):
+        ids = [op['operationId'] for _, _, op in operations(self.doc)]
+        self.assertEqual(len(ids), len(set(ids)), 'operationIds must be unique')
+        tags = {t['name'] for t in self.doc['tags']}
+        everyone = set(self.lifecycle.roles.values()) - {'system'}
+        for path, method, op in operations(self.doc):
+            with self.subTest(operation='%s %s' % (method.upper(), path)):
+                self.assertTrue(op['summary'])
+                self.assertLessEqual(set(op['tags']), tags)
+                self.assertIn('security', op)
+                self.assertIn('x-roles', op)
+                d = op['description']
+                if not op['x-roles']:
+                    self.assertRegex(d, r'Public|Roles: anyone')
+                elif set(op['x-roles']) == everyone:
+                    self.assertIn('Roles: any logged-in user', d)
+                else:
+                    line = d[d.rindex('Roles: '):]
+                    self.assertEqual(set(codes(line)), set(op['x-roles']),
+                                     'the Roles line of the description differs from x-roles')
+                for status, response in op['responses'].items():
+                    if '$ref' in response:
+                        continue
+                    self.assertIn('X-Request-Id', response.get('headers', {}), status)
+                    for ctype, content in response.get('content', {}).items():
+                        if ctype == 'application/problem+json':
+                            self.assertEqual(content['schema'], {'$ref': '#/components/schemas/Problem'})
+                    if status.startswith(('4', '5')) and path != '/healthz':
+                        # Errors are problems; /healthz answers 503 with its Health report.
+                        self.assertIn('application/problem+json', response['content'], status)
+
+    def test_every_time_in_a_response_schema_is_iso_8601_with_offset(self):
+        for where, node in walk(self.doc['components']['schemas'], '#/components/schemas'):
+            if node.get('format') == 'date-time':
+                with self.subTest(where=where):
+                    self.assertIn('ISO 8601', node.get('description', ''))
+
+    def test_the_110_routes_document_the_signature_headers_and_the_wire_format(self):
+        self.assertIn('X-Hotline-Signature', self.doc['info']['description'])
+        self.assertTrue(os.path.exists(os.path.join(ROOT, WIRE_MD)))
+        signed = [(p, m, op) for p, m, op in operations(self.doc) if p.startswith('/api/v1/police/')]
+        self.assertEqual(len(signed), 2)
+        for path, method, op in signed:
+            with self.subTest(operation='%s %s' % (method.upper(), path)):
+                self.assertEqual((op['security'], op['x-roles']), ([], []))
+                headers = {p['name']: p for p in op['parameters'] if p['in'] == 'header'}
+                for name in ('X-Hotline-Timestamp', 'X-Hotline-Signature'):
+                    self.assertTrue(headers[name]['required'], name)
+                self.assertIn('(%s)' % WIRE_MD, op['description'])
+                self.assertIn('HMAC-SHA256', op['description'])
+                self.assertIn('401', op['responses'])
 
     def test_every_lifecycle_action_is_in_the_action_enum(self):
         all_codes = set(self.lifecycle.actions.values())
@@ -283,6 +415,12 @@ class OpenApiDocument(ServerTestCase):
         self.assertEqual(set(op['x-body-by-action']), all_codes - {'register'})
         for ref in op['x-body-by-action'].values():
             self.assertIn(ref.split('/')[-1], self.doc['components']['schemas'])
+
+    def test_event_actions_are_the_lifecycle_actions_and_the_system_events(self):
+        documented = set(self.doc['components']['schemas']['Event']['properties']['action']['enum'])
+        system = system_event_actions()
+        self.assertLessEqual({'alert', 'sign_overdue', 'police_feedback'}, system)
+        self.assertEqual(documented, set(self.lifecycle.actions.values()) | system)
 
     def test_transition_table_in_the_actions_description_matches_lifecycle_c(self):
         op = self.doc['paths']['/api/v1/orders/{number}/actions/{action}']['post']
@@ -301,7 +439,37 @@ class OpenApiDocument(ServerTestCase):
                          set(self.lifecycle.roles.values()) - {'system'})
 
 
-class DocumentedShapes(ServerTestCase):
+class DocumentedMixin:
+    """Checks real responses (and the bodies the tests send) against the document."""
+
+    def load_document(self_or_cls):
+        client = self_or_cls.server.client()
+        self_or_cls.doc = client.get('/api/v1/openapi.json').json
+        client.close()
+        self_or_cls.schema = Schema(self_or_cls.doc)
+
+    def assertDocumented(self, resp, path, method, status=None):
+        op = self.doc['paths'][path][method]
+        status = str(status or resp.status)
+        self.assertIn(status, op['responses'], resp)
+        response = self.schema.resolve(op['responses'][status])
+        if resp.status == 204:
+            self.assertEqual(resp.raw, b'', resp)
+            self.assertNotIn('content', response)
+            return
+        ctype = resp.header('content-type').split(';')[0]
+        self.assertIn(ctype, response['content'], resp)
+        if ctype.endswith('json'):
+            errors = self.schema.errors(resp.json, response['content'][ctype]['schema'])
+            self.assertEqual(errors, [], resp)
+
+    def assertBodyDocumented(self, body, schema_name):
+        """A request body the test sends uses only documented members, rightly typed."""
+        errors = self.schema.errors(body, {'$ref': '#/components/schemas/' + schema_name})
+        self.assertEqual(errors, [], body)
+
+
+class DocumentedShapes(DocumentedMixin, ServerTestCase):
     """Real responses against the documented schemas, as an agent with an API token."""
 
     @classmethod
@@ -314,20 +482,7 @@ class DocumentedShapes(ServerTestCase):
         out = run_hotline('token', 'create', '--login', cls.login)
         assert out.returncode == 0, out.stderr
         cls.auth = {'Authorization': 'Bearer ' + out.stdout.strip()}
-        client = cls.server.client()
-        cls.doc = client.get('/api/v1/openapi.json').json
-        client.close()
-        cls.schema = Schema(cls.doc)
-
-    def assertDocumented(self, resp, path, method, status=None):
-        op = self.doc['paths'][path][method]
-        status = str(status or resp.status)
-        self.assertIn(status, op['responses'], resp)
-        response = self.schema.resolve(op['responses'][status])
-        ctype = resp.header('content-type').split(';')[0]
-        self.assertIn(ctype, response['content'], resp)
-        errors = self.schema.errors(resp.json, response['content'][ctype]['schema'])
-        self.assertEqual(errors, [], resp)
+        DocumentedMixin.load_document(cls)
 
     def new_order(self, **extra):
         body = {'request_type': 'complaint', 'content': '小区门口路灯不亮已一周',
@@ -416,3 +571,281 @@ class DocumentedShapes(ServerTestCase):
         bad = self.client.post('/api/v1/session', {'login': self.login, 'password': 'wrong-one'})
         self.assertProblem(bad, 401)
         self.assertDocumented(bad, '/api/v1/session', 'post')
+
+
+SECRET = 'openapi-110-' + uuid.uuid4().hex
+
+
+class DispatchPoliceCallsSupervisionShapes(DocumentedMixin, ServerTestCase):
+    """The routes of dispatch, the 110 bridge, call intake and supervision: real
+    responses against the documented schemas. The server shares a secret with
+    "110" and sweeps deadlines every second."""
+
+    server_env = {'HOTLINE_POLICE_SECRET': SECRET, 'HOTLINE_SWEEP_SECONDS': '1'}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            ensure_demo_data()
+            cls.depts = Depts()
+            users = {'agent': ('agent', None), 'supervisor': ('supervisor', None),
+                     'admin': ('admin', None), 'handler': ('dept_handler', cls.depts.a)}
+            cls.logins, cls.auth = {}, {}
+            for key, (role, dept) in users.items():
+                cls.logins[key] = add_user(role, dept, 'oa-' + key)
+                cls.auth[key] = {'Authorization': 'Bearer ' + create_token(cls.logins[key])}
+            DocumentedMixin.load_document(cls)
+        except BaseException:
+            cls.server.stop()
+            raise
+
+    def setUp(self):
+        super().setUp()
+        self._clock = 0
+
+    # --- helpers
+
+    def call(self, who, method, path, body=None, headers=None, raw=None):
+        return self.client.request(method, path, body=body, raw=raw,
+                                   headers=dict(self.auth[who], **(headers or {})))
+
+    def ok(self, resp, path, method, status=200):
+        self.assertEqual(resp.status, status, resp)
+        self.assertDocumented(resp, path, method)
+        return resp.json
+
+    def new_order(self, **fields):
+        body = {'request_type': 'complaint', 'category': '010101', 'caller_name': '王五',
+                'caller_phone': '139%08d' % (uuid.uuid4().int % 10 ** 8),
+                'address': '东城区东华门大街%d号' % (uuid.uuid4().int % 1000),
+                'content': '门前道路塌陷一个大坑，已有两辆电动车摔倒。'}
+        body.update(fields)
+        r = self.call('agent', 'POST', '/api/v1/orders', body)
+        self.assertEqual(r.status, 201, r)
+        return r.json['number']
+
+    def act(self, who, number, action, body, status=200):
+        r = self.call(who, 'POST', '/api/v1/orders/%s/actions/%s' % (number, action), body)
+        return self.ok(r, '/api/v1/orders/{number}/actions/{action}', 'post', status)
+
+    def signed(self, path, body, headers=None):
+        """A request from 110, signed afresh (a new timestamp every time: never a replay)."""
+        raw = json.dumps(body, ensure_ascii=False).encode('utf-8')
+        self._clock += 1
+        ts = str(int(time.time()) - 100 + self._clock)
+        sig = 'sha256=' + hmac.new(SECRET.encode(), ts.encode() + b'.' + raw, hashlib.sha256).hexdigest()
+        h = {'Content-Type': 'application/json', 'X-Hotline-Timestamp': ts, 'X-Hotline-Signature': sig}
+        return self.client.request('POST', path, raw=raw, headers=dict(h, **(headers or {})))
+
+    def events(self, number):
+        return self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/events' % number),
+                       '/api/v1/orders/{number}/events', 'get')
+
+    # --- dispatch
+
+    def test_rules_suggestions_duplicates_and_callers_match_the_schemas(self):
+        word = 'OA%s' % uuid.uuid4().hex[:8].upper()
+        rule = {'name': '井盖丢失 ' + word, 'pattern': word + '(丢|没了)', 'priority': 1000000,
+                'suggest_category': '010101', 'suggest_department': self.depts.a,
+                'suggest_urgency': '紧急'}
+        self.assertBodyDocumented(rule, 'RoutingRuleInput')
+        r = self.call('admin', 'POST', '/api/v1/routing-rules', rule)
+        created = self.ok(r, '/api/v1/routing-rules', 'post', 201)
+        rid = created['id']
+        self.assertEqual(r.header('location'), '/api/v1/routing-rules/%d' % rid)
+        try:
+            got = self.ok(self.call('agent', 'GET', '/api/v1/routing-rules/%d' % rid),
+                          '/api/v1/routing-rules/{id}', 'get')
+            self.assertBodyDocumented(got, 'RoutingRuleInput')
+            got['caseless'] = True
+            self.ok(self.call('admin', 'PUT', '/api/v1/routing-rules/%d' % rid, got),
+                    '/api/v1/routing-rules/{id}', 'put')
+            listed = self.ok(self.call('agent', 'GET', '/api/v1/routing-rules'),
+                             '/api/v1/routing-rules', 'get')
+            self.assertIn(rid, [x['id'] for x in listed['items']])
+            bad = self.call('admin', 'POST', '/api/v1/routing-rules', dict(rule, pattern='井盖(丢'))
+            self.assertProblem(bad, 422, field='pattern')
+            self.assertEqual(bad.json['offset'], '4')
+            self.assertDocumented(bad, '/api/v1/routing-rules', 'post')
+
+            phone = '137%08d' % (uuid.uuid4().int % 10 ** 8)
+            first = self.new_order(content='路口%s了，很危险' % (word + '丢'), caller_phone=phone)
+            second = self.new_order(content='路口%s了' % (word + '没了'), caller_phone=phone,
+                                    caller_name='赵六')
+            ask = {'content': '路口%s了！' % (word + '丢'), 'caller_phone': phone}
+            self.assertBodyDocumented(ask, 'SuggestRequest')
+            # A change through the API is used by this process's next suggestion.
+            out = self.ok(self.call('agent', 'POST', '/api/v1/orders/suggest', ask),
+                          '/api/v1/orders/suggest', 'post')
+            self.assertEqual(out['suggestions'][0]['rule']['id'], rid, out)
+            self.assertLessEqual({first, second}, {d['number'] for d in out['duplicates']})
+            refused = self.call('agent', 'POST', '/api/v1/orders/suggest', {'address': 'x'})
+            self.assertProblem(refused, 422, field='content')
+            self.assertDocumented(refused, '/api/v1/orders/suggest', 'post')
+
+            dups = self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/duplicates' % first),
+                           '/api/v1/orders/{number}/duplicates', 'get')
+            self.assertIn(second, [d['number'] for d in dups['items']])
+            self.act('agent', second, 'merge', {'into': first})
+            hidden = self.call('handler', 'GET', '/api/v1/orders/%s/callers' % first)
+            self.assertProblem(hidden, 404)
+            self.assertDocumented(hidden, '/api/v1/orders/{number}/callers', 'get')
+            callers = self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/callers' % first),
+                              '/api/v1/orders/{number}/callers', 'get')
+            self.assertEqual([x['merged_order'] for x in callers['extra']], [second])
+
+            dispatch = {'department': self.depts.a, 'suggestion_rule': rid,
+                        'suggested_department': self.depts.a, 'note': '按建议派单'}
+            self.assertBodyDocumented(dispatch, 'DispatchBody')
+            self.act('agent', first, 'dispatch', dispatch)
+            rec = self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/suggestions' % first),
+                          '/api/v1/orders/{number}/suggestions', 'get')
+            self.assertEqual([(x['rule_id'], x['source'], x['accepted']) for x in rec['items']],
+                             [(rid, 'agent', True)])
+        finally:
+            gone = self.call('admin', 'DELETE', '/api/v1/routing-rules/%d' % rid)
+            self.ok(gone, '/api/v1/routing-rules/{id}', 'delete', 204)
+        missing = self.call('agent', 'GET', '/api/v1/routing-rules/%d' % rid)
+        self.assertProblem(missing, 404)
+        self.assertDocumented(missing, '/api/v1/routing-rules/{id}', 'get')
+
+    # --- the 110 bridge
+
+    def test_110_requests_and_the_bridge_view_match_the_schemas(self):
+        incident = 'J' + uuid.uuid4().hex[:12].upper()
+        transfer = {'incident_no': incident, 'time': '2026-11-21T09:12:00+08:00',
+                    'caller_name': '李四', 'caller_phone': '13900001111',
+                    'address': '东城区景山街道景山前街4号', 'category_code': '020102',
+                    'description': '楼上住户装修噪音扰民，非警情', 'urgency': 'normal'}
+        self.assertBodyDocumented(transfer, 'PoliceTransfer')
+        made = self.signed('/api/v1/police/transfers', transfer)
+        number = self.ok(made, '/api/v1/police/transfers', 'post', 201)['order_number']
+        self.assertEqual(made.header('location'), '/api/v1/orders/' + number)
+        again = self.signed('/api/v1/police/transfers', transfer)
+        self.assertEqual(self.ok(again, '/api/v1/police/transfers', 'post')['order_number'], number)
+        for resp, status in ((self.client.post('/api/v1/police/transfers', transfer), 401),
+                             (self.signed('/api/v1/police/transfers', {'incident_no': incident}), 400),
+                             (self.signed('/api/v1/police/transfers', dict(transfer, urgency='很急')), 422)):
+            with self.subTest(status=status):
+                self.assertProblem(resp, status)
+                self.assertDocumented(resp, '/api/v1/police/transfers', 'post')
+        view = self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/police' % number),
+                       '/api/v1/orders/{number}/police', 'get')
+        self.assertEqual((view['direction'], view['incident_no']), ('from_110', incident))
+        self.act('agent', number, 'dispatch', {'department': self.depts.a})
+        view = self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/police' % number),
+                       '/api/v1/orders/{number}/police', 'get')
+        self.assertEqual([m['kind'] for m in view['messages']], ['feedback'])
+
+        ours = self.new_order(content='小区门口有人打架，有人拿刀')
+        self.act('agent', ours, 'transfer_out', {'target': '110', 'note': '涉及治安，一键转110'})
+        report = {'order_number': ours, 'state': 'arrived', 'time': '2026-11-21T09:40:00+08:00',
+                  'result': '民警已到场处置', 'handler': '东城分局'}
+        self.assertBodyDocumented(report, 'PoliceFeedback')
+        key = {'Idempotency-Key': uuid.uuid4().hex}
+        self.ok(self.signed('/api/v1/police/feedback', report, key), '/api/v1/police/feedback', 'post', 201)
+        repeat = self.ok(self.signed('/api/v1/police/feedback', report, key),
+                         '/api/v1/police/feedback', 'post')
+        self.assertIs(repeat['recorded'], False)
+        unknown = self.signed('/api/v1/police/feedback', dict(report, order_number='20000101-000000'))
+        self.assertProblem(unknown, 404, field='order_number')
+        self.assertDocumented(unknown, '/api/v1/police/feedback', 'post')
+        view = self.ok(self.call('agent', 'GET', '/api/v1/orders/%s/police' % ours),
+                       '/api/v1/orders/{number}/police', 'get')
+        self.assertEqual((view['direction'], view['delivery'], len(view['feedback'])),
+                         ('to_110', 'pending', 1))
+        fed = [e for e in self.events(ours) if e['action'] == 'police_feedback']
+        self.assertEqual([(e['actor']['role'], e['payload']['state']) for e in fed], [('system', 'arrived')])
+
+    # --- the sweeper's events
+
+    def test_deadline_events_of_the_sweeper_match_the_schemas(self):
+        number = self.new_order()
+        self.act('agent', number, 'dispatch', {'department': self.depts.a})
+        psql("UPDATE work_order SET sign_deadline = now() - interval '1 minute' WHERE number = '%s'" % number)
+        self.assertTrue(wait_for(lambda: [e for e in self.events(number) if e['action'] == 'sign_overdue'],
+                                 timeout=20), 'no sign_overdue event')
+        psql("UPDATE work_order SET handle_deadline = now() - interval '1 minute',"
+             " warn_at = now() - interval '2 minutes' WHERE number = '%s'" % number)
+        self.assertTrue(wait_for(lambda: [e for e in self.events(number) if e['action'] == 'alert'],
+                                 timeout=20), 'no alert event')
+        order = self.ok(self.call('agent', 'GET', '/api/v1/orders/' + number), '/api/v1/orders/{number}', 'get')
+        self.assertEqual((order['deadlines']['alert'], order['deadlines']['sign_overdue']), ('red', True))
+        overdue = self.ok(self.call('agent', 'GET', '/api/v1/supervision/overdue?department=' + self.depts.a),
+                          '/api/v1/supervision/overdue', 'get')
+        self.assertIn(number, [o['number'] for d in overdue['departments'] for o in d['orders']])
+
+    # --- call intake
+
+    def test_call_events_history_and_statistics_match_the_schemas(self):
+        call_id = 'oa-%s' % uuid.uuid4().hex[:12]
+        phone = '136%08d' % (uuid.uuid4().int % 10 ** 8)
+        for event in ({'type': 'offered', 'call_id': call_id, 'caller': phone, 'dialled': '12345',
+                       'queue': 'hotline'},
+                      {'type': 'answered', 'call_id': call_id, 'agent': self.logins['agent']}):
+            self.assertBodyDocumented(event, 'CallEvent')
+            self.ok(self.call('agent', 'POST', '/api/v1/calls/events', event), '/api/v1/calls/events', 'post', 201)
+        repeat = self.ok(self.call('agent', 'POST', '/api/v1/calls/events', event), '/api/v1/calls/events', 'post')
+        self.assertIs(repeat['created'], False)
+        number = self.new_order(caller_phone=phone, call_id=call_id)
+        current = self.ok(self.call('agent', 'GET', '/api/v1/calls/current'), '/api/v1/calls/current', 'get')
+        self.assertEqual(current['call']['call_id'], call_id)
+        self.assertEqual([o['number'] for o in current['history']['calls'][0]['orders']], [number])
+        history = self.ok(self.call('agent', 'GET', '/api/v1/callers/%s/history' % quote('+86 ' + phone)),
+                          '/api/v1/callers/{phone}/history', 'get')
+        self.assertEqual(history['phone'], phone)
+        self.ok(self.call('agent', 'POST', '/api/v1/calls/events', {'type': 'ended', 'call_id': call_id}),
+                '/api/v1/calls/events', 'post', 201)
+
+        today = datetime.datetime.now(CST).date()
+        for query in ('from=%s&to=%s&granularity=hour' % (today, today + datetime.timedelta(days=1)),
+                      'from=%s&to=%s' % (today - datetime.timedelta(days=2), today + datetime.timedelta(days=1))):
+            with self.subTest(query=query):
+                stats = self.ok(self.call('agent', 'GET', '/api/v1/stats/calls?' + query),
+                                '/api/v1/stats/calls', 'get')
+                self.assertGreaterEqual(stats['total']['answered'], 1)
+        refused = self.call('agent', 'GET', '/api/v1/stats/calls?from=%s&to=%s' % (today, today))
+        self.assertProblem(refused, 422, field='to')
+        self.assertDocumented(refused, '/api/v1/stats/calls', 'get')
+
+    # --- callbacks, statistics, supervision
+
+    def test_callback_queue_reports_and_settings_match_the_schemas(self):
+        number = self.new_order()
+        self.act('agent', number, 'dispatch', {'department': self.depts.a})
+        self.act('handler', number, 'sign', {})
+        self.act('handler', number, 'reply', {'result': '已修复路面。', 'solved': True, 'contacted': True})
+        queue = self.ok(self.call('agent', 'GET', '/api/v1/callbacks?status=all&limit=200'),
+                        '/api/v1/callbacks', 'get')
+        self.assertIsInstance(queue['counts']['open'], int)
+        nxt = self.call('agent', 'POST', '/api/v1/callbacks/next')
+        self.assertIn(nxt.status, (200, 204), nxt)
+        self.assertDocumented(nxt, '/api/v1/callbacks/next', 'post')
+        if nxt.status == 200:
+            done = self.call('agent', 'POST', '/api/v1/callbacks/%d/result' % nxt.json['id'],
+                             {'unreachable': True})
+            self.ok(done, '/api/v1/callbacks/{id}/result', 'post')
+        callback = {'unreachable': True, 'note': '三次未接通'}
+        self.assertBodyDocumented(callback, 'CallbackBody')
+        closed = self.act('agent', number, 'callback', callback)
+        self.assertEqual((closed['status'], closed['outcome']['callback_result']), ('completed', 'unreachable'))
+
+        today = datetime.datetime.now(CST).date()
+        period = 'from=%s&to=%s' % (today, today + datetime.timedelta(days=1))
+        report = self.ok(self.call('supervisor', 'GET', '/api/v1/stats/orders?by=department&' + period),
+                         '/api/v1/stats/orders', 'get')
+        self.assertGreaterEqual(report['total']['accepted'], 1)
+        self.assertIn(self.depts.a, [row['key'] for row in report['rows']])
+        csv = self.call('supervisor', 'GET', '/api/v1/stats/orders?format=csv&' + period)
+        self.ok(csv, '/api/v1/stats/orders', 'get')
+        for who, path in (('supervisor', '/api/v1/stats/ranking?' + period),
+                          ('agent', '/api/v1/stats/hot-topics?' + period),
+                          ('supervisor', '/api/v1/supervision/pending-decisions'),
+                          ('supervisor', '/api/v1/settings/callbacks'),
+                          ('supervisor', '/api/v1/settings/ranking')):
+            with self.subTest(path=path):
+                self.ok(self.call(who, 'GET', path), path.split('?')[0], 'get')
+        bad = self.call('supervisor', 'GET', '/api/v1/stats/orders?by=colour&' + period)
+        self.assertProblem(bad, 400)
+        self.assertDocumented(bad, '/api/v1/stats/orders', 'get')
