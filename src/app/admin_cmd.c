@@ -154,25 +154,23 @@ static const char recompute_paths_sql[] =
 	" UPDATE department d SET path = t.path FROM t WHERE d.id = t.id AND d.path <> t.path";
 
 /*
- * Imports one CSV file row by row with `row_fn`, in one transaction.
- * Returns the number of rows or -1 (with `e` naming file and line).
+ * Imports the CSV text `text` (`len` bytes, named `file` in messages) row
+ * by row with `row_fn`, in one transaction. Returns the number of rows or
+ * -1 (with `e` naming file and line).
  */
-static long import_csv(struct db *db, const char *file, const char *const *cols, size_t ncols,
-		       size_t required,
-		       bool (*row_fn)(struct db *db, const struct csv_row *row, const int *pos,
-				      struct err *e),
-		       struct err *e)
+static long import_csv_text(struct db *db, const char *file, const char *text, size_t len,
+			    const char *const *cols, size_t ncols, size_t required,
+			    bool (*row_fn)(struct db *db, const struct csv_row *row, const int *pos,
+					   struct err *e),
+			    struct err *e)
 {
-	struct buf text = BUF_INIT;
 	struct csv_reader r;
 	struct csv_row row = CSV_ROW_INIT;
 	int pos[16];
 	long count = -1, n = 0;
 	int rc;
 
-	if (!slurp(file, &text, e))
-		return -1;
-	csv_reader_init(&r, text.data, text.len);
+	csv_reader_init(&r, text, len);
 	rc = csv_next(&r, &row, e);
 	if (rc == 0)
 		err_set(e, 400, "bad-csv", "%s: the file is empty: a header row is required", file);
@@ -196,6 +194,21 @@ out:
 	if (count < 0)
 		db_rollback(db);
 	csv_row_release(&row);
+	return count;
+}
+
+/* import_csv_text() over the file at `file`. */
+static long import_csv(struct db *db, const char *file, const char *const *cols, size_t ncols,
+		       size_t required,
+		       bool (*row_fn)(struct db *db, const struct csv_row *row, const int *pos,
+				      struct err *e),
+		       struct err *e)
+{
+	struct buf text = BUF_INIT;
+	long count = -1;
+
+	if (slurp(file, &text, e))
+		count = import_csv_text(db, file, text.data, text.len, cols, ncols, required, row_fn, e);
 	buf_release(&text);
 	return count;
 }
@@ -307,6 +320,18 @@ long app_import_categories(struct db *db, const char *file, struct err *e)
 	return import_csv(db, file, category_cols, 3, 2, category_row, e);
 }
 
+long app_import_departments_text(struct db *db, const char *name, const char *text, size_t len,
+				 struct err *e)
+{
+	return import_csv_text(db, name, text, len, department_cols, 7, 3, department_row, e);
+}
+
+long app_import_categories_text(struct db *db, const char *name, const char *text, size_t len,
+				struct err *e)
+{
+	return import_csv_text(db, name, text, len, category_cols, 3, 2, category_row, e);
+}
+
 int cmd_department(struct config *cfg, int argc, char **argv)
 {
 	return import_command(cfg, argc, argv, "department", department_cols, 7, 3, department_row);
@@ -340,6 +365,24 @@ static bool calendar_store(struct db *db, json_object *doc, int year, struct err
 		      " ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = now()",
 		      y, json_object_array_length(papers)
 			      ? json_object_get_string(json_object_array_get_idx(papers, 0)) : "");
+}
+
+bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, struct err *e)
+{
+	struct calendar *check = calendar_new();
+	json_object *doc = NULL;
+	bool ok = calendar_load_json(check, text, len, year, e)
+		  && json_parse_object(text, len, &doc, e)
+		  && db_begin(db, e);
+
+	if (ok) {
+		ok = calendar_store(db, doc, *year, e) && db_commit(db, e);
+		if (!ok)
+			db_rollback(db);
+	}
+	json_object_put(doc);
+	calendar_free(check);
+	return ok;
 }
 
 int cmd_calendar(struct config *cfg, int argc, char **argv)

@@ -76,5 +76,19 @@ struct db;
  * naming the file and line. */
 long app_import_departments(struct db *db, const char *file, struct err *e);
 long app_import_categories(struct db *db, const char *file, struct err *e);
+/* The same over CSV text of `len` bytes, as uploaded; `name` (the file's
+ * name) prefixes the messages. */
+long app_import_departments_text(struct db *db, const char *name, const char *text, size_t len,
+				 struct err *e);
+long app_import_categories_text(struct db *db, const char *name, const char *text, size_t len,
+				struct err *e);
+/*
+ * Checks one year of the official holiday calendar (JSON as in
+ * `hotline calendar import`) and stores it in one transaction, replacing
+ * that year's days. Sets *year. Returns false with `e` (400/422 naming the
+ * member at fault, as calendar_load_json()); nothing is stored then. The
+ * caller reloads the process's calendar (deadline_calendar_load()).
+ */
+bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, struct err *e);
 
 #endif

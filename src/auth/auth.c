@@ -230,6 +230,60 @@ bool auth_user_password(struct db *db, const char *login, const char *password, 
 	return true;
 }
 
+json_object *auth_user_list(struct db *db, struct err *e)
+{
+	struct db_res *r = DB_EXEC(db, e,
+		"SELECT u.login, u.display_name, u.role, u.active, iso(u.created_at) AS created_at,"
+		" coalesce(d.code, '') AS department_code, coalesce(d.name, '') AS department_name"
+		" FROM app_user u LEFT JOIN department d ON d.id = u.department_id ORDER BY u.login");
+	json_object *list;
+
+	if (!r)
+		return NULL;
+	list = json_object_new_array();
+	for (int i = 0; i < db_res_rows(r); i++) {
+		json_object *u = json_object_new_object();
+		const char *code = db_res_str(r, i, "department_code");
+		json_object_object_add(u, "login", json_object_new_string(db_res_str(r, i, "login")));
+		json_object_object_add(u, "name", json_object_new_string(db_res_str(r, i, "display_name")));
+		json_object_object_add(u, "role", json_object_new_string(db_res_str(r, i, "role")));
+		json_object_object_add(u, "active", json_object_new_boolean(db_res_bool(r, i, "active")));
+		json_object_object_add(u, "created_at", json_object_new_string(db_res_str(r, i, "created_at")));
+		if (*code) {
+			json_object *d = json_object_new_object();
+			json_object_object_add(d, "code", json_object_new_string(code));
+			json_object_object_add(d, "name", json_object_new_string(db_res_str(r, i, "department_name")));
+			json_object_object_add(u, "department", d);
+		} else {
+			json_object_object_add(u, "department", NULL);
+		}
+		json_object_array_add(list, u);
+	}
+	db_res_free(r);
+	return list;
+}
+
+bool auth_user_set_active(struct db *db, const char *login, bool active, struct err *e)
+{
+	struct db_res *r;
+	bool ok;
+
+	if (!db_begin(db, e))
+		return false;
+	r = DB_EXEC(db, e, "UPDATE app_user SET active = $2::boolean WHERE login = $1 RETURNING id",
+		    login, active ? "true" : "false");
+	ok = r && db_res_rows(r) == 1;
+	if (r && !ok)
+		err_set(e, 404, "not-found", "no user with login \"%s\"", login);
+	if (ok && !active)
+		ok = DB_RUN(db, e, "DELETE FROM session WHERE user_id = $1::integer", db_res_str(r, 0, "id"));
+	db_res_free(r);
+	if (ok && db_commit(db, e))
+		return true;
+	db_rollback(db);
+	return false;
+}
+
 bool auth_token_create(struct db *db, const char *login, const char *name,
 		       char token[AUTH_SECRET_HEX], struct err *e)
 {

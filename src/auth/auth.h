@@ -10,6 +10,7 @@
 #ifndef HOTLINE_AUTH_AUTH_H
 #define HOTLINE_AUTH_AUTH_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 
 #include "core/err.h"
@@ -67,6 +68,19 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 		   const char *password, struct err *e);
 /* Sets a user's password. 404 if there is no such login. */
 bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e);
+/*
+ * Every user, by login: a new JSON array (caller puts) of {"login", "name",
+ * "role", "active", "created_at" (ISO 8601), "department": {"code",
+ * "name"} or null}, or NULL with `e` on a database failure.
+ */
+json_object *auth_user_list(struct db *db, struct err *e);
+/*
+ * Activates or deactivates user `login`. A deactivated user can no longer
+ * log in, and their sessions end at once (their API tokens stop working
+ * too, since every check requires an active user). 404 if there is no
+ * such login.
+ */
+bool auth_user_set_active(struct db *db, const char *login, bool active, struct err *e);
 /* Fills `who` for an active user by login, for work done on their behalf
  * (demo data, imports). 404 if there is no such user. */
 bool auth_principal_for(struct db *db, const char *login, struct principal *who, struct err *e);

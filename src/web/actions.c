@@ -18,12 +18,19 @@ struct param {
 	enum param_kind kind;
 };
 
-/* The parameters each action takes from its form (see orders_act()). */
-static const struct param params[ACT_COUNT][4] = {
+#define MAX_PARAMS 5
+
+/*
+ * The parameters each action takes from its form (see orders_act()). A
+ * dispatch also carries the suggestion the agent accepted, for the
+ * dispatch module's record of suggestions followed.
+ */
+static const struct param params[ACT_COUNT][MAX_PARAMS] = {
 	[ACT_ANSWER] = { { "answer", P_TEXT } },
 	[ACT_NOT_ACCEPT] = { { "reason", P_TEXT }, { "channel_advice", P_TEXT } },
 	[ACT_TRANSFER_OUT] = { { "target", P_TEXT }, { "note", P_TEXT } },
-	[ACT_DISPATCH] = { { "department", P_TEXT }, { "assisting", P_LIST }, { "note", P_TEXT } },
+	[ACT_DISPATCH] = { { "department", P_TEXT }, { "assisting", P_LIST }, { "note", P_TEXT },
+			   { "suggestion_rule", P_TEXT }, { "suggested_department", P_TEXT } },
 	[ACT_SIGN] = { { "note", P_TEXT } },
 	[ACT_RETURN] = { { "reason", P_TEXT } },
 	[ACT_APPROVE_RETURN] = { { "department", P_TEXT }, { "assisting", P_LIST }, { "note", P_TEXT } },
@@ -72,7 +79,7 @@ json_object *actions_body(enum order_action action, const struct form *f, struct
 
 	if (version && parse_int(version, &n))
 		json_object_object_add(body, "version", json_object_new_int64(n));
-	for (size_t i = 0; action < ACT_COUNT && i < 4 && params[action][i].name; i++) {
+	for (size_t i = 0; action < ACT_COUNT && i < MAX_PARAMS && params[action][i].name; i++) {
 		const struct param *p = &params[action][i];
 		const char *v = form_get_nonempty(f, p->name);
 
@@ -203,6 +210,7 @@ void actions_view(json_object *order, json_object *ref, const struct principal *
 		/* Always set, so that the template never finds the page's own "error". */
 		json_object_object_add(a, "error", json_object_new_string(this_failed ? failure->message : ""));
 		json_object_object_add(a, "back", json_object_new_string(back ? back : ""));
+		json_object_object_add(a, "suggested", json_object_new_boolean(false));
 		switch ((enum order_action)action) {
 		case ACT_DISPATCH:
 		case ACT_APPROVE_RETURN:

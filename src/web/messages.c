@@ -44,6 +44,36 @@ static const struct {
 	{ "version", "版本" },
 	{ "login", "用户名" },
 	{ "password", "密码" },
+	{ "role", "角色" },
+	{ "display_name", "姓名" },
+	{ "attributable", "是否属承办单位责任" },
+	{ "comment", "回访记录" },
+	{ "pattern", "匹配规则（正则表达式）" },
+	{ "priority", "优先级" },
+	{ "applies_to", "匹配范围" },
+	{ "category_prefix", "限定分类" },
+	{ "suggest_category", "建议分类" },
+	{ "suggest_department", "建议承办单位" },
+	{ "suggest_urgency", "建议紧急程度" },
+	{ "file", "文件" },
+	{ "from", "开始日期" },
+	{ "to", "结束日期" },
+	{ "sign_limit", "签收时限" },
+	{ "sign_unit", "签收时限单位" },
+	{ "handle_limit", "办理时限" },
+	{ "handle_unit", "办理时限单位" },
+	{ "warn_fraction", "预警比例" },
+	{ "delay_workdays", "回访延后工作日" },
+	{ "share", "回访抽样比例" },
+	{ "max_attempts", "最多拨打次数" },
+	{ "hold_minutes", "领取保留分钟" },
+	{ "retry_minutes", "重拨间隔分钟" },
+	{ "weights", "三率权重" },
+	{ "red_min", "红榜分数下限" },
+	{ "black_max", "黑榜分数上限" },
+	{ "min_dispatched", "参与排名的最少派单数" },
+	{ "year", "年份" },
+	{ "days", "日期列表" },
 };
 
 const char *field_label(const char *field)
@@ -74,6 +104,7 @@ static const struct {
 	{ "must be a list of department codes", "协办单位无效" },
 	{ "re-dispatch must go to another department", "改派须派往退单单位以外的单位" },
 	{ "is not a sub-unit", "只能派给本单位的下级单位" },
+	{ "list parents before their children", "上级不存在（上级须列在下级之前）" },
 	{ "unknown or invalid category", "诉求分类无效" },
 	{ "unknown or invalid request_type", "诉求类型无效" },
 	{ "unknown or invalid urgency", "紧急程度无效" },
@@ -86,6 +117,23 @@ static const struct {
 	{ "to merge into", "被并入的工单不存在" },
 	{ "merge into an open order", "被并入的工单已办结，只能并入未办结的工单" },
 	{ "press level", "督办级别应为 1–3" },
+	{ "is already taken", "该用户名已被使用" },
+	{ "password is too short", "密码至少 8 个字符" },
+	{ "needs a department", "此角色须选择所属单位" },
+	{ "does not belong to a department", "此角色不属于任何单位，请不要选择单位" },
+	{ "unknown department", "单位不存在" },
+	{ "invalid login", "用户名应为 2–64 个字母、数字或 . _ @ -" },
+	{ "unknown role", "请选择角色" },
+	{ "suggests nothing", "规则没有任何建议：请至少选择建议分类、建议承办单位、建议紧急程度，或勾选转 110" },
+	{ "pattern is too long", "正则表达式过长" },
+	{ "the weights add up to", "三项权重之和须等于 1" },
+	{ "is below black_max", "红榜分数下限不能低于黑榜分数上限" },
+	{ "unsatisfied rating attributable", "不满意且属承办单位责任时工单将重办，请在回访记录中写明原因" },
+	{ "the header has no column", "文件缺少必需的列，请检查表头" },
+	{ "the file is empty", "文件是空的：第一行须为表头" },
+	{ "is not true or false", "应为 true 或 false" },
+	{ "unknown kind", "类型应为 city、district、street 或 unit" },
+	{ "invalid date", "日期无效" },
 	{ "out of range", "超出允许范围" },
 	{ "must be a whole number", "请填写整数" },
 };
@@ -113,6 +161,13 @@ static const struct {
 	{ "unique-violation", "与已有记录重复，请检查后重试" },
 	{ "no-policy", "缺少该诉求类型和紧急程度的办理时限规则，请联系系统管理员" },
 	{ "bad-idempotency-key", "表单已失效，请刷新页面后重新提交" },
+	{ "callback-held", "此回访正由其他话务员拨打，请领取下一个" },
+	{ "not-holder", "您没有领取此回访任务，或领取已超时，请重新领取" },
+	{ "callback-finished", "此回访任务已经完成" },
+	{ "no-file", "请选择要上传的文件" },
+	{ "bad-date", "日期格式应为 年-月-日，如 2026-11-01" },
+	{ "bad-period", "开始日期不能晚于结束日期，且期间不超过 366 天" },
+	{ "self-deactivate", "不能停用自己的账号" },
 };
 
 static bool message_has(const struct err *e, const char *fragment)
@@ -133,6 +188,39 @@ static bool too_long(struct buf *out, const struct err *e)
 	return true;
 }
 
+/* "invalid pattern "…" at offset 5: missing closing parenthesis" → PCRE2's reason and the place. */
+static bool bad_pattern(struct buf *out, const struct err *e)
+{
+	const char *p = strstr(e->message, "\" at offset ");
+	unsigned long at;
+	int used = 0;
+
+	if (strncmp(e->message, "invalid pattern", 15) || !p || sscanf(p, "\" at offset %lu: %n", &at, &used) != 1
+	    || !used)
+		return false;
+	buf_addf(out, "正则表达式有误（第 %lu 个字符处）：%s", at + 1, p + used);
+	return true;
+}
+
+/* The settings' "must be a whole number from 0 to 30" and "is 99, out of range 0 to 30". */
+static bool setting_range(struct buf *out, const struct err *e)
+{
+	const char *p;
+	double lo, hi;
+
+	if ((p = strstr(e->message, "must be a whole number from "))
+	    && sscanf(p, "must be a whole number from %lf to %lf", &lo, &hi) == 2)
+		buf_addf(out, "应为 %g 到 %g 之间的整数", lo, hi);
+	else if ((p = strstr(e->message, "must be a number from "))
+		 && sscanf(p, "must be a number from %lf to %lf", &lo, &hi) == 2)
+		buf_addf(out, "应为 %g 到 %g 之间的数", lo, hi);
+	else if ((p = strstr(e->message, "out of range ")) && sscanf(p, "out of range %lf to %lf", &lo, &hi) == 2)
+		buf_addf(out, "超出允许范围（%g 到 %g）", lo, hi);
+	else
+		return false;
+	return true;
+}
+
 void err_text(struct buf *out, const struct err *e)
 {
 	for (size_t i = 0; i < sizeof(by_code) / sizeof(by_code[0]); i++) {
@@ -141,8 +229,8 @@ void err_text(struct buf *out, const struct err *e)
 			return;
 		}
 	}
-	if (e->status == 422 || e->status == 400) {
-		if (too_long(out, e))
+	if (e->status == 422 || e->status == 400 || (e->status == 409 && e->field[0])) {
+		if (too_long(out, e) || bad_pattern(out, e) || setting_range(out, e))
 			return;
 		for (size_t i = 0; i < sizeof(by_message) / sizeof(by_message[0]); i++) {
 			if (message_has(e, by_message[i].fragment)) {

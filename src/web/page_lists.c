@@ -1,6 +1,6 @@
 /*
- * The department inbox (/inbox) and the supervisor's dashboard
- * (/dashboard): lists of orders from orders_list(), and counts.
+ * The department inbox (/inbox), and the order lists other pages show:
+ * sections of orders from orders_list().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,76 +153,5 @@ void page_inbox(struct http_req *req)
 		json_object_object_add(pg.data, "truncated", json_object_new_int(INBOX_MAX));
 	json_object_put(all);
 	page_render(&pg, 200, "inbox");
-	page_end(&pg);
-}
-
-static const char counts_sql[] =
-	"SELECT json_build_object("
-	" 'by_status', (SELECT coalesce(json_object_agg(status, n), '{}')"
-	"   FROM (SELECT status, count(*) AS n FROM work_order GROUP BY status) s),"
-	" 'today_new', (SELECT count(*) FROM work_order WHERE created_at >= to_timestamp($1::bigint)),"
-	" 'today_done', (SELECT count(*) FROM work_order WHERE completed_at >= to_timestamp($1::bigint))"
-	")::text";
-
-/* The counts tiles: every state in lifecycle order, today's figures, the alert colours. */
-static bool add_counts(struct page *pg, time_t now, struct err *e)
-{
-	char since[32];
-	struct db_res *r;
-	json_object *counts = NULL, *by_status, *tiles;
-	long green, yellow, red;
-
-	snprintf(since, sizeof(since), "%lld", (long long)time_from_local(time_local_day(now), 0, 0, 0));
-	r = DB_EXEC(pg->db, e, counts_sql, since);
-	if (!r)
-		return false;
-	const char *text = db_res_get(r, 0, 0);
-	bool ok = json_parse_object(text, strlen(text), &counts, e);
-	db_res_free(r);
-	if (!ok || !orders_alert_counts(pg->db, &green, &yellow, &red, e)) {
-		json_object_put(counts);
-		return false;
-	}
-	by_status = json_object_object_get(counts, "by_status");
-	tiles = json_object_new_array();
-	for (int s = 0; s < ST_COUNT; s++) {
-		json_object *t = json_object_new_object();
-		json_object_object_add(t, "code", json_object_new_string(status_code((enum order_status)s)));
-		json_object_object_add(t, "name", json_object_new_string(status_label((enum order_status)s)));
-		json_object_object_add(t, "n", json_object_new_int64(json_int(by_status, status_code((enum order_status)s), 0)));
-		json_object_array_add(tiles, t);
-	}
-	json_object_object_add(pg->data, "status_counts", tiles);
-	json_object_object_add(pg->data, "today_new", json_object_new_int64(json_int(counts, "today_new", 0)));
-	json_object_object_add(pg->data, "today_done", json_object_new_int64(json_int(counts, "today_done", 0)));
-	json_object *alerts = json_object_new_object();
-	json_object_object_add(alerts, "green", json_object_new_int64(green));
-	json_object_object_add(alerts, "yellow", json_object_new_int64(yellow));
-	json_object_object_add(alerts, "red", json_object_new_int64(red));
-	json_object_object_add(pg->data, "alerts", alerts);
-	json_object_put(counts);
-	return true;
-}
-
-void page_dashboard(struct http_req *req)
-{
-	struct err e = ERR_INIT;
-	struct order_filter overdue = { .overdue = true, .limit = 100 };
-	struct order_filter waiting = { .status = "extension_requested,return_requested", .limit = 100 };
-	time_t now = time(NULL);
-	struct page pg;
-
-	if (!page_begin(req, ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN), "监控台", &pg))
-		return;
-	if (!add_counts(&pg, now, &e)) {
-		page_fail(req, &e);
-		page_end(&pg);
-		return;
-	}
-	json_object_object_add(pg.data, "overdue", order_section(&pg, "overdue", "超时工单", "没有超时工单",
-							   &overdue, true, now));
-	json_object_object_add(pg.data, "waiting", order_section(&pg, "waiting", "待审批的延期和退单",
-							   "没有待审批的申请", &waiting, false, now));
-	page_render(&pg, 200, "dashboard");
 	page_end(&pg);
 }

@@ -8,7 +8,103 @@
 
 #include "core/jsonutil.h"
 #include "orders/orders.h"
+#include "police/police.h"
 #include "web/web_private.h"
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
+}
+
+/* A code's label from a table of pairs, or the code itself. */
+static const char *label_of(const char *code, const char *const (*table)[2], size_t n)
+{
+	for (size_t i = 0; code && i < n; i++)
+		if (!strcmp(code, table[i][0]))
+			return table[i][1];
+	return code ? code : "";
+}
+
+static const char *const delivery_labels[][2] = {
+	{ "none", "无消息" }, { "pending", "发送中" }, { "sent", "已送达 110" }, { "parked", "发送失败，已暂停重试" },
+};
+static const char *const message_states[][2] = {
+	{ "pending", "待发送" }, { "sent", "已送达" }, { "parked", "已暂停" },
+};
+static const char *const message_kinds[][2] = {
+	{ "transfer", "转警单" }, { "feedback", "办理反馈" },
+};
+static const char *const feedback_states[][2] = {
+	{ "accepted", "已受理" }, { "dispatched", "已派警" }, { "arrived", "已到场" },
+	{ "in_progress", "处置中" }, { "completed", "已办结" }, { "returned", "已退回" },
+};
+#define N(t) (sizeof(t) / sizeof(t[0]))
+
+/*
+ * For an order exchanged with 110 (transferred to it, or received from it):
+ * "police" with the bridge's view — the direction, the incident, every
+ * message with its delivery state, and 110's feedback. Nothing for other
+ * orders; a failure to read it is shown in the card, not fatal.
+ */
+static void add_police(struct page *pg, json_object *order)
+{
+	struct err e = ERR_INIT;
+	const char *channel = json_str(json_object_object_get(order, "channel"), "code");
+	const char *to = json_str(json_object_object_get(order, "outcome"), "transferred_to");
+	json_object *st, *card = json_object_new_object();
+	struct buf b = BUF_INIT;
+
+	if (!(channel && !strcmp(channel, "police")) && !(to && !strcmp(to, "110"))) {
+		json_object_put(card);
+		return;
+	}
+	json_object_object_add(order, "police", card);
+	if (!(st = police_order_status(pg->db, pg->who, json_str(order, "number"), &e))) {
+		err_text(&b, &e);
+		add_string(card, "failed", b.data);
+		buf_release(&b);
+		return;
+	}
+	const char *delivery = json_str(st, "delivery");
+	add_string(card, "direction", channel && !strcmp(channel, "police") ? "110 转来的警单" : "已转 110");
+	add_string(card, "incident_no", json_str(st, "incident_no"));
+	add_string(card, "delivery", delivery);
+	add_string(card, "delivery_name", label_of(delivery, delivery_labels, N(delivery_labels)));
+	json_object *messages = json_object_object_get(st, "messages"), *ms = json_object_new_array();
+	for (size_t i = 0; messages && i < json_object_array_length(messages); i++) {
+		json_object *m = json_object_array_get_idx(messages, i), *v = json_object_new_object();
+		add_string(v, "kind", label_of(json_str(m, "kind"), message_kinds, N(message_kinds)));
+		add_string(v, "state", json_str(m, "state"));
+		add_string(v, "state_name", label_of(json_str(m, "state"), message_states, N(message_states)));
+		json_object_object_add(v, "attempts", json_object_get(json_object_object_get(m, "attempts")));
+		view_time(&b, json_str(m, "created_at"));
+		add_string(v, "created", b.data);
+		buf_reset(&b);
+		view_time(&b, json_str(m, "sent_at") ? json_str(m, "sent_at") : json_str(m, "next_attempt_at"));
+		add_string(v, "when", b.data);
+		buf_reset(&b);
+		add_string(v, "last_error", json_str(m, "last_error"));
+		add_string(v, "message_id", json_str(m, "message_id"));
+		json_object_array_add(ms, v);
+	}
+	json_object_object_add(card, "messages", ms);
+	json_object_object_add(card, "any_messages", json_object_new_boolean(json_object_array_length(ms) > 0));
+	json_object *feedback = json_object_object_get(st, "feedback"), *fs = json_object_new_array();
+	for (size_t i = 0; feedback && i < json_object_array_length(feedback); i++) {
+		json_object *f = json_object_array_get_idx(feedback, i), *v = json_object_new_object();
+		add_string(v, "state_name", label_of(json_str(f, "state"), feedback_states, N(feedback_states)));
+		add_string(v, "result", json_str(f, "result"));
+		add_string(v, "handler", json_str(f, "handler"));
+		view_time(&b, json_str(f, "time"));
+		add_string(v, "at", b.data);
+		buf_reset(&b);
+		json_object_array_add(fs, v);
+	}
+	json_object_object_add(card, "feedback", fs);
+	json_object_object_add(card, "any_feedback", json_object_new_boolean(json_object_array_length(fs) > 0));
+	buf_release(&b);
+	json_object_put(st);
+}
 
 /*
  * The order page for `number`, with `failure` (may be NULL) re-rendering
@@ -34,6 +130,7 @@ static void order_show(struct page *pg, int status, const char *number,
 	view_order(order, time(NULL));
 	view_events(events, ref);
 	actions_view(order, ref, pg->who, failure, NULL);
+	add_police(pg, order);
 	buf_addf(&title, "工单 %s", number);
 	json_object_object_add(pg->data, "title", json_object_new_string(title.data));
 	json_object_object_add(pg->data, "order", json_object_get(order));

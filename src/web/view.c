@@ -22,8 +22,7 @@ static void add_buf(json_object *o, const char *key, struct buf *b)
 	buf_reset(b);
 }
 
-/* "2026-11-21T10:05:00+08:00" → "2026-11-21 10:05" (NULL/"" → ""). */
-static void view_time(struct buf *out, const char *iso)
+void view_time(struct buf *out, const char *iso)
 {
 	size_t n = iso ? strlen(iso) : 0;
 
@@ -36,8 +35,7 @@ static void view_time(struct buf *out, const char *iso)
 	buf_add(out, iso + 11, 5);
 }
 
-/* Appends "3天4小时" / "2小时5分" / "8分" for `s` seconds (>= 0). */
-static void view_duration(struct buf *out, long long s)
+void view_duration(struct buf *out, long long s)
 {
 	long long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
 
@@ -49,8 +47,7 @@ static void view_duration(struct buf *out, long long s)
 		buf_addf(out, "%lld分", m);
 }
 
-/* The first `max` characters of `s` on one line, "…" if cut. */
-static void excerpt(struct buf *out, const char *s, size_t max)
+void view_excerpt(struct buf *out, const char *s, size_t max)
 {
 	size_t chars = 0;
 
@@ -148,7 +145,7 @@ json_object *view_order(json_object *order, time_t now)
 		}
 		add_buf(view, "created_short", &b);
 	}
-	excerpt(&b, json_str(order, "content"), 40);
+	view_excerpt(&b, json_str(order, "content"), 40);
 	add_buf(view, "excerpt", &b);
 	if (json_object_object_get_ex(order, "caller", &caller) && caller) {
 		const char *name = json_str(caller, "name"), *phone = json_str(caller, "phone");
@@ -202,6 +199,46 @@ json_object *view_order(json_object *order, time_t now)
 	buf_release(&b);
 	json_object_object_add(order, "view", view);
 	return order;
+}
+
+void text_fill(struct buf *out, const char *tmpl, const char *value)
+{
+	const char *at = strstr(tmpl, "%s");
+
+	if (!at) {
+		buf_adds(out, tmpl);
+		return;
+	}
+	buf_add(out, tmpl, (size_t)(at - tmpl));
+	buf_adds(out, value ? value : "");
+	buf_adds(out, at + 2);
+}
+
+void view_rate_text(struct buf *out, json_object *rate)
+{
+	if (!rate || !(json_object_is_type(rate, json_type_double) || json_object_is_type(rate, json_type_int))) {
+		buf_adds(out, "—");
+		return;
+	}
+	buf_addf(out, "%.1f%%", json_object_get_double(rate) * 100);
+}
+
+json_object *view_rate(json_object *rate, double target)
+{
+	json_object *v = json_object_new_object();
+	struct buf b = BUF_INIT;
+	bool has = rate && (json_object_is_type(rate, json_type_double) || json_object_is_type(rate, json_type_int));
+
+	view_rate_text(&b, rate);
+	add_buf(v, "text", &b);
+	json_object_object_add(v, "has", json_object_new_boolean(has));
+	if (has && target > 0) {
+		bool ok = json_object_get_double(rate) >= target;
+		json_object_object_add(v, "ok", json_object_new_boolean(ok));
+		json_object_object_add(v, "below", json_object_new_boolean(!ok));
+	}
+	buf_release(&b);
+	return v;
 }
 
 json_object *view_orders(json_object *list, time_t now)

@@ -6,6 +6,8 @@
 #include "web/web.h"
 
 #include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +43,11 @@ bool web_init(const char *templates_dir, bool dev, struct err *e)
 	web.set = mustache_set_load_dir(templates_dir, e);
 	if (!web.set)
 		return false;
-	static const char *const required[] = { "login", "console", "order", "inbox",
-						"dashboard", "error" };
+	static const char *const required[] = {
+		"login", "console", "order", "inbox", "dashboard", "wallboard", "callbacks", "error",
+		"admin/users", "admin/departments", "admin/categories", "admin/rules", "admin/rule",
+		"admin/policies", "admin/calendar", "admin/settings",
+	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (!mustache_set_get(web.set, required[i])) {
 			err_set(e, 500, "template-missing", "%s: no template \"%s.mustache\"",
@@ -170,9 +175,20 @@ static const struct {
 	unsigned roles;
 } nav_items[] = {
 	{ "/console", "受理台", ROLES_CENTRE },
-	{ "/inbox", "待办工单", ROLES_DEPARTMENT },
-	{ "/dashboard", "监控台", ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN) },
+	{ "/callbacks", "回访", ROLES_CENTRE },
+	{ "/inbox", "待办", ROLES_DEPARTMENT },
+	{ "/dashboard", "监督看板", ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN) },
+	{ "/wallboard", "大屏", ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN) },
+	{ "/admin", "系统管理", ROLE_BIT(ROLE_ADMIN) },
 };
+
+/* True if `path` is `href` or below it ("/admin/rules" is under "/admin"). */
+static bool nav_active(const char *path, const char *href)
+{
+	size_t n = strlen(href);
+
+	return !strncmp(path, href, n) && (path[n] == '\0' || path[n] == '/');
+}
 
 static void add_principal(json_object *d, const struct principal *who, const char *path)
 {
@@ -194,8 +210,7 @@ static void add_principal(json_object *d, const struct principal *who, const cha
 		json_object *item = json_object_new_object();
 		add_string(item, "href", nav_items[i].href);
 		add_string(item, "label", nav_items[i].label);
-		json_object_object_add(item, "active",
-				       json_object_new_boolean(!strcmp(path, nav_items[i].href)));
+		json_object_object_add(item, "active", json_object_new_boolean(nav_active(path, nav_items[i].href)));
 		json_object_array_add(nav, item);
 	}
 	json_object_object_add(d, "nav", nav);
@@ -238,6 +253,96 @@ bool page_begin_public(struct http_req *req, const char *title, struct page *pg)
 	}
 	pg->data = base_data(title);
 	return true;
+}
+
+bool page_begin_upload(struct http_req *req, unsigned roles, const char *title, struct page *pg,
+		       struct form *f)
+{
+	struct err e = ERR_INIT;
+	const char *cookie = http_cookie(req, AUTH_SESSION_COOKIE);
+	struct principal *who;
+	const char *token;
+	bool parsed;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->req = req;
+	page_headers(req);
+	parsed = form_parse(f, req, &e);
+	if (!cookie) {
+		http_redirect(req, "/login");
+		return false;
+	}
+	if (!(pg->db = db_thread(&e))) {
+		page_fail(req, &e);
+		return false;
+	}
+	who = xcalloc(1, sizeof(*who));
+	if (!auth_session(pg->db, cookie, who, &e)) {
+		free(who);
+		http_set_header(req, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+		http_redirect(req, "/login");
+		return false;
+	}
+	http_set_principal(req, who, free);
+	token = form_get(f, "csrf_token");
+	if (!(roles & ROLE_BIT(who->role)))
+		err_set(&e, 403, "forbidden", "role %s may not use %s %s", role_code(who->role),
+			http_method(req), http_path(req));
+	else if (parsed && (!token || strlen(token) != strlen(who->csrf)
+			    || sodium_memcmp(token, who->csrf, strlen(who->csrf)) != 0))
+		err_set(&e, 403, "csrf", "missing or wrong CSRF token in the form");
+	if (err_isset(&e)) {
+		page_fail(req, &e);
+		return false;
+	}
+	pg->who = who;
+	pg->data = base_data(title);
+	add_principal(pg->data, pg->who, http_path(req));
+	return true;
+}
+
+void page_redirect(struct page *pg, const char *path, ...)
+{
+	struct buf loc = BUF_INIT;
+	const char *name;
+	va_list ap;
+	char sep = '?';
+
+	buf_adds(&loc, path);
+	va_start(ap, path);
+	while ((name = va_arg(ap, const char *))) {
+		const char *value = va_arg(ap, const char *);
+		buf_addch(&loc, sep);
+		url_escape(&loc, name);
+		buf_addch(&loc, '=');
+		url_escape(&loc, value ? value : "");
+		sep = '&';
+	}
+	va_end(ap);
+	http_redirect(pg->req, loc.data);
+	buf_release(&loc);
+}
+
+void page_form_error(struct page *pg, const struct err *e, const char *const *labels)
+{
+	json_object *errors = json_object_new_object();
+	const char *label = field_label(e->field);
+	struct buf msg = BUF_INIT, top = BUF_INIT;
+
+	for (size_t i = 0; !label && labels && labels[i]; i += 2)
+		if (!strcmp(labels[i], e->field))
+			label = labels[i + 1];
+	err_text(&msg, e);
+	if (e->field[0])
+		add_string(errors, e->field, msg.data);
+	if (label)
+		buf_addf(&top, "%s：%s", label, msg.data);
+	else
+		buf_adds(&top, msg.data);
+	json_object_object_add(pg->data, "errors", errors);
+	add_string(pg->data, "error", top.data);
+	buf_release(&top);
+	buf_release(&msg);
 }
 
 void page_end(struct page *pg)
@@ -312,6 +417,30 @@ const struct http_route web_routes[] = {
 	{ "POST", "/orders/{number}/actions/{action}", page_order_action, 0 },
 	{ "GET", "/inbox", page_inbox, 0 },
 	{ "GET", "/dashboard", page_dashboard, 0 },
+	{ "GET", "/wallboard", page_wallboard, 0 },
+	{ "GET", "/callbacks", page_callbacks, 0 },
+	{ "POST", "/callbacks/next", page_callbacks_next, 0 },
+	{ "POST", "/callbacks/{id}/result", page_callbacks_record, 0 },
+	{ "GET", "/admin", page_admin, 0 },
+	{ "GET", "/admin/users", page_admin_users, 0 },
+	{ "POST", "/admin/users", page_admin_user_add, 0 },
+	{ "POST", "/admin/users/{login}/password", page_admin_user_password, 0 },
+	{ "POST", "/admin/users/{login}/active", page_admin_user_active, 0 },
+	{ "GET", "/admin/departments", page_admin_departments, 0 },
+	{ "POST", "/admin/departments/import", page_admin_departments_import, 0 },
+	{ "GET", "/admin/categories", page_admin_categories, 0 },
+	{ "POST", "/admin/categories/import", page_admin_categories_import, 0 },
+	{ "GET", "/admin/rules", page_admin_rules, 0 },
+	{ "POST", "/admin/rules", page_admin_rule_create, 0 },
+	{ "GET", "/admin/rules/{id}", page_admin_rule, 0 },
+	{ "POST", "/admin/rules/{id}", page_admin_rule_update, 0 },
+	{ "POST", "/admin/rules/{id}/delete", page_admin_rule_delete, 0 },
+	{ "GET", "/admin/policies", page_admin_policies, 0 },
+	{ "POST", "/admin/policies", page_admin_policies_save, 0 },
+	{ "GET", "/admin/calendar", page_admin_calendar, 0 },
+	{ "POST", "/admin/calendar", page_admin_calendar_import, 0 },
+	{ "GET", "/admin/settings", page_admin_settings, 0 },
+	{ "POST", "/admin/settings/{group}", page_admin_settings_save, 0 },
 	{ "GET", "/static/{file}", static_get, 0 },
 };
 const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);

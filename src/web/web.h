@@ -3,11 +3,16 @@
  * departments and supervisors, from the Mustache templates in templates/.
  *
  * Pages: / (to the page of one's role), /login, /logout, /console (agents
- * and reviewers: register, dispatch, today's orders), /orders/{number}
- * (details, deadlines, the event record, one form per allowed action),
- * /inbox (departments), /dashboard (supervisors, administrators), and
- * /static/{file}. Every form works without JavaScript (POST, then 303);
- * every page sends a strict Content-Security-Policy.
+ * and reviewers: the current call and the caller's history, registration
+ * with routing suggestions and duplicates, dispatch, today's orders),
+ * /callbacks (the callback queue), /orders/{number} (details, deadlines,
+ * the 110 bridge's delivery state, the event record, one form per allowed
+ * action), /inbox (departments), /dashboard and /wallboard (supervisors,
+ * administrators), /admin/… (administrators: users, units, categories,
+ * routing rules, deadline policies, the holiday calendar, callback and
+ * ranking settings), and /static/{file}. Every form works without
+ * JavaScript (POST, then 303); every page sends a strict
+ * Content-Security-Policy.
  */
 #ifndef HOTLINE_WEB_WEB_H
 #define HOTLINE_WEB_WEB_H

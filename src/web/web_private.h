@@ -14,7 +14,9 @@
  *
  * Every page response carries the security headers (see page_begin()), and
  * everything the user sees goes through the Mustache templates, which
- * escape every {{value}}. No template uses a raw {{{tag}}}.
+ * escape every {{value}}. The one raw tag is {{{…_svg}}}: the charts that
+ * chart.c builds, whose every text has gone through svg_text(); no other
+ * template value is ever put in raw (a test checks the templates).
  */
 #ifndef HOTLINE_WEB_WEB_PRIVATE_H
 #define HOTLINE_WEB_WEB_PRIVATE_H
@@ -58,6 +60,21 @@ bool page_begin(struct http_req *req, unsigned roles, const char *title, struct 
 /* As page_begin() for a public page (no principal): data and database only. */
 bool page_begin_public(struct http_req *req, const char *title, struct page *pg);
 
+struct form;
+/*
+ * As page_begin() for a POST whose body may be multipart/form-data (a file
+ * upload), which the API's authorizer cannot read the CSRF token from:
+ * parses the body into `f` (always; the caller releases it) and checks the
+ * session, the role and the form's csrf_token itself. Returns true with
+ * `pg` ready, false after replying.
+ */
+bool page_begin_upload(struct http_req *req, unsigned roles, const char *title, struct page *pg,
+		       struct form *f);
+
+/* Redirects (303) to `path` followed by the query parts, each "name=value" URL-escaped:
+ * page_redirect(pg, "/callbacks", "done", "rated", "order", number, NULL). */
+void page_redirect(struct page *pg, const char *path, ...) __attribute__((sentinel));
+
 /* Frees the template data. */
 void page_end(struct page *pg);
 
@@ -87,21 +104,27 @@ void static_get(struct http_req *req);
 
 struct form_pair {
 	char *name;
-	char *value;
+	char *value;		/* NUL-terminated; `len` bytes */
+	size_t len;
+	char *filename;		/* a file field of a multipart form ("" if none was chosen); else NULL */
 };
 
-/* A decoded application/x-www-form-urlencoded body, keeping repeated names. */
+/* A decoded form body, keeping repeated names in their order. */
 struct form {
 	struct form_pair *pairs;
-	size_t n;
+	size_t n, cap;
 };
 
 /*
- * Parses the request body (an empty form if it is not urlencoded).
- * Returns false with `e` (400 "bad-form") if a name or value holds a NUL
- * character; `f` is filled either way and must be released.
+ * Parses the request body: application/x-www-form-urlencoded or
+ * multipart/form-data (an empty form for anything else). Returns false
+ * with `e` (400 "bad-form") if a name or value holds a NUL character or a
+ * multipart body is malformed; `f` is filled either way and must be
+ * released.
  */
 bool form_parse(struct form *f, struct http_req *req, struct err *e);
+/* The file field `name` of a multipart form, or NULL. */
+const struct form_pair *form_file(const struct form *f, const char *name);
 /* The first value of `name`, or NULL. */
 const char *form_get(const struct form *f, const char *name);
 /* The first value of `name` if it is not empty (only blanks count as empty), else NULL. */
@@ -135,6 +158,21 @@ void err_text(struct buf *out, const struct err *e);
  * excerpt of the content, the caller as one line. Returns `order`.
  */
 json_object *view_order(json_object *order, time_t now);
+/* "2026-11-21T10:05:00+08:00" → "2026-11-21 10:05" (NULL/"" → ""). */
+void view_time(struct buf *out, const char *iso);
+/* Appends "3天4小时" / "2小时5分" / "8分" for `s` seconds (>= 0). */
+void view_duration(struct buf *out, long long s);
+/* The first `max` characters of `s` on one line, "…" if cut. */
+void view_excerpt(struct buf *out, const char *s, size_t max);
+/* Appends `tmpl` with its first "%s" replaced by `value` (NULL: ""), for notices kept in tables. */
+void text_fill(struct buf *out, const char *tmpl, const char *value);
+/* A rate (a JSON number in [0, 1], or null) as "92.5%" ("—" for null). */
+void view_rate_text(struct buf *out, json_object *rate);
+/*
+ * A rate for display: {"text", "has", and with a `target` > 0 "ok" / "below"
+ * (at or above the target, or under it)}. Returns a new object.
+ */
+json_object *view_rate(json_object *rate, double target);
 /* view_order() over the "items" of an orders_list() page; returns the items array. */
 json_object *view_orders(json_object *list, time_t now);
 /*
@@ -222,6 +260,43 @@ struct order_filter;
 json_object *order_section(struct page *pg, const char *id, const char *title, const char *empty,
 			   const struct order_filter *f, bool sort, time_t now);
 
+/* ------------------------------------------------------------ chart.c */
+
+/* Appends `s` escaped for SVG/HTML text and attribute values (& < > " '). */
+void svg_text(struct buf *out, const char *s);
+
+/* One series of a chart: its legend name, CSS class, and one value per point (NAN: none). */
+struct chart_series {
+	const char *name;
+	const char *cls;
+	const double *v;
+};
+
+/* What every chart has: an id unique on the page, an accessible title, the points' labels. */
+struct chart {
+	const char *id;
+	const char *title;
+	size_t n;
+	const char *const *labels;	/* n labels (x axis, or the bars' names) */
+	const char *const *tips;	/* n tooltips for chart_line(), or NULL */
+	int width;			/* user units across (0: 640); the SVG scales to its box */
+};
+
+/*
+ * Appends an <svg> chart to `out`. chart_line(): rates in [0, 1] as a line
+ * broken where there is no value, with the `target` line (0: none) named
+ * `target_name` in the legend. chart_columns(): `ns` series of counts as
+ * grouped columns. chart_hbars(): one horizontal bar per point, `total`
+ * with `part` over it, and `notes` (may be NULL) at the right.
+ * chart_meter(): a small bar of one rate with the target's mark.
+ */
+void chart_line(struct buf *out, const struct chart *c, const struct chart_series *s, double target,
+		const char *target_name);
+void chart_columns(struct buf *out, const struct chart *c, const struct chart_series *s, size_t ns);
+void chart_hbars(struct buf *out, const struct chart *c, const struct chart_series *total,
+		 const struct chart_series *part, const char *const *notes);
+void chart_meter(struct buf *out, const char *title, double value, double target);
+
 /* ------------------------------------------------------------ pages */
 
 void page_home(struct http_req *req);
@@ -233,6 +308,50 @@ void page_console_create(struct http_req *req);
 void page_order(struct http_req *req);
 void page_inbox(struct http_req *req);
 void page_dashboard(struct http_req *req);
+void page_wallboard(struct http_req *req);
+void page_callbacks(struct http_req *req);
+void page_callbacks_next(struct http_req *req);
+void page_callbacks_record(struct http_req *req);
+void page_admin(struct http_req *req);
+void page_admin_users(struct http_req *req);
+void page_admin_user_add(struct http_req *req);
+void page_admin_user_password(struct http_req *req);
+void page_admin_user_active(struct http_req *req);
+void page_admin_departments(struct http_req *req);
+void page_admin_departments_import(struct http_req *req);
+void page_admin_categories(struct http_req *req);
+void page_admin_categories_import(struct http_req *req);
+void page_admin_rules(struct http_req *req);
+void page_admin_rule_create(struct http_req *req);
+void page_admin_rule(struct http_req *req);
+void page_admin_rule_update(struct http_req *req);
+void page_admin_rule_delete(struct http_req *req);
+void page_admin_policies(struct http_req *req);
+void page_admin_policies_save(struct http_req *req);
+void page_admin_calendar(struct http_req *req);
+void page_admin_calendar_import(struct http_req *req);
+void page_admin_settings(struct http_req *req);
+void page_admin_settings_save(struct http_req *req);
+
+/* ------------------------------------------------------------ page_admin.c */
+
+/* page_begin() for the admin role, with the administration's tabs (`section` active). */
+bool admin_begin(struct http_req *req, const char *section, const char *title, struct page *pg);
+/* page_begin_upload() likewise; `f` is filled either way and must be released. */
+bool admin_begin_upload(struct http_req *req, const char *section, const char *title,
+			struct page *pg, struct form *f);
+/* The notice for ?done=X&what=Y: the format of the pair whose first is X, with Y for its %s. */
+void admin_flash(struct page *pg, const char *const (*notices)[2], size_t n);
+/* What went wrong with an uploaded file, in Chinese, with the line and the original message. */
+void upload_error_text(struct buf *out, const struct err *e);
+
+/*
+ * Adds "errors" ({field: message}) and "error" (the message at the top,
+ * "标签：消息") to the page for the refusal `e` of a form, the message in
+ * Chinese (err_text()). `labels` (NULL-ended pairs of field and label, may
+ * be NULL) name fields that field_label() does not know.
+ */
+void page_form_error(struct page *pg, const struct err *e, const char *const *labels);
 
 /*
  * The console page with `current` (an order number, may be NULL) shown

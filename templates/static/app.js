@@ -72,11 +72,198 @@
 		bad.focus();
 	}
 
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+		if (cls) e.className = cls;
+		if (text !== undefined && text !== null) e.textContent = text;
+		return e;
+	}
+
+	var STATUS = {
+		pending: '待派单', dispatched: '待签收', in_progress: '办理中', return_requested: '退单待审',
+		extension_requested: '延期待审', suspended: '挂起', awaiting_callback: '待回访'
+	};
+	var REASONS = { same_phone: '同一来电号码', same_address_category: '同一地址、同一分类' };
+
+	function shortTime(iso) {
+		return iso ? iso.slice(0, 10) + ' ' + iso.slice(11, 16) : '';
+	}
+
+	function excerpt(s, n) {
+		s = (s || '').replace(/\s+/g, ' ');
+		return s.length > n ? s.slice(0, n) + '…' : s;
+	}
+
+	/* The suggestions panel, as the server renders it, from POST /api/v1/orders/suggest. */
+	function renderSuggestions(body, data) {
+		body.textContent = '';
+		if (data.police)
+			body.appendChild(el('p', 'police-note', '规则提示：此来电可能属于 110 警情（公安处置），请考虑转 110。'));
+		if (data.suggestions.length) {
+			var ol = el('ol', 'sugg-list');
+			ol.id = 'sugg-list';
+			data.suggestions.forEach(function (s, i) {
+				var li = el('li', 'sugg'), text = el('div', 'sugg-text'), head = el('div'), what = el('div', 'sugg-what');
+				head.appendChild(el('strong', null, s.rule.name));
+				head.appendChild(document.createTextNode(' '));
+				head.appendChild(el('span', 'muted small', '匹配' + (s.field === 'address' ? '地址' : '来电内容') + '“' + s.matched + '”'));
+				if (s.category) what.appendChild(el('span', 'tag', s.category.name));
+				if (s.department) what.appendChild(el('span', 'sugg-dept', '→ ' + s.department.name));
+				if (s.urgency) { what.appendChild(document.createTextNode(' ')); what.appendChild(el('span', 'badge badge-grey', s.urgency.name)); }
+				if (s.police) { what.appendChild(document.createTextNode(' ')); what.appendChild(el('span', 'badge badge-red', '转 110')); }
+				text.appendChild(head);
+				text.appendChild(what);
+				var b = el('button', 'btn small', '采用');
+				b.type = 'submit';
+				b.name = 'accept';
+				b.value = String(i);
+				b.formNoValidate = true;
+				b.setAttribute('data-rule', String(s.rule.id));
+				b.setAttribute('data-category', s.category ? s.category.code : '');
+				b.setAttribute('data-department', s.department ? s.department.code : '');
+				b.setAttribute('data-urgency', s.urgency ? s.urgency.code : '');
+				b.setAttribute('data-police', s.police ? '1' : '');
+				li.appendChild(text);
+				li.appendChild(b);
+				ol.appendChild(li);
+			});
+			body.appendChild(ol);
+		} else {
+			body.appendChild(el('p', 'empty', '派单目录中没有与此内容匹配的规则，请人工选择分类和承办单位。'));
+		}
+		if (data.duplicates.length) {
+			body.appendChild(el('h4', null, '可能重复的工单'));
+			var ul = el('ul', 'dup-list');
+			ul.id = 'dup-list';
+			data.duplicates.forEach(function (d) {
+				var li = el('li', 'dup'), text = el('div', 'dup-text'), head = el('div'), a = el('a', null, d.number);
+				a.href = '/orders/' + encodeURIComponent(d.number);
+				head.appendChild(a);
+				head.appendChild(document.createTextNode(' '));
+				head.appendChild(el('span', 'status st-' + d.status, STATUS[d.status] || d.status));
+				head.appendChild(document.createTextNode(' '));
+				head.appendChild(el('span', 'muted small', shortTime(d.created_at) + ' · ' +
+					(d.reasons || []).map(function (r) { return REASONS[r] || r; }).join('；')));
+				text.appendChild(head);
+				text.appendChild(el('div', 'small', excerpt(d.content, 48)));
+				var b = el('button', 'btn small', '并入此单');
+				b.type = 'submit';
+				b.name = 'merge_into';
+				b.value = d.number;
+				li.appendChild(text);
+				li.appendChild(b);
+				ul.appendChild(li);
+			});
+			body.appendChild(ul);
+		}
+	}
+
+	/* Accepting a suggestion fills the form; without this script the server does it. */
+	function accept(form, b) {
+		function set(id, v) {
+			var f = document.getElementById(id);
+			if (f && v && f.querySelector('option[value="' + CSS.escape(v) + '"]')) f.value = v;
+		}
+		set('f-category', b.getAttribute('data-category'));
+		set('f-urgency', b.getAttribute('data-urgency'));
+		set('f-department', b.getAttribute('data-department'));
+		var police = document.getElementById('f-police');
+		if (police) police.checked = b.getAttribute('data-police') === '1';
+		var rule = document.getElementById('f-suggestion_rule');
+		if (rule) rule.value = b.getAttribute('data-rule') || '';
+		form.querySelectorAll('.sugg').forEach(function (li) {
+			li.classList.remove('accepted');
+			var x = li.querySelector('button[name="accept"]');
+			if (x) x.textContent = '采用';
+		});
+		b.closest('.sugg').classList.add('accepted');
+		b.textContent = '已采用';
+	}
+
+	/* Live suggestions while the agent types (debounced), and accepting them in place. */
+	function suggestions() {
+		var form = document.getElementById('order-form');
+		var panel = document.getElementById('suggest');
+		var body = document.getElementById('suggest-body');
+		if (!form || !panel || !body || !window.fetch) return;
+		var csrf = form.querySelector('input[name="csrf_token"]').value;
+		var timer = null, seq = 0, last = '';
+		function val(name) {
+			var f = form.elements[name];
+			return f && f.value.trim() ? f.value.trim() : undefined;
+		}
+		function ask() {
+			var content = val('content');
+			if (!content || content.length < 4) return;
+			var req = { content: content, address: val('address'), category: val('category'),
+				district: val('district'), street: val('street'), caller_phone: val('caller_phone') };
+			var key = JSON.stringify(req);
+			if (key === last) return;
+			last = key;
+			var mine = ++seq;
+			panel.classList.add('loading');
+			fetch('/api/v1/orders/suggest', {
+				method: 'POST', credentials: 'same-origin', body: key,
+				headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }
+			}).then(function (r) {
+				if (!r.ok) throw new Error(String(r.status));
+				return r.json();
+			}).then(function (data) {
+				if (mine !== seq) return;
+				renderSuggestions(body, data);
+			}).catch(function () {
+				last = '';	/* e.g. a phone number still being typed: try again later */
+			}).then(function () {
+				if (mine === seq) panel.classList.remove('loading');
+			});
+		}
+		function soon() {
+			clearTimeout(timer);
+			timer = setTimeout(ask, 500);
+		}
+		['content', 'address'].forEach(function (n) {
+			if (form.elements[n]) form.elements[n].addEventListener('input', soon);
+		});
+		['category', 'district', 'street', 'caller_phone'].forEach(function (n) {
+			if (form.elements[n]) form.elements[n].addEventListener('change', soon);
+		});
+		panel.addEventListener('click', function (ev) {
+			var b = ev.target.closest('button[name="accept"]');
+			if (b) {
+				ev.preventDefault();
+				accept(form, b);
+			} else if (ev.target.closest('#suggest-btn') && (val('content') || '').length >= 4) {
+				ev.preventDefault();	/* the same answer, without reloading the page */
+				last = '';
+				ask();
+			}
+		});
+	}
+
+	/* A new call shows a notice on the console (the panel itself comes with a reload). */
+	function calls() {
+		var notice = document.getElementById('call-notice');
+		if (!notice || !window.fetch) return;
+		var shown = document.getElementById('call');
+		var current = shown ? shown.getAttribute('data-call-id') : '';
+		setInterval(function () {
+			if (document.hidden) return;
+			fetch('/api/v1/calls/current', { credentials: 'same-origin' }).then(function (r) {
+				return r.ok ? r.json() : null;
+			}).then(function (data) {
+				var id = data && data.call ? data.call.call_id : '';
+				notice.hidden = !id || id === current;
+			}).catch(function () {});
+		}, 10000);
+	}
+
 	document.addEventListener('DOMContentLoaded', function () {
 		tick();
 		setInterval(tick, 30000);
 		streets();
 		once();
 		focusError();
+		suggestions();
+		calls();
 	});
 })();

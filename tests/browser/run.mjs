@@ -6,12 +6,16 @@
 //   HOTLINE_TEST_DB  conninfo of a migrated database (demo data and users are added)
 //   HOTLINE_ROOT     the project root (demo CSVs; screenshots go to var/test-artifacts/browser)
 //
-// The scenario: an agent registers an order through the console form and
-// dispatches it to 市城管委; the department's handler finds it in the inbox,
-// signs for it and replies; the agent records the callback; the supervisor's
-// dashboard counts one more completed order. A hostile order shows its values
-// as text, with no dialog. Every step saves a screenshot. The last line is
-// "browser: N passed, N failed".
+// The scenario: an administrator sets callbacks due at once and adds a
+// routing rule (an invalid pattern first, which the form names); a call
+// comes in for the agent, whose console shows the caller's history and
+// registers with that number, taking the rule's live suggestion; the agent
+// dispatches to 市城管委; the department's handler finds it in the inbox,
+// signs for it and replies; the agent takes the callback from the queue and
+// records it; the supervisor's dashboard counts one more completed order and
+// draws its charts, and the wallboard shows the day. A hostile order shows
+// its values as text, with no dialog. Every step saves a screenshot. The
+// last line is "browser: N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +35,14 @@ const SUFFIX = Math.random().toString(16).slice(2, 10);
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/* SQL on the test database, for what only a test may do (moving other tests' tasks away). */
+function psql(sql) {
+	const out = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', DB, '-c', sql], { encoding: 'utf8', timeout: 60000 });
+	if (out.status !== 0)
+		throw new Error(`psql failed (${out.status}): ${out.stderr}`);
+	return out.stdout;
+}
+
 function hotline(args, input) {
 	const out = spawnSync(BIN, args, { env: { ...process.env, HOTLINE_DB: DB }, input, encoding: 'utf8', timeout: 60000 });
 	if (out.status !== 0)
@@ -46,6 +58,7 @@ function setupCity() {
 		agent: ['agent', null, '话务员甲'],
 		dept: ['dept_handler', 'SCGJ', '城管承办人'],
 		supervisor: ['supervisor', null, '督办班长'],
+		admin: ['admin', null, '系统管理员甲'],
 	};
 	const logins = {};
 	for (const [key, [role, dept, name]] of Object.entries(users)) {
@@ -105,7 +118,8 @@ function pageTimes(logPath) {
 		const m = re.exec(line);
 		if (!m || m[2].startsWith('/static/') || m[2].startsWith('/api/'))
 			continue;
-		const route = `${m[1]} ${m[2].replace(/^\/orders\/[^/]+/, '/orders/{number}')} ${m[3]}`;
+		const route = `${m[1]} ${m[2].replace(/^\/orders\/[^/?]+/, '/orders/{number}').replace(/^\/callbacks\/\d+/, '/callbacks/{id}')
+			.replace(/^\/admin\/rules\/\d+/, '/admin/rules/{id}').replace(/\?.*$/, '')} ${m[3]}`;
 		if (!byRoute.has(route))
 			byRoute.set(route, []);
 		byRoute.get(route).push(Number(m[4]));
@@ -141,14 +155,17 @@ async function newUser(label) {
 }
 
 let shotNo = 0;
-async function shot(page, name) {
+/* A full-page screenshot, or with `at` (a selector) the window around that element. */
+async function shot(page, name, at) {
 	const file = path.join(ARTIFACTS, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
 	await page.waitForLoadState('load');
+	if (at)
+		await page.locator(at).first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
 	try {
-		await page.screenshot({ path: file, fullPage: true });
+		await page.screenshot({ path: file, fullPage: !at });
 	} catch (err) {	/* Chromium refuses a capture in the middle of a repaint now and then */
 		await page.waitForTimeout(500);
-		await page.screenshot({ path: file, fullPage: true });
+		await page.screenshot({ path: file, fullPage: !at });
 	}
 }
 
@@ -204,34 +221,97 @@ async function main() {
 			state.completedBefore = await completedCount(state.sup);
 			await shot(state.sup, 'supervisor-dashboard-before');
 		}],
-		['agent logs in to the console', async () => {
-			state.agent = await newUser('agent');
-			await login(state.agent, state.base, state.logins.agent);
-			check(new URL(state.agent.url()).pathname === '/console', `agent landed on ${state.agent.url()}`);
-			check(await text(state.agent, '#me-name') === '话务员甲', 'the navigation bar names the agent');
-			await shot(state.agent, 'agent-console');
+		['administrator sets callbacks due at once', async () => {
+			state.admin = await newUser('admin');
+			const p = state.admin;
+			await login(p, state.base, state.logins.admin);
+			await p.goto(state.base + '/admin/settings');
+			state.delayBefore = await p.inputValue('#f-delay_workdays');
+			await p.fill('#f-delay_workdays', '0');
+			await Promise.all([p.waitForURL(/done=callbacks/), p.click('#save-callbacks')]);
+			check((await text(p, '.flash')).includes('已保存回访设置'), 'the settings were saved');
+			check(await p.inputValue('#f-delay_workdays') === '0', 'the delay shows 0');
+			await shot(p, 'admin-settings');
+			// Other tests' open callbacks must not come before ours in the shared queue.
+			psql("UPDATE callback_task SET due_at = due_at + interval '1000 years', held_by = NULL, held_until = NULL"
+				+ " WHERE status = 'open' AND due_at < now() + interval '100 years'");
 		}],
-		['agent registers an order through the form', async () => {
+		['administrator adds a routing rule; an invalid pattern is named', async () => {
+			const p = state.admin;
+			state.ruleName = `路灯报修 ${SUFFIX}`;
+			await p.goto(state.base + '/admin/rules');
+			await p.click('#add-rule > summary');
+			await p.fill('#f-name', state.ruleName);
+			await p.fill('#f-priority', '900');
+			await p.fill('#f-pattern', '路灯(不亮|坏了');
+			await p.selectOption('#f-suggest_category', '010102');
+			await p.selectOption('#f-suggest_department', 'SCGJ');
+			await Promise.all([p.waitForLoadState('load'), p.waitForURL(/\/admin\/rules$/), p.click('#rule-form button[type="submit"]')]);
+			const msg = await text(p, '#e-pattern');
+			check(msg === '正则表达式有误（第 9 个字符处）：missing closing parenthesis', `the pattern error says: ${msg}`);
+			check(await p.locator('#pattern-mark mark').count() === 1, 'the place of the error is marked');
+			check(await p.inputValue('#f-name') === state.ruleName, 'what was typed is kept');
+			await shot(p, 'admin-rules-invalid-pattern');
+			await p.fill('#f-pattern', '路灯(不亮|坏了)');
+			await Promise.all([p.waitForURL(/done=added/), p.click('#rule-form button[type="submit"]')]);
+			check(await p.locator(`#rule-list tr:has-text("${state.ruleName}")`).count() === 1, 'the rule is listed');
+		}],
+		['a call comes in: the console shows the caller and registers with the number', async () => {
+			state.agent = await newUser('agent');
+			const p = state.agent;
+			await login(p, state.base, state.logins.agent);
+			check(new URL(p.url()).pathname === '/console', `agent landed on ${p.url()}`);
+			check(await text(p, '#me-name') === '话务员甲', 'the navigation bar names the agent');
+			await shot(p, 'agent-console', '.topbar');
+			state.phone = '13912345678';
+			const callId = `browser-${SUFFIX}`;
+			for (const ev of [{ type: 'offered', call_id: callId, caller: state.phone, dialled: '12345', queue: 'q1' },
+				{ type: 'answered', call_id: callId, agent: state.logins.agent }]) {
+				const status = await p.evaluate(async (body) => {
+					const csrf = document.querySelector('input[name="csrf_token"]').value;
+					const r = await fetch('/api/v1/calls/events', { method: 'POST', body: JSON.stringify(body),
+						headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } });
+					return r.status;
+				}, ev);
+				check(status === 201 || status === 200, `the call event was refused: ${status}`);
+			}
+			await p.reload();
+			check(await text(p, '#call-phone') === state.phone, 'the call panel shows the number');
+			await shot(p, 'agent-console-call', '#call');
+			await Promise.all([p.waitForURL(/phone=/), p.click('#call-prefill')]);
+			check(await p.inputValue('#f-caller_phone') === state.phone, 'the phone is filled in');
+			check(await p.locator('#form-call').count() === 1, 'the form says it belongs to the call');
+		}],
+		['agent types the call and takes the live suggestion', async () => {
 			const p = state.agent;
 			state.content = `景山前街路灯不亮已三天，夜间行人摔倒 ${SUFFIX}`;
 			await p.selectOption('#f-request_type', 'complaint');
 			await p.selectOption('#f-urgency', 'normal');
-			await p.selectOption('#f-category', '010102');
 			await p.fill('#f-caller_name', '李四');
-			await p.fill('#f-caller_phone', '139 1234 5678');
 			await p.selectOption('#f-district', 'D01');
 			await p.selectOption('#f-street', 'D01-S02');
 			await p.fill('#f-address', '景山前街 1 号');
-			await p.fill('#f-content', state.content);
+			await p.type('#f-content', state.content, { delay: 5 });
+			const mine = p.locator(`#sugg-list li:has-text("${state.ruleName}")`);
+			await mine.waitFor();
+			await mine.locator('button').click();
+			check(await p.inputValue('#f-category') === '010102', 'the suggestion filled the category');
+			check(await p.inputValue('#f-department') === 'SCGJ', 'the suggestion filled the unit');
+			check((await mine.locator('button').textContent()).trim() === '已采用', 'the suggestion is marked taken');
 			await p.fill('#f-request', '尽快修复路灯');
-			await Promise.all([p.waitForURL(/\/console\?current=/), p.click('#order-form button[type="submit"]')]);
+			await shot(p, 'agent-console-suggestions', '#suggest');
+		}],
+		['agent registers the order', async () => {
+			const p = state.agent;
+			await Promise.all([p.waitForURL(/\/console\?current=/), p.click('#register-btn')]);
 			state.number = await p.getAttribute('#current', 'data-number');
 			check(/^\d{8}-\d{6}$/.test(state.number || ''), `no order number on the console: ${state.number}`);
 			check((await text(p, '.flash')).includes(state.number), 'the notice names the new order');
 			check(await p.locator('#action-dispatch[open]').count() === 1, 'the dispatch form is open');
+			check(await p.inputValue('#a-dispatch-department') === 'SCGJ', 'the suggested unit is chosen');
 			for (const a of ['answer', 'not_accept', 'transfer_out'])
 				check(await p.locator(`#action-${a}`).count() === 1, `the console offers ${a}`);
-			await shot(p, 'agent-registered');
+			await shot(p, 'agent-registered', '#current');
 		}],
 		['agent dispatches it to 市城管委', async () => {
 			const p = state.agent;
@@ -242,7 +322,7 @@ async function main() {
 			check((await text(p, '.flash')).includes(`工单 ${state.number}：已派单`), 'the notice says it was dispatched');
 			const row = p.locator(`#sec-today tr[data-number="${state.number}"]`);
 			check((await row.locator('.status').textContent()).trim() === '待签收', 'today\'s list shows 待签收');
-			await shot(p, 'agent-dispatched');
+			await shot(p, 'agent-dispatched', '.topbar');
 		}],
 		['department handler sees it in the inbox', async () => {
 			state.dept = await newUser('department');
@@ -275,25 +355,42 @@ async function main() {
 			check((await text(p, '#order-result')).startsWith('已更换'), 'the result is shown');
 			await shot(p, 'department-replied');
 		}],
-		['agent records the callback', async () => {
+		['agent takes the callback from the queue and records it', async () => {
 			const p = state.agent;
+			await p.goto(`${state.base}/callbacks`);
+			check(await p.locator(`#task-list tr[data-number="${state.number}"]`).count() === 1, 'the order is due for a callback');
+			await Promise.all([p.waitForURL(/done=taken/), p.click('#take-next')]);
+			check(await p.getAttribute('#held', 'data-number') === state.number, 'the agent holds this order\'s callback');
+			check(await text(p, '#held-phone') === state.phone, 'the phone to dial is shown');
+			await p.check('#record-form input[name="satisfaction"][value="satisfied"]');
+			await p.check('#record-form input[name="solved"][value="true"]');
+			await p.fill('#f-comment', '市民表示满意');
+			await shot(p, 'agent-callback-queue');
+			await Promise.all([p.waitForURL(/done=rated/), p.click('#record-btn')]);
+			check((await text(p, '.flash')).includes(`工单 ${state.number} 已办结`), 'the notice says the order is completed');
 			await p.goto(`${state.base}/orders/${state.number}`);
-			await p.check('#action-callback input[name="satisfaction"][value="satisfied"]');
-			await p.check('#action-callback input[name="solved"][value="true"]');
-			await p.fill('#a-callback-note', '市民表示满意');
-			await act(p, 'callback');
 			check(await text(p, '#order-status') === '已办结', 'the order is 已办结');
 			const events = await p.locator('#timeline .event').evaluateAll((els) => els.map((e) => e.dataset.action));
 			check(JSON.stringify(events) === JSON.stringify(['register', 'dispatch', 'sign', 'reply', 'callback']),
 				`the timeline is ${events}`);
 			await shot(p, 'agent-callback');
 		}],
-		['supervisor sees the completed count go up', async () => {
+		['supervisor sees the completed count go up, with the charts', async () => {
 			const p = state.sup;
 			await p.reload();
 			const now = await completedCount(p);
 			check(now === state.completedBefore + 1, `completed went from ${state.completedBefore} to ${now}`);
+			for (const sel of ['#trend-rate svg.chart-line', '#trend-orders svg.chart-columns', '#units svg.chart-hbars', '#fig-connection svg.meter'])
+				check(await p.locator(sel).count() >= 1, `the dashboard draws ${sel}`);
+			check(await p.locator('#units svg text.name', { hasText: '市城管委' }).count() === 1, 'the unit bars name 市城管委');
 			await shot(p, 'supervisor-dashboard-after');
+		}],
+		['supervisor opens the wallboard', async () => {
+			const p = state.sup;
+			await p.goto(`${state.base}/wallboard`);
+			check(await p.locator('meta[http-equiv="refresh"]').count() === 1, 'the wallboard refreshes itself');
+			check(Number(await text(p, '#wall-done')) >= 1, 'today\'s completed orders are shown');
+			await shot(p, 'supervisor-wallboard');
 		}],
 		['a hostile order is shown as text and fires no dialog', async () => {
 			const p = state.agent;
@@ -303,9 +400,9 @@ async function main() {
 			await p.selectOption('#f-request_type', 'report');
 			await p.fill('#f-caller_name', name);
 			await p.fill('#f-content', content);
-			await Promise.all([p.waitForURL(/\/console\?current=/), p.click('#order-form button[type="submit"]')]);
+			await Promise.all([p.waitForURL(/\/console\?current=/), p.click('#register-btn')]);
 			const number = await p.getAttribute('#current', 'data-number');
-			await shot(p, 'hostile-console');
+			await shot(p, 'hostile-console', '#current');
 			await p.goto(`${state.base}/orders/${number}`);
 			await p.waitForTimeout(300);
 			check(await p.locator('#order-content').textContent() === content, 'the content is shown as text');
@@ -314,6 +411,17 @@ async function main() {
 			check(await p.locator('main script').count() === 0, 'no <script> was injected');
 			check(p.dialogs.length === 0, `dialogs fired: ${p.dialogs.join(', ')}`);
 			await shot(p, 'hostile-order');
+		}],
+		['administrator puts the callback delay back and deletes the rule', async () => {
+			const p = state.admin;
+			await p.goto(state.base + '/admin/settings');
+			await p.fill('#f-delay_workdays', state.delayBefore);
+			await Promise.all([p.waitForURL(/done=callbacks/), p.click('#save-callbacks')]);
+			await p.goto(state.base + '/admin/rules');
+			await Promise.all([p.waitForURL(/\/admin\/rules\/\d+$/),
+				p.locator(`#rule-list tr:has-text("${state.ruleName}") a`).click()]);
+			await Promise.all([p.waitForURL(/done=deleted/), p.click('.delete-form button')]);
+			check(await p.locator(`#rule-list tr:has-text("${state.ruleName}")`).count() === 0, 'the rule is gone');
 		}],
 		['pages ran without CSP violations or script errors', async () => {
 			check(problems.length === 0, problems.join('\n'));

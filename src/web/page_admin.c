@@ -1,0 +1,427 @@
+/*
+ * Administration (/admin/…), for the admin role only: users (list, add with
+ * role and unit, reset a password, deactivate and reactivate), the unit
+ * tree and the category tree (each with a CSV upload that imports as
+ * `hotline department|category import` does). The other sections are in
+ * page_admin_rules.c and page_admin_setup.c; all share admin_begin().
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "core/jsonutil.h"
+#include "web/web_private.h"
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
+}
+
+/* The sections of the administration, in the order of its tabs. */
+static const struct {
+	const char *id, *href, *label;
+} sections[] = {
+	{ "users", "/admin/users", "用户" },
+	{ "departments", "/admin/departments", "单位" },
+	{ "categories", "/admin/categories", "诉求分类" },
+	{ "rules", "/admin/rules", "派单规则" },
+	{ "policies", "/admin/policies", "办理时限" },
+	{ "calendar", "/admin/calendar", "节假日" },
+	{ "settings", "/admin/settings", "回访与排名" },
+};
+
+static void add_tabs(struct page *pg, const char *section)
+{
+	json_object *tabs = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		json_object *t = json_object_new_object();
+		add_string(t, "href", sections[i].href);
+		add_string(t, "label", sections[i].label);
+		json_object_object_add(t, "active", json_object_new_boolean(!strcmp(section, sections[i].id)));
+		json_object_array_add(tabs, t);
+	}
+	json_object_object_add(pg->data, "admin_tabs", tabs);
+}
+
+bool admin_begin(struct http_req *req, const char *section, const char *title, struct page *pg)
+{
+	if (!page_begin(req, ROLE_BIT(ROLE_ADMIN), title, pg))
+		return false;
+	add_tabs(pg, section);
+	return true;
+}
+
+bool admin_begin_upload(struct http_req *req, const char *section, const char *title,
+			struct page *pg, struct form *f)
+{
+	if (!page_begin_upload(req, ROLE_BIT(ROLE_ADMIN), title, pg, f))
+		return false;
+	add_tabs(pg, section);
+	return true;
+}
+
+void admin_flash(struct page *pg, const char *const (*notices)[2], size_t n)
+{
+	const char *done = http_query(pg->req, "done"), *what = http_query(pg->req, "what");
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; done && i < n; i++) {
+		if (strcmp(done, notices[i][0]))
+			continue;
+		text_fill(&b, notices[i][1], what);
+		page_flash(pg, b.data);
+		break;
+	}
+	buf_release(&b);
+}
+
+void page_admin(struct http_req *req)
+{
+	struct page pg;
+
+	if (!admin_begin(req, "users", "系统管理", &pg))
+		return;
+	http_redirect(req, "/admin/users");
+	page_end(&pg);
+}
+
+/* ------------------------------------------------------------ users */
+
+static const char *const roles[] = { "agent", "reviewer", "dept_handler", "dept_admin", "supervisor", "admin" };
+
+/*
+ * The users page. `add` (may be NULL) re-renders the add form with its
+ * values; `row_login` and `row_error` put a message beside one user's
+ * password form.
+ */
+static void users_show(struct page *pg, int status, json_object *add, const char *row_login,
+		       const char *row_error)
+{
+	struct err e = ERR_INIT;
+	json_object *users = auth_user_list(pg->db, &e), *ref = users ? ref_load(pg->db, &e) : NULL;
+	json_object *role_opts = json_object_new_array();
+	struct buf b = BUF_INIT;
+	size_t active = 0;
+
+	if (!users || !ref) {
+		json_object_put(users);
+		json_object_put(role_opts);
+		page_fail(pg->req, &e);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(users); i++) {
+		json_object *u = json_object_array_get_idx(users, i);
+		const char *login = json_str(u, "login");
+		int role = role_parse(json_str(u, "role"));
+		add_string(u, "role_name", role >= 0 ? role_label((enum role)role) : json_str(u, "role"));
+		view_time(&b, json_str(u, "created_at"));
+		add_string(u, "created", b.data);
+		buf_reset(&b);
+		json_object_object_add(u, "me", json_object_new_boolean(!strcmp(login, pg->who->login)));
+		if (row_login && !strcmp(login, row_login))
+			add_string(u, "pw_error", row_error);
+		active += json_object_get_boolean(json_object_object_get(u, "active"));
+	}
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		json_object *o = json_object_new_object();
+		add_string(o, "code", roles[i]);
+		add_string(o, "name", role_label((enum role)role_parse(roles[i])));
+		json_object_object_add(o, "selected", json_object_new_boolean(json_str(add, "role")
+									      && !strcmp(json_str(add, "role"), roles[i])));
+		json_object_array_add(role_opts, o);
+	}
+	json_object_object_add(pg->data, "users", users);
+	json_object_object_add(pg->data, "user_count", json_object_new_int((int)json_object_array_length(users)));
+	json_object_object_add(pg->data, "active_count", json_object_new_int((int)active));
+	json_object_object_add(pg->data, "roles", role_opts);
+	json_object_object_add(pg->data, "dept_groups", ref_department_groups(ref, json_str(add, "department"), NULL, NULL));
+	json_object_object_add(pg->data, "form", add ? json_object_get(add) : json_object_new_object());
+	buf_release(&b);
+	json_object_put(ref);
+	page_render(pg, status, "admin/users");
+}
+
+void page_admin_users(struct http_req *req)
+{
+	static const char *const notices[][2] = {
+		{ "added", "已添加用户 %s。" },
+		{ "password", "已重设用户 %s 的密码。" },
+		{ "deactivated", "已停用用户 %s，其登录会话已全部结束。" },
+		{ "activated", "已重新启用用户 %s。" },
+	};
+	struct page pg;
+
+	if (!admin_begin(req, "users", "用户管理", &pg))
+		return;
+	admin_flash(&pg, notices, sizeof(notices) / sizeof(notices[0]));
+	users_show(&pg, 200, NULL, NULL, NULL);
+	page_end(&pg);
+}
+
+void page_admin_user_add(struct http_req *req)
+{
+	static const char *const labels[] = { "department", "所属单位", NULL };
+	struct err e = ERR_INIT;
+	struct page pg;
+	struct form f;
+	const char *login, *password;
+
+	if (!admin_begin(req, "users", "用户管理", &pg))
+		return;
+	if (!form_parse(&f, req, &e)) {
+		page_fail(req, &e);
+		goto out;
+	}
+	login = form_get(&f, "login");
+	password = form_get(&f, "password");
+	if (!login || !*login)
+		err_field(&e, 422, "login", "login is required");
+	else if (!password || !*password)
+		err_field(&e, 422, "password", "password is required");
+	if (!err_isset(&e) && auth_user_add(pg.db, login, form_get(&f, "role"), form_get_nonempty(&f, "department"),
+					    form_get_nonempty(&f, "display_name"), password, &e)) {
+		page_redirect(&pg, "/admin/users", "done", "added", "what", login, NULL);
+		goto out;
+	}
+	if (e.status == 422 || e.status == 409 || e.status == 400) {
+		json_object *values = form_values(&f, NULL);
+		page_form_error(&pg, &e, labels);
+		users_show(&pg, e.status, values, NULL, NULL);
+		json_object_put(values);
+	} else {
+		page_fail(req, &e);
+	}
+out:
+	form_release(&f);
+	page_end(&pg);
+}
+
+void page_admin_user_password(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *login = http_param(req, "login");
+	struct page pg;
+	struct form f;
+	const char *password;
+
+	if (!admin_begin(req, "users", "用户管理", &pg))
+		return;
+	if (!form_parse(&f, req, &e)) {
+		page_fail(req, &e);
+		goto out;
+	}
+	password = form_get(&f, "password");
+	if (auth_user_password(pg.db, login, password ? password : "", &e)) {
+		page_redirect(&pg, "/admin/users", "done", "password", "what", login, NULL);
+	} else if (e.status == 422) {
+		struct buf msg = BUF_INIT;
+		err_text(&msg, &e);
+		users_show(&pg, 422, NULL, login, msg.data);
+		buf_release(&msg);
+	} else {
+		page_fail(req, &e);
+	}
+out:
+	form_release(&f);
+	page_end(&pg);
+}
+
+void page_admin_user_active(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *login = http_param(req, "login");
+	struct page pg;
+	struct form f;
+	const char *active;
+	bool on;
+
+	if (!admin_begin(req, "users", "用户管理", &pg))
+		return;
+	if (!form_parse(&f, req, &e)) {
+		page_fail(req, &e);
+		goto out;
+	}
+	active = form_get(&f, "active");
+	on = active && !strcmp(active, "true");
+	if (!on && login && !strcmp(login, pg.who->login))
+		err_set(&e, 409, "self-deactivate", "an administrator cannot deactivate their own account");
+	if (!err_isset(&e) && auth_user_set_active(pg.db, login, on, &e))
+		page_redirect(&pg, "/admin/users", "done", on ? "activated" : "deactivated", "what", login, NULL);
+	else
+		page_fail(req, &e);
+out:
+	form_release(&f);
+	page_end(&pg);
+}
+
+/* ------------------------------------------------------------ the trees */
+
+void upload_error_text(struct buf *out, const struct err *e)
+{
+	const char *line = strstr(e->message, ": line ");
+	int n;
+
+	if (!strcmp(e->code, "no-file")) {
+		err_text(out, e);
+		return;
+	}
+	size_t start = out->len;
+
+	if (line && sscanf(line, ": line %d:", &n) == 1)
+		buf_addf(out, "第 %d 行：", n);
+	err_text(out, e);
+	/* The original names the value and the place; unless the text already holds it. */
+	if (!strstr(out->data + start, e->message)) {
+		buf_adds(out, "（");
+		buf_adds(out, e->message);
+		buf_adds(out, "）");
+	}
+}
+
+static const char departments_sql[] =
+	"SELECT coalesce(json_agg(json_build_object('code', d.code, 'name', d.name, 'kind', d.kind,"
+	" 'parent', p.code, 'active', d.active, 'contact', d.contact, 'phone', d.phone,"
+	" 'depth', least(coalesce(array_length(string_to_array(trim(both '/' from d.path), '/'), 1), 1), 6),"
+	" 'users', (SELECT count(*) FROM app_user u WHERE u.department_id = d.id AND u.active))"
+	" ORDER BY string_to_array(nullif(trim(both '/' from d.path), ''), '/')::int[], d.code), '[]')::text"
+	" FROM department d LEFT JOIN department p ON p.id = d.parent_id";
+
+static const char categories_sql[] =
+	"WITH RECURSIVE t AS ("
+	" SELECT code, name, parent_code, active, 1 AS depth, ARRAY[code] AS sortkey FROM category"
+	"  WHERE parent_code IS NULL"
+	" UNION ALL SELECT c.code, c.name, c.parent_code, c.active, t.depth + 1, t.sortkey || c.code"
+	"  FROM category c JOIN t ON c.parent_code = t.code WHERE t.depth < 6)"
+	" SELECT coalesce(json_agg(json_build_object('code', code, 'name', name, 'parent', parent_code,"
+	" 'active', active, 'depth', depth) ORDER BY sortkey), '[]')::text FROM t";
+
+static const char *kind_label(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{ "city", "市级部门" }, { "district", "区" }, { "street", "街道乡镇" }, { "unit", "下属单位" },
+	};
+
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i][0]))
+			return kinds[i][1];
+	return kind ? kind : "";
+}
+
+/* A tree from `sql` (one JSON array) as "items", each with "kind_name" for units. */
+static bool add_tree(struct page *pg, const char *sql, struct err *e)
+{
+	struct db_res *r = db_exec(pg->db, sql, 0, NULL, e);
+	json_object *items = NULL;
+	bool ok;
+
+	if (!r)
+		return false;
+	ok = json_parse_document(db_res_get(r, 0, 0), strlen(db_res_get(r, 0, 0)), &items, e);
+	db_res_free(r);
+	if (!ok)
+		return false;
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *it = json_object_array_get_idx(items, i);
+		const char *kind = json_str(it, "kind");
+		if (kind)
+			add_string(it, "kind_name", kind_label(kind));
+	}
+	json_object_object_add(pg->data, "count", json_object_new_int((int)json_object_array_length(items)));
+	json_object_object_add(pg->data, "items", items);
+	return true;
+}
+
+static void tree_show(struct page *pg, int status, const char *sql, const char *template)
+{
+	struct err e = ERR_INIT;
+
+	if (add_tree(pg, sql, &e))
+		page_render(pg, status, template);
+	else
+		page_fail(pg->req, &e);
+}
+
+static const char *const import_notices[][2] = { { "imported", "已导入 %s 行，原有记录按编码更新。" } };
+
+void page_admin_departments(struct http_req *req)
+{
+	struct page pg;
+
+	if (!admin_begin(req, "departments", "单位管理", &pg))
+		return;
+	admin_flash(&pg, import_notices, 1);
+	tree_show(&pg, 200, departments_sql, "admin/departments");
+	page_end(&pg);
+}
+
+void page_admin_categories(struct http_req *req)
+{
+	struct page pg;
+
+	if (!admin_begin(req, "categories", "诉求分类", &pg))
+		return;
+	admin_flash(&pg, import_notices, 1);
+	tree_show(&pg, 200, categories_sql, "admin/categories");
+	page_end(&pg);
+}
+
+/*
+ * An upload of `section`: imports the file field "file" with `import_fn`
+ * (one transaction), then back to the tree with the count, or the tree
+ * again with the refusal (file and line) next to the file field.
+ */
+static void tree_import(struct http_req *req, const char *section, const char *title,
+			const char *sql, const char *template,
+			long (*import_fn)(struct db *, const char *, const char *, size_t, struct err *))
+{
+	struct err e = ERR_INIT;
+	struct page pg;
+	struct form f;
+	const struct form_pair *file;
+	long n = -1;
+
+	if (!admin_begin_upload(req, section, title, &pg, &f)) {
+		form_release(&f);
+		return;
+	}
+	file = form_file(&f, "file");
+	if (!file || !file->filename[0] || !file->len) {
+		err_field(&e, 422, "file", "choose a file to upload");
+		snprintf(e.code, sizeof(e.code), "no-file");
+	} else {
+		n = import_fn(pg.db, file->filename, file->value, file->len, &e);
+	}
+	if (n >= 0) {
+		char count[24];
+		snprintf(count, sizeof(count), "%ld", n);
+		page_redirect(&pg, strcmp(section, "departments") ? "/admin/categories" : "/admin/departments",
+			      "done", "imported", "what", count, NULL);
+	} else if (e.status >= 400 && e.status < 500) {
+		/* The row's own field is not on this form: the message goes beside the file. */
+		struct buf msg = BUF_INIT;
+		json_object *errors = json_object_new_object();
+		upload_error_text(&msg, &e);
+		json_object_object_add(errors, "file", json_object_new_string(msg.data));
+		json_object_object_add(pg.data, "errors", errors);
+		json_object_object_add(pg.data, "error", json_object_new_string("导入未完成，未作任何更改。"));
+		buf_release(&msg);
+		tree_show(&pg, 422, sql, template);
+	} else {
+		page_fail(req, &e);
+	}
+	form_release(&f);
+	page_end(&pg);
+}
+
+void page_admin_departments_import(struct http_req *req)
+{
+	tree_import(req, "departments", "单位管理", departments_sql, "admin/departments",
+		    app_import_departments_text);
+}
+
+void page_admin_categories_import(struct http_req *req)
+{
+	tree_import(req, "categories", "诉求分类", categories_sql, "admin/categories",
+		    app_import_categories_text);
+}
