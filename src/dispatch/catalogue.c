@@ -190,6 +190,34 @@ static const char update_sql[] =
 	" caseless = $13::boolean, active = $14::boolean, updated_at = now()"
 	" WHERE id = $1 RETURNING id";
 
+/*
+ * Refuses a rule that would suggest a department or category that does not
+ * exist: an agent accepting the suggestion would dispatch to nowhere.
+ */
+static bool suggestions_exist(struct db *db, const struct rule_def *d, struct err *e)
+{
+	const char *dept = d->suggest_department && *d->suggest_department ? d->suggest_department : NULL;
+	const char *cat = d->suggest_category && *d->suggest_category ? d->suggest_category : NULL;
+	struct db_res *r;
+	bool ok = true;
+
+	if (!dept && !cat)
+		return true;
+	r = DB_EXEC(db, e,
+		    "SELECT ($1::text IS NULL OR EXISTS (SELECT 1 FROM department WHERE code = $1 AND active))"
+		    "  AS dept_ok,"
+		    " ($2::text IS NULL OR EXISTS (SELECT 1 FROM category WHERE code = $2)) AS cat_ok",
+		    dept, cat);
+	if (!r)
+		return false;
+	if (!db_res_bool(r, 0, "dept_ok"))
+		ok = err_field(e, 422, "suggest_department", "unknown or inactive department \"%s\"", dept);
+	else if (!db_res_bool(r, 0, "cat_ok"))
+		ok = err_field(e, 422, "suggest_category", "unknown category \"%s\"", cat);
+	db_res_free(r);
+	return ok;
+}
+
 /* Inserts `d`; returns the new id, or 0 with `e` filled. */
 static int64_t insert_rule(struct db *db, const struct rule_def *d, bool active, struct err *e)
 {
@@ -197,6 +225,8 @@ static int64_t insert_rule(struct db *db, const struct rule_def *d, bool active,
 	struct db_res *r;
 	int64_t id;
 
+	if (!suggestions_exist(db, d, e))
+		return 0;
 	rule_params_fill(&p, d, active);
 	r = db_exec(db, insert_sql, 13, p.v, e);
 	if (!r)
@@ -281,7 +311,7 @@ json_object *dispatch_rule_update(struct db *db, int64_t id, json_object *body, 
 	struct db_res *r;
 	bool active, found;
 
-	if (!parse_body(body, &def, &active, e))
+	if (!parse_body(body, &def, &active, e) || !suggestions_exist(db, &def, e))
 		return NULL;
 	rule_params_fill(&p, &def, active);
 	snprintf(ids, sizeof(ids), "%" PRId64, id);

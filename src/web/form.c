@@ -221,7 +221,8 @@ json_object *form_values(const struct form *f, const char *const *lists)
 	for (size_t i = 0; i < f->n; i++) {
 		const char *name = f->pairs[i].name;
 		json_object *list = NULL;
-		if (!strcmp(name, "csrf_token") || !strcmp(name, "password") || f->pairs[i].filename)
+		/* Secrets are never echoed back into a re-rendered form. */
+		if (!strcmp(name, "csrf_token") || strstr(name, "password") || f->pairs[i].filename)
 			continue;
 		if (json_object_object_get_ex(o, name, &list) && json_object_is_type(list, json_type_array))
 			json_object_array_add(list, json_object_new_string(f->pairs[i].value));

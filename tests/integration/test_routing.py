@@ -216,6 +216,16 @@ class Rules(OrdersTestCase):
         self.assertProblem(self.admin.get('/api/v1/routing-rules/%d' % rid), 404)
         self.assertProblem(self.admin.request('DELETE', '/api/v1/routing-rules/%d' % rid), 404)
 
+    def test_a_rule_suggesting_a_unit_or_category_that_does_not_exist_is_refused(self):
+        before = len(self.admin.get('/api/v1/routing-rules').json['items'])
+        r = self.admin.post('/api/v1/routing-rules', {'name': '无此单位', 'pattern': '井盖',
+                                                       'suggest_department': 'NOPE'})
+        self.assertProblem(r, 422, 'NOPE', field='suggest_department')
+        r = self.admin.post('/api/v1/routing-rules', {'name': '无此分类', 'pattern': '井盖',
+                                                       'suggest_category': '999999'})
+        self.assertProblem(r, 422, '999999', field='suggest_category')
+        self.assertEqual(len(self.admin.get('/api/v1/routing-rules').json['items']), before)
+
     def test_changes_take_effect_on_the_next_suggest_without_restart(self):
         word = '舞%s' % uuid.uuid4().hex[:6]
         self.assertEqual(self.names('晚上有人跳%s' % word), [])
