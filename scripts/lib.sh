@@ -9,9 +9,10 @@ PACKAGES_BUILD="meson ninja-build pkg-config gcc libc6-dev libpq-dev libmicrohtt
   libjson-c-dev libpcre2-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev python3"
 PACKAGES_RUN="postgresql postgresql-contrib tzdata"
 # Browser tests: Debian's Chromium driven by playwright-core (npm), and a
-# CJK font so that screenshots show the Chinese pages. Node.js and npm are
+# CJK font so that screenshots show the Chinese pages. wrk drives the HTTP
+# load of scripts/bench (pgbench, its baseline, comes with PostgreSQL). Node.js and npm are
 # installed only when missing (a machine may have them from elsewhere).
-PACKAGES_TEST="chromium fonts-wqy-microhei"
+PACKAGES_TEST="chromium fonts-wqy-microhei wrk"
 ensure_node() {
 	command -v node >/dev/null && command -v npm >/dev/null && return 0
 	ensure_packages nodejs npm

@@ -1,9 +1,13 @@
+#define _GNU_SOURCE	/* qsort_r */
 #include "intake/import.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/timeutil.h"
 #include "intake/intake_sql.h"
 #include "orders/fields.h"
 
@@ -75,9 +79,42 @@ static const char sql_copy_calls[] =
 static const char sql_copy_queue[] =
 	"COPY queue_stage (" QUEUE_EVENT_COPY_COLUMNS ", caller_phone) FROM STDIN";
 
+/* The fast path (see "CDR batches" below): straight into the tables. */
+static const char sql_copy_records[] =
+	"COPY call_record (" CALL_RECORD_COPY_COLUMNS ", caller_phone, kind) FROM STDIN";
+#define FAST_CALL_COLUMNS \
+	"call_id, caller, caller_phone, caller_name, dialled, cdr_rows, cdr_inbound, cdr_excluded," \
+	" cdr_started_at, cdr_answered_at, cdr_ended_at, cdr_answered, cdr_billsec, cdr_agent"
+static const char sql_copy_fast_calls[] = "COPY call (" FAST_CALL_COLUMNS ") FROM STDIN";
+
+/* The stored keys between $1 and $2 (at most $3 of them), and the same for
+ * the call summaries' call ids: most batches hold a range of time-ordered
+ * ids that nothing stored falls into. */
+static const char sql_keys_in_range[] =
+	"SELECT key AS k FROM call_record WHERE key >= $1 AND key <= $2 LIMIT $3::int";
+static const char sql_calls_in_range[] =
+	"SELECT call_id AS k FROM call WHERE call_id >= $1 AND call_id <= $2 LIMIT $3::int";
+/* When the range holds too many: the keys of the batch one by one ($1 text[]). */
+static const char sql_keys_listed[] =
+	"SELECT key AS k FROM call_record WHERE key = ANY ($1::text[])";
+static const char sql_calls_listed[] =
+	"SELECT call_id AS k FROM call WHERE call_id = ANY ($1::text[])";
+
+/* The rollups of the fast path's calls, summed in C ($1-$12). */
+static const char sql_rollup_summed[] =
+	INTAKE_SQL_ROLLUP_SUMMED("(SELECT to_timestamp(b) AS bucket, dialled, queue, offered, answered,"
+				 " abandoned, short_abandoned, answered_15s, wait_sum, wait_n, talk_sum,"
+				 " talk_n FROM" INTAKE_SQL_SUMMED("1", "2", "3", "4", "5", "6", "7", "8",
+								  "9", "10", "11", "12") ") s");
+
+/* The session's zone, which date_trunc('hour', …) uses for the rollups. */
+static const char sql_session_zone[] = "SELECT current_setting('TimeZone') AS zone";
+
 /*
  * CDRs: store the new rows, fold them per call into `call`, move the
- * rollups. $1 short-abandon seconds, $2 the hotline numbers (text[]).
+ * rollups. $1 short-abandon seconds, $2 the hotline numbers (text[]),
+ * $3-$14 the rollup rows of the batch's fast-path calls (INTAKE_SQL_SUMMED,
+ * empty arrays for none).
  * A leg is answered by an agent when it is ANSWERED, inbound, and reached
  * an agent's channel (FreeSWITCH, without a last application or channel,
  * on its disposition alone).
@@ -125,7 +162,7 @@ static const char sql_merge_calls[] =
 	"   ELSE c.cdr_billsec + excluded.cdr_billsec END,"
 	"  cdr_agent = coalesce(c.cdr_agent, excluded.cdr_agent)"
 	INTAKE_SQL_UP_RETURNING
-	INTAKE_SQL_ROLLUP
+	INTAKE_SQL_ROLLUP_WITH_SUMMED
 	" SELECT (SELECT count(*) FROM ins) AS inserted";
 
 #define QUEUE_ABANDONS "('ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'EXITWITHKEY')"
@@ -181,19 +218,698 @@ static const char sql_merge_queue[] =
 	INTAKE_SQL_ROLLUP
 	" SELECT (SELECT count(*) FROM ins) AS inserted";
 
-/* ---- the import ---- */
+/* ---- the import ----
+ *
+ * queue_log batches stream into queue_stage as they are read, and one
+ * statement (sql_merge_queue) stores and folds them.
+ *
+ * CDR batches are held in memory until the batch is complete, because
+ * most of their records take a fast path that does in C what the SQL of
+ * the staging path does row by row: a record whose key is not stored yet
+ * (checked here: duplicates within the batch, then one range query for the
+ * stored keys) and whose call is not yet in the summary table, alone in
+ * the batch, is copied straight into call_record; its one-record call
+ * summary (as sql_merge_calls folds a single CDR) straight into call; and
+ * its contribution to the hourly rollups summed in C. Every other new
+ * record (a call with several CDRs, or one the summary already holds from
+ * queue_log, live events or an earlier batch) goes through call_stage and
+ * sql_merge_calls as before, in the same transaction, and the rollup rows
+ * summed in C join that statement's upsert. The fast path is off when the
+ * session's zone is not the process's (the rollups' hours would differ). If
+ * a COPY meets a row stored meanwhile (a live event creating the call), the
+ * batch is redone on the staging path alone.
+ */
+
+#define NO_STR ((size_t)-1)
+
+/* One CDR of the batch; strings are offsets into batch.strs. */
+struct cdr_rec {
+	size_t line, line_len;		/* its call_stage COPY line in batch.lines */
+	size_t key, cid, dialled, caller, phone, name, agent;
+	time_t start, answer, end;
+	int billsec;
+	const char *kind;		/* call_kind(): inbound, ivr, outbound, other */
+	bool connected;			/* answered by an agent (see sql_merge_calls) */
+	/* of the first new record of a call: another new record of the call
+	 * follows in the batch; the call is in the summary table already */
+	bool multi, stored;
+	enum { REC_NEW, REC_DUP, REC_FAST, REC_SLOW } path;
+};
+
+/* An open-addressing set of record indexes by a string of the record. */
+struct rec_set {
+	long *slot;			/* -1 = empty */
+	size_t mask;
+};
+
+/* One hourly rollup row summed in C. */
+struct summed {
+	long long bucket;
+	size_t dialled;			/* offset into batch.strs */
+	long long c[9];			/* call_hour's counters, in its order */
+};
 
 struct batch {
 	struct db *db;
 	const struct call_import_options *opt;
 	struct call_import_result *res;
 	bool queue;			/* queue_log events, not CDRs */
-	bool open;			/* a transaction and a COPY are in progress */
-	unsigned long staged;		/* records sent in this batch */
+	/* queue_log: a transaction and a COPY are in progress; CDRs: records
+	 * are held for the batch */
+	bool open;
+	bool fast_ok;			/* the session zone is the process's */
+	unsigned long staged;		/* records in this batch */
 	struct buf copy;		/* COPY text not yet sent */
 	char short_seconds[16];
 	struct buf hotline;		/* "{12345,…}" */
+	/* CDR batches */
+	struct cdr_rec *recs;
+	size_t nrecs, cap;
+	struct buf lines, strs;
+	struct summed *sums;
+	size_t nsums, sums_cap;
 };
+
+/* ---- strings and sets ---- */
+
+static size_t keep(struct batch *b, const char *s)
+{
+	size_t at = b->strs.len;
+
+	if (!s)
+		return NO_STR;
+	buf_add(&b->strs, s, strlen(s) + 1);
+	return at;
+}
+
+static const char *str(const struct batch *b, size_t at)
+{
+	return at == NO_STR ? NULL : b->strs.data + at;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void rec_set_init(struct rec_set *set, size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	set->slot = xmalloc(size * sizeof(*set->slot));
+	memset(set->slot, 0xff, size * sizeof(*set->slot));
+	set->mask = size - 1;
+}
+
+static void rec_set_release(struct rec_set *set)
+{
+	free(set->slot);
+	set->slot = NULL;
+}
+
+/* The slot of `s` in a set of records by their string at `struct_offset`
+ * (key or cid): the one holding it, or the empty one where it would go. */
+static long *rec_set_find(const struct rec_set *set, const struct batch *b,
+			  size_t struct_offset, const char *s)
+{
+	size_t i = (size_t)hash_str(s) & set->mask;
+
+	for (;; i = (i + 1) & set->mask) {
+		long r = set->slot[i];
+		if (r < 0)
+			return &set->slot[i];
+		size_t at = *(const size_t *)((const char *)&b->recs[r] + struct_offset);
+		if (!strcmp(str(b, at), s))
+			return &set->slot[i];
+	}
+}
+
+/* ---- the records of a CDR batch ---- */
+
+/* call_kind() of migrations/0004_calls.sql. */
+static const char *record_kind(const struct intake_settings *s, const struct call_record *c)
+{
+	const char *ctx = c->context;
+
+	if (ctx && (!strncmp(ctx, "from-internal", 13) || !strncmp(ctx, "internal", 8)
+		    || !strcmp(ctx, "default")))
+		return "outbound";
+	if (!c->dialled || !intake_is_hotline(s, c->dialled))
+		return "other";
+	if (!c->lastapp || !strcmp(c->lastapp, "Queue") || !strcmp(c->lastapp, "Dial")
+	    || !strcmp(c->lastapp, "AgentLogin") || c->dstchannel || c->agent)
+		return "inbound";
+	return "ivr";
+}
+
+static void cdr_keep(struct batch *b, const struct call_record *c)
+{
+	char phone[PHONE_MAX];
+	struct cdr_rec *r;
+
+	if (b->nrecs == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 1024;
+		b->recs = xrealloc(b->recs, b->cap * sizeof(*b->recs));
+	}
+	r = &b->recs[b->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->line = b->lines.len;
+	call_record_copy_line(c, &b->lines);
+	buf_truncate(&b->lines, b->lines.len - 1);
+	buf_addch(&b->lines, '\t');
+	if (c->caller && phone_normalise(c->caller, phone, "caller", NULL)) {
+		cdr_copy_add_text(&b->lines, phone);
+		r->phone = keep(b, phone);
+	} else {
+		buf_adds(&b->lines, "\\N");
+		r->phone = NO_STR;
+	}
+	buf_addch(&b->lines, '\n');
+	r->line_len = b->lines.len - r->line;
+	r->key = keep(b, c->key);
+	r->cid = c->call_id ? keep(b, c->call_id) : r->key;
+	r->dialled = keep(b, c->dialled);
+	r->caller = keep(b, c->caller);
+	r->name = keep(b, c->caller_name);
+	r->agent = keep(b, c->agent);
+	r->start = c->start;
+	r->answer = c->answer;
+	r->end = c->end;
+	r->billsec = c->billsec;
+	r->kind = record_kind(b->opt->settings, c);
+	r->connected = c->disposition == CALL_ANSWERED && !strcmp(r->kind, "inbound")
+		       && (c->dstchannel || c->agent || !c->lastapp);
+	r->path = REC_NEW;
+}
+
+static void cdr_reset(struct batch *b)
+{
+	b->nrecs = 0;
+	b->nsums = 0;
+	buf_reset(&b->lines);
+	buf_reset(&b->strs);
+}
+
+/* Appends `s` as an element of a text[] literal. */
+static void array_add(struct buf *out, const char *s)
+{
+	buf_addch(out, out->len ? ',' : '{');
+	if (!s) {
+		buf_adds(out, "NULL");
+		return;
+	}
+	buf_addch(out, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_addch(out, '\\');
+		buf_addch(out, *s);
+	}
+	buf_addch(out, '"');
+}
+
+/* Appends a number as an element of an array literal. */
+static void array_num(struct buf *out, long long v)
+{
+	buf_addch(out, out->len ? ',' : '{');
+	buf_addf(out, "%lld", v);
+}
+
+static void array_end(struct buf *out)
+{
+	if (out->len == 0)
+		buf_addch(out, '{');
+	buf_addch(out, '}');
+}
+
+/*
+ * Calls `found` for every stored value among the batch's values of field
+ * `off` (keys or call ids) of records still REC_NEW: a range query first,
+ * the listed values if the range holds too many rows.
+ */
+static bool stored_values(struct batch *b, bool calls, size_t off,
+			  void (*found)(struct batch *b, const char *value, void *ctx), void *ctx,
+			  struct err *e)
+{
+	const char *lo = NULL, *hi = NULL;
+	char limit[24];
+	struct db_res *r;
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const char *v;
+		if (b->recs[i].path != REC_NEW)
+			continue;
+		v = str(b, *(const size_t *)((const char *)&b->recs[i] + off));
+		if (!lo || strcmp(v, lo) < 0)
+			lo = v;
+		if (!hi || strcmp(v, hi) > 0)
+			hi = v;
+		n++;
+	}
+	if (!n)
+		return true;
+	snprintf(limit, sizeof(limit), "%zu", 2 * n + 100);
+	r = DB_EXEC(b->db, e, calls ? sql_calls_in_range : sql_keys_in_range, lo, hi, limit);
+	if (!r)
+		return false;
+	if ((size_t)db_res_rows(r) >= 2 * n + 100) {
+		struct buf list = BUF_INIT;
+		db_res_free(r);
+		for (size_t i = 0; i < b->nrecs; i++)
+			if (b->recs[i].path == REC_NEW)
+				array_add(&list, str(b, *(const size_t *)((const char *)&b->recs[i] + off)));
+		array_end(&list);
+		r = DB_EXEC(b->db, e, calls ? sql_calls_listed : sql_keys_listed, list.data);
+		buf_release(&list);
+		if (!r)
+			return false;
+	}
+	for (int i = 0; i < db_res_rows(r); i++)
+		found(b, db_res_get(r, i, 0), ctx);
+	db_res_free(r);
+	return true;
+}
+
+static void mark_stored_key(struct batch *b, const char *key, void *ctx)
+{
+	long *slot = rec_set_find(ctx, b, offsetof(struct cdr_rec, key), key);
+
+	if (*slot >= 0)
+		b->recs[*slot].path = REC_DUP;
+}
+
+static void mark_stored_call(struct batch *b, const char *cid, void *ctx)
+{
+	long *slot = rec_set_find(ctx, b, offsetof(struct cdr_rec, cid), cid);
+
+	if (*slot >= 0)
+		b->recs[*slot].stored = true;
+}
+
+/*
+ * Sorts the batch's records into duplicates, fast and slow (see above).
+ * Duplicates within the batch: the first of a key wins, as ON CONFLICT DO
+ * NOTHING keeps it.
+ */
+static bool classify(struct batch *b, struct err *e)
+{
+	struct rec_set keys, calls;
+	bool ok = false;
+
+	rec_set_init(&keys, b->nrecs);
+	rec_set_init(&calls, b->nrecs);
+	for (size_t i = 0; i < b->nrecs; i++) {
+		long *slot = rec_set_find(&keys, b, offsetof(struct cdr_rec, key), str(b, b->recs[i].key));
+		if (*slot >= 0)
+			b->recs[i].path = REC_DUP;
+		else
+			*slot = (long)i;
+	}
+	if (!stored_values(b, false, offsetof(struct cdr_rec, key), mark_stored_key, &keys, e))
+		goto out;
+	/* a call with more than one new record in the batch, or already in
+	 * the summary table, takes the slow path with all of them */
+	for (size_t i = 0; i < b->nrecs; i++) {
+		long *slot;
+		if (b->recs[i].path != REC_NEW)
+			continue;
+		b->recs[i].multi = b->recs[i].stored = false;
+		slot = rec_set_find(&calls, b, offsetof(struct cdr_rec, cid), str(b, b->recs[i].cid));
+		if (*slot < 0)
+			*slot = (long)i;
+		else
+			b->recs[*slot].multi = true;
+	}
+	if (!stored_values(b, true, offsetof(struct cdr_rec, cid), mark_stored_call, &calls, e))
+		goto out;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct cdr_rec *first;
+		if (b->recs[i].path != REC_NEW)
+			continue;
+		first = &b->recs[*rec_set_find(&calls, b, offsetof(struct cdr_rec, cid),
+					       str(b, b->recs[i].cid))];
+		b->recs[i].path = b->fast_ok && !first->multi && !first->stored ? REC_FAST : REC_SLOW;
+	}
+	ok = true;
+out:
+	rec_set_release(&keys);
+	rec_set_release(&calls);
+	return ok;
+}
+
+/* ---- the fast path's COPY lines and rollups ---- */
+
+static void put2(char *p, long v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* `t` as "YYYY-MM-DD HH:MM:SS+00", or \N for 0. */
+static void add_utc(struct buf *out, time_t t)
+{
+	char s[23];
+	long long x = (long long)t;
+	long days = (long)(x >= 0 ? x / 86400 : (x - 86399) / 86400);
+	long secs = (long)(x - (long long)days * 86400);
+	int y, m, d;
+
+	if (!t) {
+		buf_add(out, "\\N", 2);
+		return;
+	}
+	civil_from_days(days, &y, &m, &d);
+	if (y < 1000 || y > 9999) {
+		buf_addf(out, "%lld", (long long)t);	/* never: the reader's times are sane */
+		return;
+	}
+	memcpy(s, "0000-00-00 00:00:00+00", 23);
+	put2(s, y / 100);
+	put2(s + 2, y % 100);
+	put2(s + 5, m);
+	put2(s + 8, d);
+	put2(s + 11, secs / 3600);
+	put2(s + 14, secs / 60 % 60);
+	put2(s + 17, secs % 60);
+	buf_add(out, s, 22);
+}
+
+static void tab(struct buf *out)
+{
+	buf_addch(out, '\t');
+}
+
+/* The call summary of a single CDR, as sql_merge_calls folds it. */
+static void fast_call_line(const struct batch *b, const struct cdr_rec *r, struct buf *out)
+{
+	cdr_copy_add_text(out, str(b, r->cid));
+	tab(out);
+	cdr_copy_add_text(out, str(b, r->caller));
+	tab(out);
+	cdr_copy_add_text(out, str(b, r->phone));
+	tab(out);
+	cdr_copy_add_text(out, str(b, r->name));
+	tab(out);
+	cdr_copy_add_text(out, str(b, r->dialled));
+	buf_adds(out, !strcmp(r->kind, "inbound") ? "\t1\tt\t" : "\t1\tf\t");
+	buf_adds(out, !strcmp(r->kind, "outbound") || !strcmp(r->kind, "other") ? "t\t" : "f\t");
+	add_utc(out, r->start);
+	tab(out);
+	add_utc(out, r->connected ? r->answer : 0);
+	tab(out);
+	add_utc(out, r->end);
+	buf_adds(out, r->connected ? "\tt\t" : "\tf\t");
+	if (r->connected)
+		buf_addf(out, "%d", r->billsec);
+	else
+		buf_adds(out, "\\N");
+	tab(out);
+	cdr_copy_add_text(out, r->connected ? str(b, r->agent) : NULL);
+	buf_addch(out, '\n');
+}
+
+/* The local hour holding `t` (as date_trunc('hour', …) in the session zone). */
+static long long hour_of(time_t t)
+{
+	static _Thread_local struct {
+		long long hour;
+		long offset;
+		bool valid;
+	} cache;
+	long long h = t >= 0 ? t / 3600 : (t - 3599) / 3600;
+	struct tm tm;
+	long off;
+
+	if (cache.valid && cache.hour == h) {
+		off = cache.offset;
+	} else {
+		time_t a = (time_t)(h * 3600), z = a + 3599;
+		localtime_r(&a, &tm);
+		off = tm.tm_gmtoff;
+		localtime_r(&z, &tm);
+		cache.valid = tm.tm_gmtoff == off;
+		cache.hour = h;
+		cache.offset = off;
+		if (!cache.valid) {
+			localtime_r(&t, &tm);
+			off = tm.tm_gmtoff;
+		}
+	}
+	long long local = (long long)t + off;
+	long long into = local % 3600;
+	if (into < 0)
+		into += 3600;
+	return (long long)t - into;
+}
+
+/* seconds_between() of migrations/0004_calls.sql; -1 for NULL. */
+static long seconds_between(time_t a, time_t b)
+{
+	if (!a || !b)
+		return -1;
+	return b >= a ? (long)(b - a) : 0;
+}
+
+/* Adds the call of fast record `r` to the rollup rows summed in C. */
+static void fast_rollup(struct batch *b, const struct cdr_rec *r, int short_seconds)
+{
+	const char *dialled = str(b, r->dialled);
+	long long bucket;
+	struct summed *s = NULL;
+	long wait, talk;
+	bool answered;
+
+	if (strcmp(r->kind, "inbound"))
+		return;		/* not offered */
+	answered = r->connected;
+	wait = answered ? seconds_between(r->start, r->answer) : seconds_between(r->start, r->end);
+	talk = answered ? r->billsec : -1;
+	bucket = hour_of(r->start);
+	/* batches are in time order: the row is nearly always one of the last */
+	for (size_t i = b->nsums; i-- > 0 && i + 64 >= b->nsums;) {
+		if (b->sums[i].bucket == bucket && !strcmp(str(b, b->sums[i].dialled), dialled ? dialled : "")) {
+			s = &b->sums[i];
+			break;
+		}
+	}
+	if (!s) {
+		for (size_t i = 0; i < b->nsums && !s; i++)
+			if (b->sums[i].bucket == bucket && !strcmp(str(b, b->sums[i].dialled), dialled ? dialled : ""))
+				s = &b->sums[i];
+	}
+	if (!s) {
+		if (b->nsums == b->sums_cap) {
+			b->sums_cap = b->sums_cap ? b->sums_cap * 2 : 64;
+			b->sums = xrealloc(b->sums, b->sums_cap * sizeof(*b->sums));
+		}
+		s = &b->sums[b->nsums++];
+		memset(s, 0, sizeof(*s));
+		s->bucket = bucket;
+		/* the offset, not `dialled`: keep() may move the strings */
+		s->dialled = r->dialled != NO_STR ? r->dialled : keep(b, "");
+	}
+	s->c[0]++;
+	if (answered) {
+		s->c[1]++;
+		if (wait >= 0 && wait <= 15)
+			s->c[4]++;
+		if (wait >= 0) {
+			s->c[5] += wait;
+			s->c[6]++;
+		}
+		if (talk >= 0) {
+			s->c[7] += talk;
+			s->c[8]++;
+		}
+	} else {
+		s->c[2]++;
+		if (wait >= 0 && wait <= short_seconds)
+			s->c[3]++;
+	}
+}
+
+/* The twelve array parameters of INTAKE_SQL_SUMMED for the rows summed in C. */
+static void summed_params(const struct batch *b, struct buf arrays[12])
+{
+	for (size_t i = 0; i < b->nsums; i++) {
+		const struct summed *s = &b->sums[i];
+		array_num(&arrays[0], s->bucket);
+		array_add(&arrays[1], str(b, s->dialled));
+		array_add(&arrays[2], "");
+		for (int k = 0; k < 9; k++)
+			array_num(&arrays[3 + k], s->c[k]);
+	}
+	for (int k = 0; k < 12; k++)
+		array_end(&arrays[k]);
+}
+
+/* ---- sending a CDR batch ---- */
+
+static bool batch_flush(struct batch *b, struct err *e)
+{
+	bool ok = db_copy_put(b->db, b->copy.data, b->copy.len, e);
+
+	buf_reset(&b->copy);
+	return ok;
+}
+
+
+/* Fast records by caller phone (qsort_r, the batch as context): the call
+ * summaries go in in that order, so that the caller index is filled page by
+ * page rather than at random (a third faster). */
+static int by_phone(const void *x, const void *y, void *ctx)
+{
+	const struct batch *batch = ctx;
+	const struct cdr_rec *a = &batch->recs[*(const size_t *)x];
+	const struct cdr_rec *b = &batch->recs[*(const size_t *)y];
+	const char *p = str(batch, a->phone), *q = str(batch, b->phone);
+
+	if (!p || !q)
+		return (p != NULL) - (q != NULL);
+	return strcmp(p, q);
+}
+
+/*
+ * COPYs the batch's fast records (`fast`) or slow ones with `sql`: the
+ * record lines, or with `calls` the fast records' call summaries.
+ */
+static bool copy_chunked(struct batch *b, const char *sql, bool fast, bool calls, struct err *e)
+{
+	size_t *order = xmalloc((b->nrecs ? b->nrecs : 1) * sizeof(*order)), n = 0;
+	bool ok = false;
+
+	for (size_t i = 0; i < b->nrecs; i++)
+		if (b->recs[i].path == (fast ? REC_FAST : REC_SLOW))
+			order[n++] = i;
+	if (calls)
+		qsort_r(order, n, sizeof(*order), by_phone, b);
+	if (!db_copy_begin(b->db, sql, e))
+		goto out;
+	buf_reset(&b->copy);
+	for (size_t k = 0; k < n; k++) {
+		const struct cdr_rec *r = &b->recs[order[k]];
+		if (calls) {
+			fast_call_line(b, r, &b->copy);
+		} else {
+			buf_add(&b->copy, b->lines.data + r->line, r->line_len);
+			if (fast) {	/* call_record has the kind after caller_phone */
+				buf_truncate(&b->copy, b->copy.len - 1);
+				buf_addch(&b->copy, '\t');
+				buf_adds(&b->copy, r->kind);
+				buf_addch(&b->copy, '\n');
+			}
+		}
+		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e)) {
+			struct err ignored = ERR_INIT;
+			db_copy_end(b->db, "import failed", &ignored);
+			goto out;
+		}
+	}
+	ok = batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+out:
+	free(order);
+	return ok;
+}
+
+/*
+ * Stores a classified CDR batch in one transaction. Returns the number of
+ * new records stored, or -1 with `e` (the transaction rolled back).
+ */
+static long cdr_store(struct batch *b, struct err *e)
+{
+	struct buf arrays[12];
+	const char *params[14];
+	size_t fast = 0, slow = 0;
+	struct db_res *r = NULL;
+	long inserted = -1;
+	int short_seconds = b->opt->settings->short_abandon_seconds;
+
+	for (int k = 0; k < 12; k++)
+		buf_init(&arrays[k]);
+	b->nsums = 0;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		if (b->recs[i].path == REC_FAST) {
+			fast++;
+			fast_rollup(b, &b->recs[i], short_seconds);
+		} else if (b->recs[i].path == REC_SLOW) {
+			slow++;
+		}
+	}
+	summed_params(b, arrays);
+	if (fast && (!copy_chunked(b, sql_copy_records, true, false, e)
+		     || !copy_chunked(b, sql_copy_fast_calls, true, true, e)))
+		goto out;
+	if (slow) {
+		params[0] = b->short_seconds;
+		params[1] = b->hotline.data;
+		for (int k = 0; k < 12; k++)
+			params[2 + k] = arrays[k].data;
+		if (!copy_chunked(b, sql_copy_calls, false, false, e)
+		    || !(r = db_exec(b->db, sql_merge_calls, 14, params, e)))
+			goto out;
+		inserted = (long)fast + (long)db_res_ll(r, 0, "inserted");
+		db_res_free(r);
+	} else {
+		if (b->nsums) {
+			for (int k = 0; k < 12; k++)
+				params[k] = arrays[k].data;
+			if (!db_run(b->db, sql_rollup_summed, 12, params, e))
+				goto out;
+		}
+		inserted = (long)fast;
+	}
+out:
+	for (int k = 0; k < 12; k++)
+		buf_release(&arrays[k]);
+	return inserted;
+}
+
+/* Runs one CDR batch: classify, store, commit; on a clash with a row stored
+ * meanwhile, once more with every new record on the staging path. */
+static bool cdr_batch_run(struct batch *b, struct err *e)
+{
+	struct db_res *r;
+	long inserted = -1;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (!db_begin(b->db, e))
+			return false;
+		if (!(r = db_exec(b->db, sql_begin_batch, 0, NULL, e)))
+			goto fail;
+		db_res_free(r);
+		for (size_t i = 0; i < b->nrecs; i++)
+			b->recs[i].path = REC_NEW;
+		if (!classify(b, e))
+			goto fail;
+		if (attempt == 1)
+			for (size_t i = 0; i < b->nrecs; i++)
+				if (b->recs[i].path == REC_FAST)
+					b->recs[i].path = REC_SLOW;
+		if ((inserted = cdr_store(b, e)) >= 0 && db_commit(b->db, e))
+			break;
+		db_rollback(b->db);
+		if (attempt == 0 && !strcmp(e->code, "unique-violation")) {
+			err_clear(e);
+			continue;
+		}
+		return false;
+	}
+	b->res->records += b->staged;
+	b->res->imported += (unsigned long)inserted;
+	b->res->duplicates += b->staged - (unsigned long)inserted;
+	return true;
+fail:
+	db_rollback(b->db);
+	return false;
+}
+
+/* ---- queue_log batches, streamed ---- */
 
 /* Appends "\t<phone or \N>\n" in place of the line end of the COPY line. */
 static void add_caller_phone(struct buf *out, const char *caller)
@@ -214,26 +930,23 @@ static bool batch_start(struct batch *b, struct err *e)
 {
 	struct db_res *r;
 
+	b->staged = 0;
+	if (!b->queue) {
+		cdr_reset(b);
+		b->open = true;
+		return true;
+	}
 	if (!db_begin(b->db, e))
 		return false;
 	r = db_exec(b->db, sql_begin_batch, 0, NULL, e);
-	if (!r || !db_copy_begin(b->db, b->queue ? sql_copy_queue : sql_copy_calls, e)) {
+	if (!r || !db_copy_begin(b->db, sql_copy_queue, e)) {
 		db_res_free(r);
 		db_rollback(b->db);
 		return false;
 	}
 	db_res_free(r);
 	b->open = true;
-	b->staged = 0;
 	return true;
-}
-
-static bool batch_flush(struct batch *b, struct err *e)
-{
-	bool ok = db_copy_put(b->db, b->copy.data, b->copy.len, e);
-
-	buf_reset(&b->copy);
-	return ok;
 }
 
 /* Abandons the batch in flight, if any; the error already in `e` stays. */
@@ -243,24 +956,34 @@ static void batch_abort(struct batch *b)
 
 	if (!b->open)
 		return;
-	db_copy_end(b->db, "import failed", &ignored);
-	db_rollback(b->db);
+	if (b->queue) {
+		db_copy_end(b->db, "import failed", &ignored);
+		db_rollback(b->db);
+	}
 	buf_reset(&b->copy);
+	cdr_reset(b);
 	b->open = false;
 }
 
 static bool batch_finish(struct batch *b, struct err *e)
 {
-	const char *params[2] = { b->short_seconds, b->hotline.data };
+	const char *params[1] = { b->short_seconds };
 	struct db_res *r = NULL;
 	long inserted;
 
 	if (!b->open)
 		return true;
+	if (!b->queue) {
+		bool ok = cdr_batch_run(b, e);
+		cdr_reset(b);
+		b->open = false;
+		if (ok && b->opt->on_progress)
+			b->opt->on_progress(b->opt->ctx, b->res);
+		return ok;
+	}
 	if (!batch_flush(b, e) || db_copy_end(b->db, NULL, e) < 0)
 		goto fail;
-	r = db_exec(b->db, b->queue ? sql_merge_queue : sql_merge_calls, b->queue ? 1 : 2,
-		    params, e);
+	r = db_exec(b->db, sql_merge_queue, 1, params, e);
 	if (!r)
 		goto fail;
 	inserted = db_res_ll(r, 0, "inserted");
@@ -283,21 +1006,24 @@ fail:
 
 static bool batch_add(struct batch *b, const struct cdr_item *it, size_t limit, struct err *e)
 {
+	bool queue = it->event != NULL;
+
+	if (b->open && queue != b->queue && !batch_finish(b, e))
+		return false;
 	if (!b->open) {
-		b->queue = it->event != NULL;
+		b->queue = queue;
 		if (!batch_start(b, e))
 			return false;
 	}
-	if (it->event) {
+	if (queue) {
 		queue_event_copy_line(it->event, &b->copy);
 		add_caller_phone(&b->copy, it->event->caller);
+		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e))
+			return false;
 	} else {
-		call_record_copy_line(it->call, &b->copy);
-		add_caller_phone(&b->copy, it->call->caller);
+		cdr_keep(b, it->call);
 	}
 	b->staged++;
-	if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e))
-		return false;
 	if (b->staged >= limit)
 		return batch_finish(b, e);
 	if (b->opt->on_progress && b->staged % PROGRESS_EVERY == 0) {
@@ -320,17 +1046,34 @@ static const char *reject_reason(const char *message)
 	return strncmp(p, ": ", 2) ? message : p + 2;
 }
 
+/* Whether the session's zone is the process's: then the rollup hours
+ * computed in C are those date_trunc() computes. */
+static bool same_zone(struct db *db, struct err *e, bool *same)
+{
+	struct db_res *r = db_exec(db, sql_session_zone, 0, NULL, e);
+
+	if (!r)
+		return false;
+	*same = !strcmp(db_res_str(r, 0, "zone"), timeutil_zone());
+	db_res_free(r);
+	return true;
+}
+
 bool call_import(struct db *db, struct cdr_reader *r, const struct call_import_options *opt,
 		 struct call_import_result *res, struct err *e)
 {
-	struct batch b = { .db = db, .opt = opt, .res = res, .copy = BUF_INIT, .hotline = BUF_INIT };
+	struct batch b = {
+		.db = db, .opt = opt, .res = res, .copy = BUF_INIT, .hotline = BUF_INIT,
+		.lines = BUF_INIT, .strs = BUF_INIT,
+	};
 	size_t limit = opt->batch_records ? opt->batch_records : CALL_IMPORT_BATCH_DEFAULT;
 	bool ok = false;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(b.short_seconds, sizeof(b.short_seconds), "%d", opt->settings->short_abandon_seconds);
 	intake_hotline_array(opt->settings, &b.hotline);
-	if (!db_run(db, sql_session, 0, NULL, e) || !db_run_script(db, sql_prepare, e))
+	if (!db_run(db, sql_session, 0, NULL, e) || !db_run_script(db, sql_prepare, e)
+	    || !same_zone(db, e, &b.fast_ok))
 		goto out;
 	for (;;) {
 		struct cdr_item it;
@@ -364,5 +1107,9 @@ out:
 	batch_abort(&b);
 	buf_release(&b.copy);
 	buf_release(&b.hotline);
+	buf_release(&b.lines);
+	buf_release(&b.strs);
+	free(b.recs);
+	free(b.sums);
 	return ok;
 }

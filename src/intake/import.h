@@ -2,15 +2,18 @@
  * import: loading call records (Asterisk Master.csv, Asterisk queue_log,
  * FreeSWITCH CSV) from a cdr_reader into the database.
  *
- * Batches. Records are streamed with COPY into a temporary staging table;
- * every `batch_records` records (and at the end) one statement moves the
- * batch into the real table with INSERT … SELECT … ON CONFLICT (key) DO
- * NOTHING, merges the rows it actually inserted into the per-call summary
- * (table call) and moves the hourly rollups (call_hour) by the difference,
- * all in one transaction: a crash loses at most the batch in flight, and
- * what was committed is whole. Re-importing a file therefore adds nothing:
- * every record comes back as a duplicate. Memory is bounded by the reader's
- * buffers and a COPY buffer of about a megabyte, whatever the input size.
+ * Batches. Every `batch_records` records (and at the end) the batch is
+ * stored in one transaction: the new records in call_record (a record whose
+ * key is stored already is a duplicate), merged into the per-call summary
+ * (table call), and the hourly rollups (call_hour) moved by the difference.
+ * A crash loses at most the batch in flight, and what was committed is
+ * whole. Re-importing a file therefore adds nothing: every record comes back
+ * as a duplicate. Most CDRs (a new call with one record in the batch) are
+ * copied straight into call_record and call with their rollups summed in C;
+ * the others, and queue_log events, go through a temporary staging table
+ * and INSERT … SELECT … ON CONFLICT (import.c explains the two paths).
+ * Memory is bounded by the reader's buffers and the CDRs of one batch
+ * (about 25 MB at the default 50,000), whatever the input size.
  *
  * Rejects (records the reader cannot read) never stop an import; they are
  * counted and handed to the caller's callback. A fatal reader error (input

@@ -51,6 +51,66 @@
 	"  wait_sum = h.wait_sum + excluded.wait_sum, wait_n = h.wait_n + excluded.wait_n," \
 	"  talk_sum = h.talk_sum + excluded.talk_sum, talk_n = h.talk_n + excluded.talk_n"
 
+/*
+ * Rollup rows already summed by the caller, as arrays of one length:
+ * bucket (epoch seconds), dialled, queue, then the nine counters in
+ * call_hour's order. `p` is the number of the first of the twelve
+ * parameters. A FROM item yielding the columns of call_hour.
+ */
+#define INTAKE_SQL_SUMMED(p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12) \
+	" unnest($" p1 "::bigint[], $" p2 "::text[], $" p3 "::text[], $" p4 "::int[], $" p5 "::int[]," \
+	"  $" p6 "::int[], $" p7 "::int[], $" p8 "::int[], $" p9 "::bigint[], $" p10 "::int[]," \
+	"  $" p11 "::bigint[], $" p12 "::int[])" \
+	" AS d(b, dialled, queue, offered, answered, abandoned, short_abandoned, answered_15s," \
+	"  wait_sum, wait_n, talk_sum, talk_n)"
+
+/* The upsert of summed rows (the columns of INTAKE_SQL_SUMMED) into call_hour,
+ * in key order. */
+#define INTAKE_SQL_ROLLUP_SUMMED(from) \
+	"INSERT INTO call_hour AS h (bucket, dialled, queue, offered, answered, abandoned," \
+	"  short_abandoned, answered_15s, wait_sum, wait_n, talk_sum, talk_n)" \
+	" SELECT bucket, dialled, queue, sum(offered), sum(answered), sum(abandoned)," \
+	"  sum(short_abandoned), sum(answered_15s), sum(wait_sum), sum(wait_n), sum(talk_sum)," \
+	"  sum(talk_n)" \
+	" FROM " from " GROUP BY bucket, dialled, queue ORDER BY bucket, dialled, queue" \
+	" ON CONFLICT (bucket, dialled, queue) DO UPDATE SET" \
+	"  offered = h.offered + excluded.offered, answered = h.answered + excluded.answered," \
+	"  abandoned = h.abandoned + excluded.abandoned," \
+	"  short_abandoned = h.short_abandoned + excluded.short_abandoned," \
+	"  answered_15s = h.answered_15s + excluded.answered_15s," \
+	"  wait_sum = h.wait_sum + excluded.wait_sum, wait_n = h.wait_n + excluded.wait_n," \
+	"  talk_sum = h.talk_sum + excluded.talk_sum, talk_n = h.talk_n + excluded.talk_n"
+
+/* Follows the "up" CTE like INTAKE_SQL_ROLLUP, and adds the summed rows of
+ * parameters $3 to $14 (see INTAKE_SQL_SUMMED) in the same upsert, so that
+ * the batch moves every rollup row it touches in one statement, in key
+ * order (no deadlock with live events). */
+#define INTAKE_SQL_ROLLUP_WITH_SUMMED \
+	"), delta AS (" \
+	" SELECT date_trunc('hour', at) AS bucket, coalesce(dialled, '') AS dialled," \
+	"  coalesce(queue, '') AS queue, 1 AS sign, answered, abandoned, wait_s, talk_s" \
+	" FROM up WHERE offered" \
+	" UNION ALL" \
+	" SELECT date_trunc('hour', prev_at), coalesce(prev_dialled, ''), coalesce(prev_queue, '')," \
+	"  -1, prev_answered, prev_abandoned, prev_wait_s, prev_talk_s" \
+	" FROM up WHERE prev_offered" \
+	"), summed AS (" \
+	" SELECT bucket, dialled, queue, sum(sign)::int AS offered," \
+	"  sum(CASE WHEN answered THEN sign ELSE 0 END)::int AS answered," \
+	"  sum(CASE WHEN abandoned THEN sign ELSE 0 END)::int AS abandoned," \
+	"  sum(CASE WHEN abandoned AND wait_s <= $1::int THEN sign ELSE 0 END)::int AS short_abandoned," \
+	"  sum(CASE WHEN answered AND wait_s <= 15 THEN sign ELSE 0 END)::int AS answered_15s," \
+	"  coalesce(sum(CASE WHEN answered THEN sign * wait_s END), 0)::bigint AS wait_sum," \
+	"  sum(CASE WHEN answered AND wait_s IS NOT NULL THEN sign ELSE 0 END)::int AS wait_n," \
+	"  coalesce(sum(CASE WHEN answered THEN sign * talk_s END), 0)::bigint AS talk_sum," \
+	"  sum(CASE WHEN answered AND talk_s IS NOT NULL THEN sign ELSE 0 END)::int AS talk_n" \
+	" FROM delta GROUP BY bucket, dialled, queue" \
+	" UNION ALL" \
+	" SELECT to_timestamp(b), dialled, queue, offered, answered, abandoned, short_abandoned," \
+	"  answered_15s, wait_sum, wait_n, talk_sum, talk_n" \
+	" FROM" INTAKE_SQL_SUMMED("3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14") \
+	"), roll AS (" INTAKE_SQL_ROLLUP_SUMMED("summed") " RETURNING 1)"
+
 /* Follows the "up" CTE: ", delta AS (…), roll AS (…)". */
 #define INTAKE_SQL_ROLLUP \
 	"), delta AS (" \

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Writes the pgbench scripts that run, on PostgreSQL alone, the SQL the
+server runs for an operation: the statements are read out of
+src/orders/orders.c at run time, so the baseline follows the code.
+
+usage: pgbench_sql.py ROOT OUTDIR
+
+  create.sql  the registration transaction: BEGIN, the counter and order
+              insert (insert_order_sql), the event (insert_event_sql), COMMIT
+  read.sql    one order, as GET /api/v1/orders/{number} reads it (picked by
+              id here: pgbench cannot draw from a list of numbers)
+  list.sql    the first page of the list, as GET /api/v1/orders?limit=50
+
+pgbench variables (-D): uid, category, district, street (ids), and
+maxid/minid for the order picked by read.sql.
+"""
+import re
+import sys
+
+
+def c_string_defs(text):
+    """The string-literal #defines and static const char arrays of a C file."""
+    defs = {}
+    lines = text.split('\n')
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = re.match(r'#define (\w+)(\((\w+)\))?\s*(.*)', line)
+        s = re.match(r'static const char (\w+)\[\] =\s*$', line)
+        if m:
+            name, param = m.group(1), m.group(3)
+            body = [m.group(4)]
+            while body[-1].rstrip().endswith('\\'):
+                i += 1
+                body.append(lines[i])
+            defs[name] = (param, ' '.join(b.rstrip().rstrip('\\') for b in body))
+        elif s:
+            name = s.group(1)
+            body = []
+            while True:
+                i += 1
+                body.append(lines[i])
+                if lines[i].rstrip().endswith(';'):
+                    break
+            defs[name] = (None, ' '.join(body).rstrip().rstrip(';'))
+        i += 1
+    return defs
+
+
+def expand(defs, expr, arg=None, param=None):
+    """Concatenates literals and macro uses, as the C compiler would."""
+    out = []
+    for tok in re.finditer(r'"((?:[^"\\]|\\.)*)"|(\w+)\s*(\((\w+)\))?|#\s*(\w+)', expr):
+        if tok.group(1) is not None:
+            out.append(bytes(tok.group(1), 'utf-8').decode('unicode_escape').encode('latin-1').decode('utf-8'))
+        elif tok.group(5):
+            out.append(arg if tok.group(5) == param else tok.group(5))
+        elif tok.group(2) in defs:
+            p, body = defs[tok.group(2)]
+            out.append(expand(defs, body, tok.group(4), p))
+    return ''.join(out)
+
+
+def main():
+    root, outdir = sys.argv[1], sys.argv[2]
+    defs = c_string_defs(open(root + '/src/orders/orders.c', encoding='utf-8').read())
+    cols = expand(defs, 'ORDER_COLUMNS ORDER_JOINS')
+    visible = expand(defs, 'VISIBLE_SQL(1)').replace('$1', 'NULL')
+    insert = expand(defs, 'insert_order_sql')
+    event = expand(defs, 'insert_event_sql')
+    for name in ('ORDER_COLUMNS', 'ORDER_JOINS', 'VISIBLE_SQL', 'insert_order_sql', 'insert_event_sql'):
+        if name not in defs:
+            sys.exit('pgbench_sql.py: %s not found in src/orders/orders.c' % name)
+    # The registration, with the values an agent's request carries.
+    values = ["'phone'", "'complaint'", "'normal'", ':category', "'张先生'",
+              "'138' || lpad((:c % 100000000)::text, 8, '0')", 'false',
+              "'朝阳区建国路' || (:c % 300 + 1) || '号'", ':district', ':street', 'NULL', 'NULL',
+              "'市民来电反映：建国路' || (:c % 300 + 1) || '号附近道路破损，已持续一周，请尽快修复。(' || :c || ')'",
+              "'请相关部门尽快处理'", 'NULL', ':uid', 'NULL']
+    for i in range(len(values), 0, -1):
+        insert = re.sub(r'\$%d(?!\d)' % i, values[i - 1].replace('\\', '\\\\'), insert)
+    ev_values = [':id', ':uid', "'agent'", 'NULL', "'register'", 'NULL', "'pending'", "''",
+                 '\'{"channel":"phone"}\'']
+    for i in range(len(ev_values), 0, -1):
+        event = re.sub(r'\$%d(?!\d)' % i, ev_values[i - 1], event)
+    with open(outdir + '/create.sql', 'w', encoding='utf-8') as f:
+        f.write('\\set c random(1, 1000000000)\nBEGIN;\n%s \\gset\n%s;\nCOMMIT;\n' % (insert, event))
+    with open(outdir + '/read.sql', 'w', encoding='utf-8') as f:
+        f.write('\\set id random(:minid, :maxid)\nSELECT %s WHERE o.id = :id AND %s;\n'
+                % (cols, visible))
+    with open(outdir + '/list.sql', 'w', encoding='utf-8') as f:
+        f.write('SELECT %s WHERE %s ORDER BY o.id DESC LIMIT 51;\n' % (cols, visible))
+
+
+if __name__ == '__main__':
+    main()
