@@ -113,18 +113,20 @@ bool auth_logout(struct db *db, const char *token, struct err *e)
 	return DB_RUN(db, e, "DELETE FROM session WHERE token_hash = $1::bytea", hash_lit);
 }
 
-bool auth_session(struct db *db, const char *token, struct principal *who, struct err *e)
+/*
+ * Fills `who` from the one row `sql` finds for the secret's hash (a
+ * "csrf_token" column, when the query has one, fills who->csrf). False
+ * with 401 and `unknown` as the message when there is no such row.
+ */
+static bool principal_by_secret(struct db *db, const char *sql, const char *token,
+				struct principal *who, const char *unknown, struct err *e)
 {
-	static const char sql[] =
-		"SELECT s.csrf_token," PRINCIPAL_COLUMNS " FROM session s JOIN app_user u ON u.id = s.user_id"
-		" LEFT JOIN department d ON d.id = u.department_id"
-		" WHERE s.token_hash = $1::bytea AND s.expires_at > now() AND u.active";
 	char hash_lit[2 * 32 + 3];
 	struct db_res *r;
 	bool ok;
 
 	if (!secret_hash(token, hash_lit))
-		return err_set(e, 401, "unauthenticated", "not logged in");
+		return err_set(e, 401, "unauthenticated", "%s", unknown);
 	r = DB_EXEC(db, e, sql, hash_lit);
 	if (!r)
 		return false;
@@ -133,10 +135,21 @@ bool auth_session(struct db *db, const char *token, struct principal *who, struc
 		fill_principal(r, who);
 		snprintf(who->csrf, sizeof(who->csrf), "%s", db_res_str(r, 0, "csrf_token"));
 	} else {
-		err_set(e, 401, "unauthenticated", "session expired or unknown: log in again");
+		err_set(e, 401, "unauthenticated", "%s", unknown);
 	}
 	db_res_free(r);
 	return ok;
+}
+
+bool auth_session(struct db *db, const char *token, struct principal *who, struct err *e)
+{
+	static const char sql[] =
+		"SELECT s.csrf_token," PRINCIPAL_COLUMNS " FROM session s JOIN app_user u ON u.id = s.user_id"
+		" LEFT JOIN department d ON d.id = u.department_id"
+		" WHERE s.token_hash = $1::bytea AND s.expires_at > now() AND u.active";
+
+	return principal_by_secret(db, sql, token, who,
+				   "session expired or unknown: log in again", e);
 }
 
 bool auth_bearer(struct db *db, const char *token, struct principal *who, struct err *e)
@@ -145,24 +158,11 @@ bool auth_bearer(struct db *db, const char *token, struct principal *who, struct
 		"SELECT" PRINCIPAL_COLUMNS " FROM api_token t JOIN app_user u ON u.id = t.user_id"
 		" LEFT JOIN department d ON d.id = u.department_id"
 		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND u.active";
-	char hash_lit[2 * 32 + 3];
-	struct db_res *r;
-	bool ok;
 
-	if (!secret_hash(token, hash_lit))
-		return err_set(e, 401, "unauthenticated", "invalid API token");
-	r = DB_EXEC(db, e, sql, hash_lit);
-	if (!r)
+	if (!principal_by_secret(db, sql, token, who, "invalid API token", e))
 		return false;
-	ok = db_res_rows(r) == 1;
-	if (ok) {
-		fill_principal(r, who);
-		who->via_token = true;
-	} else {
-		err_set(e, 401, "unauthenticated", "invalid API token");
-	}
-	db_res_free(r);
-	return ok;
+	who->via_token = true;
+	return true;
 }
 
 static bool hash_password(const char *password, char out[crypto_pwhash_STRBYTES], struct err *e)
