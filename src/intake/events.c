@@ -72,20 +72,31 @@ static const char sql_event[] =
 	INTAKE_SQL_ROLLUP
 	" SELECT (SELECT count(*) FROM ins) AS inserted";
 
-static const char sql_lock_shared[] = "SELECT pg_advisory_xact_lock_shared(" INTAKE_LOCK ")";
+/* Before the event: the rebuild's lock, and whether the call has no row in
+ * `call` yet ($1 call id). */
+static const char sql_lock_shared[] =
+	"SELECT pg_advisory_xact_lock_shared(" INTAKE_LOCK "),"
+	" NOT EXISTS (SELECT FROM call WHERE call_id = $1) AS new_row";
+/* The event will write the call's row: an import batch storing the call
+ * alone meanwhile must finish first, and its alone record be adopted
+ * (migrations/0007_call_alone.sql). In two statements: the second one's
+ * snapshot must see what the batch committed while the first one waited. */
+static const char sql_lock_imports[] =
+	"SELECT pg_advisory_xact_lock_shared(" INTAKE_IMPORT_LOCK ")";
+static const char sql_adopt[] = "SELECT call_adopt(ARRAY[$1])";
 
 static const char sql_call_by_id[] =
-	"SELECT " CALL_SUMMARY_COLUMNS " FROM call c WHERE c.call_id = $1";
+	"SELECT " CALL_SUMMARY_COLUMNS " FROM call_summary($1) c";
 
 static const char sql_current[] =
 	"SELECT " CALL_SUMMARY_COLUMNS " FROM call c"
 	" WHERE c.ev_agent_user_id = $1::int AND c.ev_answered_at IS NOT NULL"
-	"  AND c.ev_ended_at IS NULL"
+	"  AND c.ev_ended_at IS NULL AND c.cdr_ended_at IS NULL"
 	"  AND c.ev_answered_at > now() - interval '" CALL_CURRENT_MAX_AGE "'"
 	" ORDER BY c.ev_answered_at DESC LIMIT 1";
 
 static const char sql_history_calls[] =
-	"SELECT " CALL_SUMMARY_COLUMNS " FROM call c WHERE c.caller_phone = $1"
+	"SELECT " CALL_SUMMARY_COLUMNS " FROM call_summaries_of($1) c"
 	" ORDER BY call_at(c) DESC, c.call_id DESC LIMIT $2::int";
 
 /* $3: the call ids listed, as a text[] literal. */
@@ -217,10 +228,14 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 	};
 	if (!db_begin(db, e))
 		goto out;
-	r = db_exec(db, sql_lock_shared, 0, NULL, e);
+	r = DB_EXEC(db, e, sql_lock_shared, call_id);
 	if (!r)
 		goto fail;
+	bool new_row = db_res_bool(r, 0, "new_row");
 	db_res_free(r);
+	r = NULL;
+	if (new_row && (!db_run(db, sql_lock_imports, 0, NULL, e) || !DB_RUN(db, e, sql_adopt, call_id)))
+		goto fail;
 	r = db_exec(db, sql_event, (int)(sizeof(params) / sizeof(params[0])), params, e);
 	if (!r)
 		goto fail;

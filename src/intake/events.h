@@ -52,7 +52,8 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 
 /*
  * The call that user `user_id` answered (live "answered" event naming the
- * user's login or extension) and that has not ended, answered within
+ * user's login or extension) and that has not ended (no "ended" event, no
+ * CDR), answered within
  * CALL_CURRENT_MAX_AGE: {"call": <call summary> | null, "history": <as
  * caller_history() for the caller, limit 10> | null}.
  */

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE	/* qsort_r */
 #include "intake/import.h"
 
 #include <assert.h>
@@ -79,26 +78,33 @@ static const char sql_copy_calls[] =
 static const char sql_copy_queue[] =
 	"COPY queue_stage (" QUEUE_EVENT_COPY_COLUMNS ", caller_phone) FROM STDIN";
 
-/* The fast path (see "CDR batches" below): straight into the tables. */
+/* The fast path (see "CDR batches" below): straight into call_record, alone. */
 static const char sql_copy_records[] =
-	"COPY call_record (" CALL_RECORD_COPY_COLUMNS ", caller_phone, kind) FROM STDIN";
-#define FAST_CALL_COLUMNS \
-	"call_id, caller, caller_phone, caller_name, dialled, cdr_rows, cdr_inbound, cdr_excluded," \
-	" cdr_started_at, cdr_answered_at, cdr_ended_at, cdr_answered, cdr_billsec, cdr_agent"
-static const char sql_copy_fast_calls[] = "COPY call (" FAST_CALL_COLUMNS ") FROM STDIN";
+	"COPY call_record (" CALL_RECORD_COPY_COLUMNS ", caller_phone, kind, alone) FROM STDIN";
 
-/* The stored keys between $1 and $2 (at most $3 of them), and the same for
- * the call summaries' call ids: most batches hold a range of time-ordered
- * ids that nothing stored falls into. */
+/* The stored keys between $1 and $2 (at most $3 of them): most batches
+ * hold a range of time-ordered keys that nothing stored falls into. */
 static const char sql_keys_in_range[] =
 	"SELECT key AS k FROM call_record WHERE key >= $1 AND key <= $2 LIMIT $3::int";
+/* The calls with ids between $1 and $2 that have a summary, in `call` or
+ * as an alone record (whose key is its call id, or starts with it and '#'). */
 static const char sql_calls_in_range[] =
-	"SELECT call_id AS k FROM call WHERE call_id >= $1 AND call_id <= $2 LIMIT $3::int";
-/* When the range holds too many: the keys of the batch one by one ($1 text[]). */
+	"SELECT call_id AS k FROM call WHERE call_id >= $1 AND call_id <= $2"
+	" UNION ALL SELECT call_record_cid(r) FROM call_record r"
+	" WHERE key >= $1 AND key < $2 || '$' AND alone LIMIT $3::int";
+/* When the range holds too many: the batch's values one by one ($1 text[]). */
 static const char sql_keys_listed[] =
 	"SELECT key AS k FROM call_record WHERE key = ANY ($1::text[])";
 static const char sql_calls_listed[] =
-	"SELECT call_id AS k FROM call WHERE call_id = ANY ($1::text[])";
+	"SELECT call_id AS k FROM call WHERE call_id = ANY ($1::text[])"
+	" UNION ALL SELECT x.id FROM unnest($1::text[]) AS x(id)"
+	" WHERE EXISTS (SELECT FROM call_alone_records(x.id))";
+
+/* Calls of the batch ($1 text[]) whose alone record gets a summary row
+ * before the batch merges into it (migrations/0007_call_alone.sql). */
+static const char sql_adopt[] = "SELECT call_adopt($1::text[])";
+static const char sql_adopt_queued[] =
+	"SELECT call_adopt(array(SELECT DISTINCT call_id FROM queue_stage WHERE call_id IS NOT NULL))";
 
 /* The rollups of the fast path's calls, summed in C ($1-$12). */
 static const char sql_rollup_summed[] =
@@ -227,17 +233,20 @@ static const char sql_merge_queue[] =
  * most of their records take a fast path that does in C what the SQL of
  * the staging path does row by row: a record whose key is not stored yet
  * (checked here: duplicates within the batch, then one range query for the
- * stored keys) and whose call is not yet in the summary table, alone in
- * the batch, is copied straight into call_record; its one-record call
- * summary (as sql_merge_calls folds a single CDR) straight into call; and
- * its contribution to the hourly rollups summed in C. Every other new
- * record (a call with several CDRs, or one the summary already holds from
+ * stored keys), whose call has no summary yet (no `call` row, no alone
+ * record) and which is its call's only record in the batch is copied
+ * straight into call_record with `alone` set: its record is its call's
+ * summary (migrations/0007_call_alone.sql), and no `call` row is written.
+ * Its contribution to the hourly rollups is summed in C. Every other new
+ * record (a call with several CDRs, or one that has a summary from
  * queue_log, live events or an earlier batch) goes through call_stage and
- * sql_merge_calls as before, in the same transaction, and the rollup rows
- * summed in C join that statement's upsert. The fast path is off when the
- * session's zone is not the process's (the rollups' hours would differ). If
- * a COPY meets a row stored meanwhile (a live event creating the call), the
- * batch is redone on the staging path alone.
+ * sql_merge_calls as before, in the same transaction, after call_adopt()
+ * has given the calls with an alone record their `call` row; the rollup
+ * rows summed in C join that statement's upsert. The fast path is off when
+ * the session's zone is not the process's (the rollups' hours would
+ * differ). Batches hold INTAKE_IMPORT_LOCK, so nothing else stores records
+ * meanwhile; should a COPY still meet a stored key, the batch is redone on
+ * the staging path alone.
  */
 
 #define NO_STR ((size_t)-1)
@@ -251,7 +260,8 @@ struct cdr_rec {
 	const char *kind;		/* call_kind(): inbound, ivr, outbound, other */
 	bool connected;			/* answered by an agent (see sql_merge_calls) */
 	/* of the first new record of a call: another new record of the call
-	 * follows in the batch; the call is in the summary table already */
+	 * follows in the batch; the call has a summary already (a `call` row
+	 * or an alone record) */
 	bool multi, stored;
 	enum { REC_NEW, REC_DUP, REC_FAST, REC_SLOW } path;
 };
@@ -563,76 +573,7 @@ out:
 	return ok;
 }
 
-/* ---- the fast path's COPY lines and rollups ---- */
-
-static void put2(char *p, long v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-/* `t` as "YYYY-MM-DD HH:MM:SS+00", or \N for 0. */
-static void add_utc(struct buf *out, time_t t)
-{
-	char s[23];
-	long long x = (long long)t;
-	long days = (long)(x >= 0 ? x / 86400 : (x - 86399) / 86400);
-	long secs = (long)(x - (long long)days * 86400);
-	int y, m, d;
-
-	if (!t) {
-		buf_add(out, "\\N", 2);
-		return;
-	}
-	civil_from_days(days, &y, &m, &d);
-	if (y < 1000 || y > 9999) {
-		buf_addf(out, "%lld", (long long)t);	/* never: the reader's times are sane */
-		return;
-	}
-	memcpy(s, "0000-00-00 00:00:00+00", 23);
-	put2(s, y / 100);
-	put2(s + 2, y % 100);
-	put2(s + 5, m);
-	put2(s + 8, d);
-	put2(s + 11, secs / 3600);
-	put2(s + 14, secs / 60 % 60);
-	put2(s + 17, secs % 60);
-	buf_add(out, s, 22);
-}
-
-static void tab(struct buf *out)
-{
-	buf_addch(out, '\t');
-}
-
-/* The call summary of a single CDR, as sql_merge_calls folds it. */
-static void fast_call_line(const struct batch *b, const struct cdr_rec *r, struct buf *out)
-{
-	cdr_copy_add_text(out, str(b, r->cid));
-	tab(out);
-	cdr_copy_add_text(out, str(b, r->caller));
-	tab(out);
-	cdr_copy_add_text(out, str(b, r->phone));
-	tab(out);
-	cdr_copy_add_text(out, str(b, r->name));
-	tab(out);
-	cdr_copy_add_text(out, str(b, r->dialled));
-	buf_adds(out, !strcmp(r->kind, "inbound") ? "\t1\tt\t" : "\t1\tf\t");
-	buf_adds(out, !strcmp(r->kind, "outbound") || !strcmp(r->kind, "other") ? "t\t" : "f\t");
-	add_utc(out, r->start);
-	tab(out);
-	add_utc(out, r->connected ? r->answer : 0);
-	tab(out);
-	add_utc(out, r->end);
-	buf_adds(out, r->connected ? "\tt\t" : "\tf\t");
-	if (r->connected)
-		buf_addf(out, "%d", r->billsec);
-	else
-		buf_adds(out, "\\N");
-	tab(out);
-	cdr_copy_add_text(out, r->connected ? str(b, r->agent) : NULL);
-	buf_addch(out, '\n');
-}
+/* ---- the fast path's rollups ---- */
 
 /* The local hour holding `t` (as date_trunc('hour', …) in the session zone). */
 static long long hour_of(time_t t)
@@ -760,60 +701,51 @@ static bool batch_flush(struct batch *b, struct err *e)
 }
 
 
-/* Fast records by caller phone (qsort_r, the batch as context): the call
- * summaries go in in that order, so that the caller index is filled page by
- * page rather than at random (a third faster). */
-static int by_phone(const void *x, const void *y, void *ctx)
-{
-	const struct batch *batch = ctx;
-	const struct cdr_rec *a = &batch->recs[*(const size_t *)x];
-	const struct cdr_rec *b = &batch->recs[*(const size_t *)y];
-	const char *p = str(batch, a->phone), *q = str(batch, b->phone);
-
-	if (!p || !q)
-		return (p != NULL) - (q != NULL);
-	return strcmp(p, q);
-}
-
 /*
- * COPYs the batch's fast records (`fast`) or slow ones with `sql`: the
- * record lines, or with `calls` the fast records' call summaries.
+ * COPYs the batch's fast records (`fast`: into call_record, alone) or slow
+ * ones (into call_stage) with `sql`, in input order: the keys of most PBX
+ * grow with time, and the primary key takes them fastest in that order.
  */
-static bool copy_chunked(struct batch *b, const char *sql, bool fast, bool calls, struct err *e)
+static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
-	size_t *order = xmalloc((b->nrecs ? b->nrecs : 1) * sizeof(*order)), n = 0;
-	bool ok = false;
-
-	for (size_t i = 0; i < b->nrecs; i++)
-		if (b->recs[i].path == (fast ? REC_FAST : REC_SLOW))
-			order[n++] = i;
-	if (calls)
-		qsort_r(order, n, sizeof(*order), by_phone, b);
 	if (!db_copy_begin(b->db, sql, e))
-		goto out;
+		return false;
 	buf_reset(&b->copy);
-	for (size_t k = 0; k < n; k++) {
-		const struct cdr_rec *r = &b->recs[order[k]];
-		if (calls) {
-			fast_call_line(b, r, &b->copy);
-		} else {
-			buf_add(&b->copy, b->lines.data + r->line, r->line_len);
-			if (fast) {	/* call_record has the kind after caller_phone */
-				buf_truncate(&b->copy, b->copy.len - 1);
-				buf_addch(&b->copy, '\t');
-				buf_adds(&b->copy, r->kind);
-				buf_addch(&b->copy, '\n');
-			}
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct cdr_rec *r = &b->recs[i];
+		if (r->path != (fast ? REC_FAST : REC_SLOW))
+			continue;
+		buf_add(&b->copy, b->lines.data + r->line, r->line_len);
+		if (fast) {	/* call_record has the kind and alone after caller_phone */
+			buf_truncate(&b->copy, b->copy.len - 1);
+			buf_addch(&b->copy, '\t');
+			buf_adds(&b->copy, r->kind);
+			buf_adds(&b->copy, "\tt\n");
 		}
 		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e)) {
 			struct err ignored = ERR_INIT;
 			db_copy_end(b->db, "import failed", &ignored);
-			goto out;
+			return false;
 		}
 	}
-	ok = batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
-out:
-	free(order);
+	return batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+}
+
+/* Adopts the calls of the batch's slow records that have a summary already
+ * (sql_adopt): those with an alone record get their row in `call`. */
+static bool adopt_stored(struct batch *b, struct err *e)
+{
+	struct buf ids = BUF_INIT;
+	bool ok;
+
+	for (size_t i = 0; i < b->nrecs; i++)
+		if (b->recs[i].path == REC_SLOW && b->recs[i].stored)
+			array_add(&ids, str(b, b->recs[i].cid));
+	if (!ids.len)
+		return true;
+	array_end(&ids);
+	ok = DB_RUN(b->db, e, sql_adopt, ids.data);
+	buf_release(&ids);
 	return ok;
 }
 
@@ -842,15 +774,14 @@ static long cdr_store(struct batch *b, struct err *e)
 		}
 	}
 	summed_params(b, arrays);
-	if (fast && (!copy_chunked(b, sql_copy_records, true, false, e)
-		     || !copy_chunked(b, sql_copy_fast_calls, true, true, e)))
+	if (fast && !copy_chunked(b, sql_copy_records, true, e))
 		goto out;
 	if (slow) {
 		params[0] = b->short_seconds;
 		params[1] = b->hotline.data;
 		for (int k = 0; k < 12; k++)
 			params[2 + k] = arrays[k].data;
-		if (!copy_chunked(b, sql_copy_calls, false, false, e)
+		if (!adopt_stored(b, e) || !copy_chunked(b, sql_copy_calls, false, e)
 		    || !(r = db_exec(b->db, sql_merge_calls, 14, params, e)))
 			goto out;
 		inserted = (long)fast + (long)db_res_ll(r, 0, "inserted");
@@ -982,6 +913,8 @@ static bool batch_finish(struct batch *b, struct err *e)
 		return ok;
 	}
 	if (!batch_flush(b, e) || db_copy_end(b->db, NULL, e) < 0)
+		goto fail;
+	if (!db_run(b->db, sql_adopt_queued, 0, NULL, e))
 		goto fail;
 	r = db_exec(b->db, sql_merge_queue, 1, params, e);
 	if (!r)

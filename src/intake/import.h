@@ -5,11 +5,13 @@
  * Batches. Every `batch_records` records (and at the end) the batch is
  * stored in one transaction: the new records in call_record (a record whose
  * key is stored already is a duplicate), merged into the per-call summary
- * (table call), and the hourly rollups (call_hour) moved by the difference.
+ * (table call, or the record itself for a call it is the only source of:
+ * migrations/0007_call_alone.sql), and the hourly rollups (call_hour) moved
+ * by the difference.
  * A crash loses at most the batch in flight, and what was committed is
  * whole. Re-importing a file therefore adds nothing: every record comes back
  * as a duplicate. Most CDRs (a new call with one record in the batch) are
- * copied straight into call_record and call with their rollups summed in C;
+ * copied straight into call_record, alone, with their rollups summed in C;
  * the others, and queue_log events, go through a temporary staging table
  * and INSERT … SELECT … ON CONFLICT (import.c explains the two paths).
  * Memory is bounded by the reader's buffers and the CDRs of one batch

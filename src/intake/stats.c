@@ -324,7 +324,7 @@ static const char sql_rollups[] =
 			       " coalesce(c.dialled, '') AS dialled, coalesce(c.queue, '') AS queue,"
 			       " 1 AS sign, call_answered(c) AS answered, call_abandoned(c) AS abandoned,"
 			       " call_wait(c) AS wait_s, call_talk(c) AS talk_s"
-			       " FROM call c WHERE call_offered(c)) s")
+			       " FROM call_summaries() c WHERE call_offered(c)) s")
 	" RETURNING 1) SELECT count(*) AS n FROM roll";
 
 long call_rollups_rebuild(struct db *db, const struct intake_settings *s, struct err *e)

@@ -141,18 +141,16 @@ class LiveEvents(ServerTestCase):
         self.event('ended', c, 50)
         self.assertEqual(self.hour_stats()['offered'], 0)
 
-    def test_the_cdr_of_a_live_call_joins_it(self):
-        c = '%d.%d' % (random.randrange(10 ** 9, 10 ** 10), random.randrange(1000))
-        self.event('offered', c, caller=self.phone, dialled='12345')
-        self.event('answered', c, 8, agent=self.agent_login)
-        self.event('ended', c, 98)
+    def import_cdr(self, call_id, answer_s=8, end_s=99, billsec=91):
+        """Imports the Master.csv line of an answered call to 12345 from
+        self.phone that started at self.t0."""
         start = self.t0.replace(tzinfo=None)
         fmt = '%Y-%m-%d %H:%M:%S'
         line = ('"","{p}","12345","from-trunk","{p}","SIP/trunk-1","SIP/8001-1","Queue","hotline",'
-                '"{s}","{a}","{e}",99,91,"ANSWERED","DOCUMENTATION","{c}",""\n').format(
-            p=self.phone, c=c, s=start.strftime(fmt),
-            a=(start + datetime.timedelta(seconds=8)).strftime(fmt),
-            e=(start + datetime.timedelta(seconds=99)).strftime(fmt))
+                '"{s}","{a}","{e}",{d},{b},"ANSWERED","DOCUMENTATION","{c}",""\n').format(
+            p=self.phone, c=call_id, s=start.strftime(fmt),
+            a=(start + datetime.timedelta(seconds=answer_s)).strftime(fmt),
+            e=(start + datetime.timedelta(seconds=end_s)).strftime(fmt), d=end_s, b=billsec)
         with tempfile.NamedTemporaryFile('w', suffix='.csv', delete=False) as f:
             f.write(line)
         try:
@@ -161,9 +159,39 @@ class LiveEvents(ServerTestCase):
             os.unlink(f.name)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn('imported 1,', out.stdout)
+
+    def test_the_cdr_of_a_live_call_joins_it(self):
+        c = '%d.%d' % (random.randrange(10 ** 9, 10 ** 10), random.randrange(1000))
+        self.event('offered', c, caller=self.phone, dialled='12345')
+        self.event('answered', c, 8, agent=self.agent_login)
+        self.event('ended', c, 98)
+        self.import_cdr(c)
         total = self.hour_stats()
         # one call, not two; its talk time is the CDR's billsec (91), not 90
         self.assertEqual((total['offered'], total['answered'], total['avg_talk_s']), (1, 1, 91.0))
+
+    def test_a_late_event_joins_the_imported_cdr_of_its_call(self):
+        # The CDR alone first: the call is in the history and the statistics
+        # from its record only (it has no summary row of its own yet).
+        c = '%d.%d' % (random.randrange(10 ** 9, 10 ** 10), random.randrange(1000))
+        self.import_cdr(c, answer_s=20, end_s=140, billsec=120)
+        h = self.agent.get('/api/v1/callers/%s/history' % self.phone).json
+        self.assertEqual([(x['call_id'], x['outcome'], x['wait_s'], x['sources']) for x in h['calls']],
+                         [(c, 'answered', 20, ['cdr'])])
+        self.assertEqual(self.hour_stats()['offered'], 1)
+        # then the CTI's events, late: still one call, now with both sources;
+        # the live offer and answer define the wait (12 s, not the CDR's 20)
+        self.event('offered', c, 0, caller=self.phone, dialled='12345')
+        r = self.event('answered', c, 12, agent=self.agent_login)
+        self.assertEqual((r.json['call']['wait_s'], r.json['call']['talk_s'], r.json['call']['sources']),
+                         (12, 120, ['cdr', 'live']))
+        h = self.agent.get('/api/v1/callers/%s/history' % self.phone).json
+        self.assertEqual([(x['call_id'], x['wait_s']) for x in h['calls']], [(c, 12)])
+        # its CDR says it ended: not the agent's current call, "ended" or not
+        self.assertIsNone(self.agent.get('/api/v1/calls/current').json['call'])
+        total = self.hour_stats()
+        self.assertEqual((total['offered'], total['answered'], total['avg_wait_s'], total['avg_talk_s']),
+                         (1, 1, 12.0, 120.0))
 
     def test_caller_history_shows_calls_and_orders_newest_first(self):
         calls = [self.call_id() for _ in range(3)]

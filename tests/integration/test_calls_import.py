@@ -75,7 +75,7 @@ def rollups_match_calls(test):
                           count(call_wait(c)) FILTER (WHERE call_answered(c)) AS wait_n,
                           coalesce(sum(call_talk(c)) FILTER (WHERE call_answered(c)), 0) AS talk_sum,
                           count(call_talk(c)) FILTER (WHERE call_answered(c)) AS talk_n
-                   FROM call c WHERE call_offered(c) GROUP BY 1, 2, 3)
+                   FROM call_summaries() c WHERE call_offered(c) GROUP BY 1, 2, 3)
         SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM c
                               UNION ALL SELECT * FROM c EXCEPT SELECT * FROM r) d""")
     test.assertEqual(rows[0][0], '0', 'call_hour differs from the calls it counts')
@@ -152,9 +152,20 @@ class ImportCommand(unittest.TestCase):
         # Asterisk 13: one call, two CDRs (sequence 112 and 113), one call summary
         keys = psql("SELECT key FROM call_record WHERE call_id = '%s40800.49' ORDER BY key" % prefix)
         self.assertEqual([k[0] for k in keys], ['%s40800.49#112' % prefix, '%s40800.49#113' % prefix])
-        call = psql("SELECT call_answered(c), call_wait(c), call_talk(c) FROM call c"
-                    " WHERE call_id = '%s40800.49'" % prefix)
+        call = psql("SELECT call_answered(c), call_wait(c), call_talk(c) FROM call_summary('%s40800.49') c" % prefix)
         self.assertEqual(call, [['t', '20', '380']])
+
+    def test_the_records_of_a_call_in_two_batches_make_one_call(self):
+        # Asterisk 13: the call's two CDRs one batch apart. The first is
+        # stored alone (its own summary); the second adopts it into one.
+        (path,), ids = private_copies(self.tmp, 'asterisk_v13.csv')
+        self.assertEqual(summary(self.import_calls('--batch', '1', path).stdout)[:3], (4, 0, 0))
+        call = psql("SELECT count(*), min(cdr_rows), bool_and(call_answered(c)), min(call_wait(c)),"
+                    " min(call_talk(c)) FROM call_summary('%s40800.49') c" % ids.prefix)
+        self.assertEqual(call, [['1', '2', 't', '20', '380']])
+        self.assertEqual(psql("SELECT bool_or(alone) FROM call_record WHERE call_id = '%s40800.49'"
+                              % ids.prefix), [['f']])
+        rollups_match_calls(self)
 
     def test_queue_log_defines_the_queue_part_of_a_call_with_a_cdr(self):
         paths, ids = private_copies(self.tmp, 'asterisk_master.csv', 'queue_log')
@@ -163,16 +174,16 @@ class ImportCommand(unittest.TestCase):
         call = "'%s24665.1022'" % prefix
         # CDR only: dialled 12345, no queue, abandoned after 35 s of ringing
         self.assertEqual(psql("SELECT dialled, coalesce(queue, '-'), call_abandoned(c), call_wait(c)"
-                              " FROM call c WHERE call_id = %s" % call),
+                              " FROM call_summary(%s) c" % call),
                          [['12345', '-', 't', '35']])
         self.import_calls(paths[1])
         # with the queue_log: the queue and its ABANDON (waittime 35) define it
         self.assertEqual(psql("SELECT dialled, queue, call_offered(c), call_abandoned(c),"
-                              " call_wait(c), cdr_rows, q_events FROM call c WHERE call_id = %s" % call),
+                              " call_wait(c), cdr_rows, q_events FROM call_summary(%s) c" % call),
                          [['12345', 'hotline', 't', 't', '35', '1', '2']])
         # a queue call without CDR: offered from ENTERQUEUE, answered at CONNECT
         self.assertEqual(psql("SELECT call_offered(c), call_answered(c), call_wait(c), call_talk(c),"
-                              " q_agent FROM call c WHERE call_id = '%s24590.1020'" % prefix),
+                              " q_agent FROM call_summary('%s24590.1020') c" % prefix),
                          [['t', 't', '17', '275', '8002']])
         rollups_match_calls(self)
 
@@ -186,7 +197,7 @@ class ImportCommand(unittest.TestCase):
         self.assertEqual(kinds['%s26100.1028' % prefix], 'ivr')       # hung up in the menu
         self.assertEqual(kinds['%s24910.1023' % prefix], 'other')     # dialled 12315
         self.assertEqual(kinds[callback_id], 'outbound')              # 8001 calling out
-        offered = dict(psql("SELECT call_id, call_offered(c) FROM call c WHERE call_id IN"
+        offered = dict(psql("SELECT call_id, call_offered(c) FROM call_summaries() c WHERE call_id IN"
                             " ('%s26100.1028', '%s24910.1023')" % (prefix, prefix)))
         self.assertEqual(set(offered.values()), {'f'})
 
