@@ -117,6 +117,7 @@ bool auth_logout(struct db *db, const char *token, struct err *e)
  * Fills `who` from the one row `sql` finds for the secret's hash (a
  * "csrf_token" column, when the query has one, fills who->csrf). False
  * with 401 and `unknown` as the message when there is no such row.
+ * Prepared: every authenticated request runs one of these.
  */
 static bool principal_by_secret(struct db *db, const char *sql, const char *token,
 				struct principal *who, const char *unknown, struct err *e)
@@ -127,7 +128,7 @@ static bool principal_by_secret(struct db *db, const char *sql, const char *toke
 
 	if (!secret_hash(token, hash_lit))
 		return err_set(e, 401, "unauthenticated", "%s", unknown);
-	r = DB_EXEC(db, e, sql, hash_lit);
+	r = DB_EXEC_P(db, e, sql, hash_lit);
 	if (!r)
 		return false;
 	ok = db_res_rows(r) == 1;

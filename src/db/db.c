@@ -1,20 +1,51 @@
 #include "db/db.h"
 
+#include <assert.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 
+/* One statement prepared on a connection (see db.h for the cache). */
+struct db_stmt {
+	char *sql;			/* a copy of the text: the key */
+	const char *seen_at;		/* where the caller's text was last time (a shortcut) */
+	size_t len;
+	uint64_t hash;
+	uint64_t used;			/* db->tick at the last use: the oldest goes first */
+	bool doomed;			/* failed as prepared; to DEALLOCATE when possible */
+	char name[24];			/* "s<n>" */
+};
+
 struct db {
 	PGconn *conn;
+	struct db_stmt stmts[DB_PREPARED_MAX];
+	int nstmts;
+	int ndoomed;			/* how many of them are doomed */
+	uint64_t tick;			/* counts uses of the cache */
+	unsigned long long named;	/* statements named so far: the next is "s<named + 1>" */
 };
+
+/*
+ * Column numbers already found by name, in a direct-mapped table indexed by
+ * the name's address: an API answer reads dozens of columns by name from
+ * every row, and PQfnumber compares the name with each column's in turn.
+ * A hit is verified against the column's own name, so an address reused
+ * for another name only costs a lookup.
+ */
+#define DB_RES_COLS 64
 
 struct db_res {
 	PGresult *res;
+	struct {
+		const char *name;
+		int col;
+	} cols[DB_RES_COLS];
 };
 
 static char *configured_conninfo;
@@ -71,10 +102,27 @@ struct db *db_connect(const char *conninfo, struct err *e)
 	return db;
 }
 
+/* Forgets every prepared statement (the server has lost or will lose them). */
+static void stmts_clear(struct db *db)
+{
+	for (int i = 0; i < db->nstmts; i++)
+		free(db->stmts[i].sql);
+	db->nstmts = db->ndoomed = 0;
+}
+
+/* PQreset, which ends the session and with it its prepared statements. */
+static bool conn_reset(struct db *db)
+{
+	stmts_clear(db);
+	PQreset(db->conn);
+	return PQstatus(db->conn) == CONNECTION_OK;
+}
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	stmts_clear(db);
 	PQfinish(db->conn);
 	atomic_fetch_sub(&open_connections, 1);
 	free(db);
@@ -104,8 +152,7 @@ struct db *db_thread(struct err *e)
 	if (db && PQstatus(db->conn) == CONNECTION_OK)
 		return db;
 	if (db) {
-		PQreset(db->conn);
-		if (PQstatus(db->conn) == CONNECTION_OK) {
+		if (conn_reset(db)) {
 			log_info("database connection re-established");
 			return db;
 		}
@@ -170,8 +217,165 @@ static void fail_from_result(struct db *db, const PGresult *res, const char *sql
 	}
 }
 
-struct db_res *db_exec(struct db *db, const char *sql, int nparams,
-		       const char *const *params, struct err *e)
+/* ------------------------------------------------ prepared statements */
+
+/* FNV-1a over the text; also measures it. */
+static uint64_t sql_hash(const char *sql, size_t *len)
+{
+	uint64_t h = 14695981039346656037u;
+	const char *p;
+
+	for (p = sql; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	*len = (size_t)(p - sql);
+	return h;
+}
+
+/* Removes entry `i` from the cache (no server round trip). */
+static void stmt_remove(struct db *db, int i)
+{
+	assert(i >= 0 && i < db->nstmts);
+	free(db->stmts[i].sql);
+	db->ndoomed -= db->stmts[i].doomed;
+	db->stmts[i] = db->stmts[--db->nstmts];
+}
+
+/*
+ * DEALLOCATEs entry `i`, which the session has, and removes it. Only while
+ * no transaction is in error (then DEALLOCATE would fail, and with it the
+ * caller's transaction); the caller checks.
+ */
+static void stmt_deallocate(struct db *db, int i)
+{
+	char *sql = xasprintf("DEALLOCATE %s", db->stmts[i].name);
+	PGresult *res = PQexec(db->conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_warn("db: %s failed: %.*s", sql, (int)strcspn(PQresultErrorMessage(res), "\n"),
+			 PQresultErrorMessage(res));
+	else
+		log_debug("db: deallocated %s", db->stmts[i].name);
+	PQclear(res);
+	free(sql);
+	stmt_remove(db, i);
+}
+
+/* Deallocates the doomed statements, then the least recently used until there is room. */
+static void stmts_make_room(struct db *db)
+{
+	int oldest = 0;
+
+	for (int i = db->nstmts - 1; i >= 0 && db->ndoomed; i--)
+		if (db->stmts[i].doomed)
+			stmt_deallocate(db, i);
+	if (db->nstmts < DB_PREPARED_MAX)
+		return;
+	for (int i = 1; i < db->nstmts; i++)
+		if (db->stmts[i].used < db->stmts[oldest].used)
+			oldest = i;
+	stmt_deallocate(db, oldest);
+}
+
+/*
+ * The statement prepared for `sql`, preparing it if the connection has not.
+ * NULL with *fail holding the failed result if the prepare failed.
+ */
+static struct db_stmt *stmt_get(struct db *db, const char *sql, int nparams, PGresult **fail)
+{
+	size_t len;
+	uint64_t hash;
+	struct db_stmt *s;
+	PGresult *res;
+	char name[24];
+
+	*fail = NULL;
+	db->tick++;
+	/* Static text comes from the same address every time: compare, skip hashing. */
+	for (int i = 0; i < db->nstmts; i++) {
+		s = &db->stmts[i];
+		if (s->seen_at == sql && !s->doomed && !strcmp(s->sql, sql)) {
+			s->used = db->tick;
+			return s;
+		}
+	}
+	hash = sql_hash(sql, &len);
+	for (int i = 0; i < db->nstmts; i++) {
+		s = &db->stmts[i];
+		if (s->hash == hash && s->len == len && !s->doomed && !memcmp(s->sql, sql, len)) {
+			s->used = db->tick;
+			s->seen_at = sql;
+			return s;
+		}
+	}
+	if (db->nstmts == DB_PREPARED_MAX || db->ndoomed)
+		stmts_make_room(db);
+	snprintf(name, sizeof(name), "s%llu", ++db->named);
+	res = PQprepare(db->conn, name, sql, nparams, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*fail = res;
+		return NULL;
+	}
+	PQclear(res);
+	s = &db->stmts[db->nstmts++];
+	*s = (struct db_stmt){ .sql = xstrdup(sql), .seen_at = sql, .len = len, .hash = hash,
+			       .used = db->tick };
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	log_debug("db: prepared %s (%d on this connection): %.60s", name, db->nstmts, sql);
+	return s;
+}
+
+/*
+ * True when a prepared statement failed because of the cache itself: its
+ * result type changed under it (0A000, "cached plan must not change result
+ * type") or the session does not have it (26000). The statement is dropped
+ * from the cache then: DEALLOCATEd now if possible, or at the next prepare.
+ */
+static bool stmt_went_stale(struct db *db, struct db_stmt *s, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int i = (int)(s - db->stmts);
+
+	if (!state || PQstatus(db->conn) != CONNECTION_OK
+	    || (strcmp(state, "0A000") && strcmp(state, "26000")))
+		return false;
+	log_warn("db: prepared statement %s failed (%s), preparing it again: %.*s", s->name, state,
+		 (int)strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+	if (!strcmp(state, "26000")) {
+		stmt_remove(db, i);
+	} else if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		s->doomed = true;
+		db->ndoomed++;
+	} else {
+		stmt_deallocate(db, i);
+	}
+	return true;
+}
+
+/*
+ * Runs `sql` once: as an unnamed statement, or through its prepared
+ * statement when `prepare`. *stale tells that a prepared statement failed
+ * because of the cache (see stmt_went_stale) and is gone from it.
+ */
+static PGresult *run_once(struct db *db, const char *sql, int nparams, const char *const *params,
+			  bool prepare, bool *stale)
+{
+	struct db_stmt *s;
+	PGresult *res;
+
+	*stale = false;
+	/* In a failed transaction every statement fails (25P02): no use preparing. */
+	if (!prepare || PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+		return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (!(s = stmt_get(db, sql, nparams, &res)))
+		return res;
+	res = PQexecPrepared(db->conn, s->name, nparams, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+		*stale = stmt_went_stale(db, s, res);
+	return res;
+}
+
+static struct db_res *exec(struct db *db, const char *sql, int nparams,
+			   const char *const *params, bool prepare, struct err *e)
 {
 	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	PGresult *res;
@@ -179,15 +383,22 @@ struct db_res *db_exec(struct db *db, const char *sql, int nparams,
 	struct db_res *r;
 
 	for (int attempt = 0;; attempt++) {
-		res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+		bool stale;
+
+		res = run_once(db, sql, nparams, params, prepare, &stale);
 		st = PQresultStatus(res);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_IN)
 			break;
+		/* Nothing ran: the statement failed before it started. */
+		if (attempt == 0 && idle && stale
+		    && PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+			PQclear(res);
+			continue;
+		}
 		if (attempt == 0 && idle && PQstatus(db->conn) == CONNECTION_BAD
 		    && is_plain_select(sql)) {
 			PQclear(res);
-			PQreset(db->conn);
-			if (PQstatus(db->conn) == CONNECTION_OK)
+			if (conn_reset(db))
 				continue;
 			return err_set(e, 503, "unavailable", "the database is unavailable"), NULL;
 		}
@@ -195,15 +406,36 @@ struct db_res *db_exec(struct db *db, const char *sql, int nparams,
 		PQclear(res);
 		return NULL;
 	}
-	r = xmalloc(sizeof(*r));
+	r = xcalloc(1, sizeof(*r));
 	r->res = res;
 	return r;
+}
+
+struct db_res *db_exec(struct db *db, const char *sql, int nparams,
+		       const char *const *params, struct err *e)
+{
+	return exec(db, sql, nparams, params, false, e);
+}
+
+struct db_res *db_exec_prepared(struct db *db, const char *sql, int nparams,
+				const char *const *params, struct err *e)
+{
+	return exec(db, sql, nparams, params, true, e);
 }
 
 bool db_run(struct db *db, const char *sql, int nparams, const char *const *params,
 	    struct err *e)
 {
 	struct db_res *r = db_exec(db, sql, nparams, params, e);
+
+	db_res_free(r);
+	return r != NULL;
+}
+
+bool db_run_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+		     struct err *e)
+{
+	struct db_res *r = db_exec_prepared(db, sql, nparams, params, e);
 
 	db_res_free(r);
 	return r != NULL;
@@ -260,9 +492,26 @@ long db_res_affected(const struct db_res *r)
 	return atol(PQcmdTuples(r->res));
 }
 
+/* PQfnumber, remembered (see struct db_res). */
+static int col_of(const struct db_res *r, const char *name)
+{
+	struct db_res *w = (struct db_res *)r;	/* the memo only; the result is unchanged */
+	size_t slot = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15u) >> 32) % DB_RES_COLS;
+	int col;
+
+	if (name && w->cols[slot].name == name && !strcmp(PQfname(r->res, w->cols[slot].col), name))
+		return w->cols[slot].col;
+	col = PQfnumber(r->res, name);
+	if (col >= 0) {
+		w->cols[slot].name = name;
+		w->cols[slot].col = col;
+	}
+	return col;
+}
+
 int db_res_col(const struct db_res *r, const char *name)
 {
-	return PQfnumber(r->res, name);
+	return col_of(r, name);
 }
 
 const char *db_res_get(const struct db_res *r, int row, int col)
@@ -281,7 +530,7 @@ bool db_res_isnull(const struct db_res *r, int row, int col)
 
 const char *db_res_str(const struct db_res *r, int row, const char *name)
 {
-	return db_res_get(r, row, PQfnumber(r->res, name));
+	return db_res_get(r, row, col_of(r, name));
 }
 
 long long db_res_ll(const struct db_res *r, int row, const char *name)
@@ -304,7 +553,7 @@ void db_res_free(struct db_res *r)
 
 json_object *db_res_json_text(const struct db_res *r, int row, const char *name)
 {
-	int col = PQfnumber(r->res, name);
+	int col = col_of(r, name);
 
 	if (db_res_isnull(r, row, col))
 		return NULL;
@@ -313,7 +562,7 @@ json_object *db_res_json_text(const struct db_res *r, int row, const char *name)
 
 json_object *db_res_json_bool(const struct db_res *r, int row, const char *name)
 {
-	int col = PQfnumber(r->res, name);
+	int col = col_of(r, name);
 
 	if (db_res_isnull(r, row, col))
 		return NULL;
@@ -322,7 +571,7 @@ json_object *db_res_json_bool(const struct db_res *r, int row, const char *name)
 
 json_object *db_res_json_int(const struct db_res *r, int row, const char *name)
 {
-	int col = PQfnumber(r->res, name);
+	int col = col_of(r, name);
 
 	if (db_res_isnull(r, row, col))
 		return NULL;

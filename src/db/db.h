@@ -12,6 +12,37 @@
  * SQL goes out only through db_exec() with $n text parameters. Results are
  * read through struct db_res accessors, which return pointers valid until
  * db_res_free().
+ *
+ * Prepared statements: db_exec_prepared() (DB_EXEC_P, DB_RUN_P) runs a
+ * statement through a per-connection cache of named prepared statements,
+ * so that a statement run on every request (an order read, the session
+ * lookup) is parsed once per connection, and planned once when PostgreSQL
+ * finds its generic plan as good as a custom one. The cache:
+ *   - is keyed by the SQL text itself (a 64-bit hash, then the whole text
+ *     compared), not by the pointer: text built at run time (a list query
+ *     with filters) is as safe as a static literal, and a buffer reused
+ *     for different text never finds the wrong statement (the address a
+ *     text was last seen at only lets static text skip the hashing; the
+ *     text is still compared);
+ *   - holds at most DB_PREPARED_MAX statements per connection; a new one
+ *     beyond that DEALLOCATEs the one used longest ago, so a caller with
+ *     many shapes of text only costs re-preparing (the bound is the
+ *     server's memory: an order read keeps some 300 KiB of parse trees and
+ *     plans in the backend);
+ *   - names statements "s1", "s2", … in the order the connection prepared
+ *     them;
+ *   - is emptied when the connection is reset (the server forgot the
+ *     statements with the session), so statements are prepared again;
+ *   - drops a statement PostgreSQL refuses to run as prepared — "cached
+ *     plan must not change result type" (SQLSTATE 0A000) after a schema
+ *     change, or a statement the session no longer has (26000) — and, if
+ *     the call ran outside a transaction, prepares it again and retries
+ *     once. Inside a transaction the error is reported (the transaction is
+ *     aborted) and the next call prepares afresh.
+ * Opt in per statement, not everywhere: a prepared statement may settle on
+ * a generic plan, which suits point reads and writes but can be worse for
+ * queries whose best plan depends on the values (a date range over a big
+ * table), and COPY, DDL and transaction control gain nothing from it.
  */
 #ifndef HOTLINE_DB_DB_H
 #define HOTLINE_DB_DB_H
@@ -75,6 +106,32 @@ struct db_res *db_exec(struct db *db, const char *sql, int nparams,
 	db_exec((db), (sql), (int)(sizeof((const char *[]){ __VA_ARGS__ }) /       \
 				   sizeof(const char *)),                           \
 		(const char *[]){ __VA_ARGS__ }, (e))
+
+/* The most statements db_exec_prepared() keeps prepared on one connection. */
+#define DB_PREPARED_MAX 32
+
+/*
+ * db_exec() through the connection's prepared-statement cache (see the top
+ * of this file): prepares `sql` the first time this connection sees the
+ * text, then binds and executes it. The same result and errors as
+ * db_exec(), a failed prepare included (a syntax error is 500 "internal",
+ * a lost server 503). `sql` need not outlive the call (the cache keeps a
+ * copy); it must be one statement, always with the same `nparams`.
+ */
+struct db_res *db_exec_prepared(struct db *db, const char *sql, int nparams,
+				const char *const *params, struct err *e);
+#define DB_EXEC_P(db, e, sql, ...)                                                \
+	db_exec_prepared((db), (sql), (int)(sizeof((const char *[]){ __VA_ARGS__ }) / \
+					    sizeof(const char *)),                  \
+			 (const char *[]){ __VA_ARGS__ }, (e))
+
+/* db_run() through the prepared-statement cache. False with `e` filled. */
+bool db_run_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+		     struct err *e);
+#define DB_RUN_P(db, e, sql, ...)                                                 \
+	db_run_prepared((db), (sql), (int)(sizeof((const char *[]){ __VA_ARGS__ }) / \
+					   sizeof(const char *)),                   \
+			(const char *[]){ __VA_ARGS__ }, (e))
 
 /* Runs a statement for its effect only. Returns false with `e` filled. */
 bool db_run(struct db *db, const char *sql, int nparams, const char *const *params,

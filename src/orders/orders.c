@@ -197,7 +197,7 @@ json_object *orders_get(struct db *db, const struct principal *who, const char *
 {
 	static const char sql[] =
 		"SELECT " ORDER_COLUMNS ORDER_JOINS " WHERE o.number = $1 AND " VISIBLE_SQL(2);
-	struct db_res *r = DB_EXEC(db, e, sql, number, scope_param(who));
+	struct db_res *r = DB_EXEC_P(db, e, sql, number, scope_param(who));
 	json_object *o = NULL;
 
 	if (!r)
@@ -290,45 +290,62 @@ static bool parse_new_order(json_object *body, struct new_order *n, struct err *
 	       && text_check(n->request, 1000, "request", e);
 }
 
-/* Resolves district and street codes to ids; 422 naming the field. */
-static bool resolve_places(struct db *db, const struct new_order *n, char district_id[16],
-			   char street_id[16], struct err *e)
+/*
+ * Why registration found no row: the district or street code that is
+ * unknown (false, 422 naming the field). True if both are known after all.
+ */
+static bool places_known(struct db *db, const struct new_order *n, struct err *e)
 {
 	struct db_res *r;
 	bool ok = true;
 
-	district_id[0] = street_id[0] = '\0';
-	if (!n->district && !n->street)
-		return true;
 	r = DB_EXEC(db, e,
 		    "SELECT (SELECT id FROM department WHERE code = $1 AND kind = 'district') AS district,"
 		    " (SELECT id FROM department WHERE code = $2 AND kind = 'street') AS street",
 		    n->district, n->street);
 	if (!r)
 		return false;
-	snprintf(district_id, 16, "%s", db_res_str(r, 0, "district"));
-	snprintf(street_id, 16, "%s", db_res_str(r, 0, "street"));
-	if (n->district && !*district_id)
+	if (n->district && db_res_isnull(r, 0, db_res_col(r, "district")))
 		ok = err_field(e, 422, "district", "unknown district \"%s\"", n->district);
-	else if (n->street && !*street_id)
+	else if (n->street && db_res_isnull(r, 0, db_res_col(r, "street")))
 		ok = err_field(e, 422, "street", "unknown street \"%s\"", n->street);
 	db_res_free(r);
 	return ok;
 }
 
-static const char insert_order_sql[] =
-	"WITH n AS ("
+/*
+ * Registration in one statement, so one round trip and its own transaction:
+ * the district and street codes resolved, the day's counter advanced, the
+ * order inserted, its "register" event written, and the order read back
+ * with the columns orders_get() reads. It yields no row, and uses up no
+ * number, when a district or street code given is unknown.
+ * scripts/bench.d/pgbench_sql.py reads this text for the pgbench baseline.
+ */
+static const char create_order_sql[] =
+	"WITH place AS ("
+	" SELECT (SELECT id FROM department WHERE code = $9 AND kind = 'district') AS district_id,"
+	"  (SELECT id FROM department WHERE code = $10 AND kind = 'street') AS street_id),"
+	" n AS ("
 	" INSERT INTO order_counter (day, last)"
-	" VALUES ((now() AT TIME ZONE current_setting('TimeZone'))::date, 1)"
+	" SELECT (now() AT TIME ZONE current_setting('TimeZone'))::date, 1 FROM place"
+	"  WHERE ($9::text IS NULL OR district_id IS NOT NULL)"
+	"  AND ($10::text IS NULL OR street_id IS NOT NULL)"
 	" ON CONFLICT (day) DO UPDATE SET last = order_counter.last + 1"
-	" RETURNING day, last)"
+	" RETURNING day, last),"
+	" created AS ("
 	" INSERT INTO work_order (number, channel, request_type, urgency, category_code,"
 	"  caller_name, caller_phone, confidential, address, district_id, street_id, latitude,"
 	"  longitude, content, request, status, call_id, created_by, idempotency_key)"
 	" SELECT to_char(n.day, 'YYYYMMDD') || '-' || lpad(n.last::text, 6, '0'),"
-	"  $1, $2, $3, $4, $5, $6, $7, $8, $9::integer, $10::integer, $11::float8, $12::float8,"
-	"  $13, $14, 'pending', $15, $16::integer, $17 FROM n"
-	" RETURNING id, number";
+	"  $1, $2, $3, $4, $5, $6, $7, $8, place.district_id, place.street_id, $11::float8,"
+	"  $12::float8, $13, $14, 'pending', $15, $16::integer, $17 FROM n, place"
+	" RETURNING *),"
+	" ev AS ("
+	" INSERT INTO order_event (order_id, actor_id, actor_role, department_id, action,"
+	"  from_status, to_status, note, payload)"
+	" SELECT id, $16::integer, $18, $19::integer, 'register', NULL, 'pending', '',"
+	"  jsonb_build_object('channel', $1::text) FROM created)"
+	" SELECT " ORDER_COLUMNS " FROM created o LEFT JOIN department ld ON ld.id = o.lead_department_id";
 
 static const char insert_event_sql[] =
 	"INSERT INTO order_event (order_id, actor_id, actor_role, department_id, action,"
@@ -345,27 +362,35 @@ static bool write_event(struct db *db, const struct principal *who, const char *
 
 	snprintf(uid, sizeof(uid), "%d", who->user_id);
 	snprintf(dept, sizeof(dept), "%d", who->department_id);
-	return DB_RUN(db, e, insert_event_sql, order_id, who->user_id ? uid : NULL,
-		      role_code(who->role), who->department_id ? dept : NULL, action_code(action),
-		      from == ST_NONE ? NULL : status_code(from),
-		      to == ST_NONE ? NULL : status_code(to), note ? note : "", payload_text);
+	return DB_RUN_P(db, e, insert_event_sql, order_id, who->user_id ? uid : NULL,
+			role_code(who->role), who->department_id ? dept : NULL, action_code(action),
+			from == ST_NONE ? NULL : status_code(from),
+			to == ST_NONE ? NULL : status_code(to), note ? note : "", payload_text);
 }
 
-/* The order made earlier with this idempotency key, or NULL. */
+/*
+ * The order made earlier with this idempotency key, as orders_get() would
+ * show it (404 if the viewer may not see it), or NULL with `e` unset if
+ * there is none.
+ */
 static json_object *find_idempotent(struct db *db, const struct principal *who,
 				    const char *key, struct err *e)
 {
+	static const char sql[] =
+		"SELECT " ORDER_COLUMNS ", " VISIBLE_SQL(3) " AS visible" ORDER_JOINS
+		" WHERE o.created_by = $1::integer AND o.idempotency_key = $2";
 	char uid[16];
 	struct db_res *r;
 	json_object *o = NULL;
 
 	snprintf(uid, sizeof(uid), "%d", who->user_id);
-	r = DB_EXEC(db, e, "SELECT number FROM work_order WHERE created_by = $1 AND idempotency_key = $2",
-		    uid, key);
+	r = DB_EXEC_P(db, e, sql, uid, key, scope_param(who));
 	if (!r)
 		return NULL;
-	if (db_res_rows(r) == 1)
-		o = orders_get(db, who, db_res_str(r, 0, "number"), e);
+	if (db_res_rows(r) == 1 && db_res_bool(r, 0, "visible"))
+		o = order_json(r, 0, who);
+	else if (db_res_rows(r) == 1)
+		err_set(e, 404, "not-found", "no order \"%s\"", db_res_str(r, 0, "number"));
 	db_res_free(r);
 	return o;
 }
@@ -374,9 +399,9 @@ json_object *orders_create(struct db *db, const struct principal *who, json_obje
 			   const char *idempotency_key, bool *created, struct err *e)
 {
 	struct new_order n;
-	char district_id[16], street_id[16], lat[32], lon[32], uid[16], number[32], id[32];
+	char lat[32], lon[32], uid[16], dept[16];
 	struct db_res *r;
-	json_object *payload;
+	json_object *o = NULL;
 
 	*created = false;
 	if (idempotency_key && (!*idempotency_key || strlen(idempotency_key) > 200))
@@ -387,40 +412,41 @@ json_object *orders_create(struct db *db, const struct principal *who, json_obje
 		if (earlier || err_isset(e))
 			return earlier;
 	}
-	if (!parse_new_order(body, &n, e) || !resolve_places(db, &n, district_id, street_id, e))
+	if (!parse_new_order(body, &n, e))
 		return NULL;
 	snprintf(lat, sizeof(lat), "%.8f", n.latitude);
 	snprintf(lon, sizeof(lon), "%.8f", n.longitude);
 	snprintf(uid, sizeof(uid), "%d", who->user_id);
-	if (!db_begin(db, e))
+	snprintf(dept, sizeof(dept), "%d", who->department_id);
+	r = DB_EXEC_P(db, e, create_order_sql, n.channel, n.request_type, n.urgency, n.category,
+		      n.caller_name, n.phone, n.confidential ? "true" : "false", n.address,
+		      n.district, n.street, n.has_location ? lat : NULL, n.has_location ? lon : NULL,
+		      n.content, n.request, n.call_id, who->user_id ? uid : NULL, idempotency_key,
+		      role_code(who->role), who->department_id ? dept : NULL);
+	if (!r) {
+		if (e && !strcmp(e->code, "unique-violation") && idempotency_key) {
+			/* A concurrent retry with the same key won the race. */
+			err_clear(e);
+			return find_idempotent(db, who, idempotency_key, e);
+		}
+		name_constraint_field(e, body);
 		return NULL;
-	r = DB_EXEC(db, e, insert_order_sql, n.channel, n.request_type, n.urgency, n.category,
-		    n.caller_name, n.phone, n.confidential ? "true" : "false", n.address,
-		    *district_id ? district_id : NULL, *street_id ? street_id : NULL,
-		    n.has_location ? lat : NULL, n.has_location ? lon : NULL, n.content, n.request,
-		    n.call_id, who->user_id ? uid : NULL, idempotency_key);
-	if (!r)
-		goto fail;
-	snprintf(id, sizeof(id), "%s", db_res_str(r, 0, "id"));
-	snprintf(number, sizeof(number), "%s", db_res_str(r, 0, "number"));
-	db_res_free(r);
-	payload = json_object_new_object();
-	json_object_object_add(payload, "channel", json_object_new_string(n.channel));
-	bool ok = write_event(db, who, id, ACT_REGISTER, ST_NONE, ST_PENDING, "", payload, e);
-	json_object_put(payload);
-	if (!ok || !db_commit(db, e))
-		goto fail;
-	*created = true;
-	return orders_get(db, who, number, e);
-fail:
-	db_rollback(db);
-	if (e && !strcmp(e->code, "unique-violation") && idempotency_key) {
-		/* A concurrent retry with the same key won the race. */
-		err_clear(e);
-		return find_idempotent(db, who, idempotency_key, e);
 	}
-	name_constraint_field(e, body);
-	return NULL;
+	if (db_res_rows(r) == 1) {
+		*created = true;
+		/*
+		 * A new order has no lead or assisting unit yet, so only centre
+		 * staff may see it (VISIBLE_SQL with a NULL scope).
+		 */
+		if (principal_is_department(who))
+			err_set(e, 404, "not-found", "no order \"%s\"", db_res_str(r, 0, "number"));
+		else
+			o = order_json(r, 0, who);
+	} else if (places_known(db, &n, e)) {
+		err_set(e, 409, "conflict", "the district or street changed during registration; try again");
+	}
+	db_res_free(r);
+	return o;
 }
 
 /* ---------------------------------------------------------- events, list */
@@ -449,7 +475,7 @@ json_object *orders_events(struct db *db, const struct principal *who, const cha
 		" LEFT JOIN app_user u ON u.id = ev.actor_id"
 		" LEFT JOIN department ed ON ed.id = ev.department_id"
 		" WHERE o.number = $1 AND " VISIBLE_SQL(2) " ORDER BY ev.id";
-	struct db_res *r = DB_EXEC(db, e, sql, number, scope_param(who));
+	struct db_res *r = DB_EXEC_P(db, e, sql, number, scope_param(who));
 	json_object *arr;
 
 	if (!r)
@@ -490,15 +516,28 @@ json_object *orders_list(struct db *db, const struct principal *who,
 {
 	struct buf sql = BUF_INIT;
 	const char *params[16];
-	char phone[PHONE_MAX], from[32], to[32], after[32], limit[16];
+	char phone[PHONE_MAX], from[32], to[32], after[32];
 	int np = 0, lim = f->limit > 0 ? (f->limit > ORDER_LIST_MAX ? ORDER_LIST_MAX : f->limit)
 				       : ORDER_LIST_DEFAULT;
 	json_object *out = NULL, *items;
 	struct db_res *r;
 
-	/* Only fixed fragments go into the SQL text; every value is a parameter. */
-	params[np++] = scope_param(who);
-	buf_adds(&sql, "SELECT " ORDER_COLUMNS ORDER_JOINS " WHERE " VISIBLE_SQL(1));
+	/*
+	 * Only fixed fragments go into the SQL text, and every value from the
+	 * request is a parameter. Two exceptions keep a page's plan reusable
+	 * (the statement is prepared): centre staff, who see everything, get
+	 * no visibility test at all rather than one with a NULL scope, and the
+	 * page size, a number bounded here, is written into the text (with
+	 * LIMIT $n PostgreSQL plans for a tenth of the table, and so plans
+	 * every execution afresh).
+	 */
+	buf_adds(&sql, "SELECT " ORDER_COLUMNS ORDER_JOINS " WHERE ");
+	if (scope_param(who)) {
+		params[np++] = scope_param(who);
+		buf_adds(&sql, VISIBLE_SQL(1));
+	} else {
+		buf_adds(&sql, "true");
+	}
 	if (f->status) {
 		params[np++] = f->status;
 		buf_addf(&sql, " AND o.status = ANY (string_to_array($%d, ','))", np);
@@ -553,10 +592,15 @@ json_object *orders_list(struct db *db, const struct principal *who,
 		params[np++] = after;
 		buf_addf(&sql, " AND o.id < $%d", np);
 	}
-	snprintf(limit, sizeof(limit), "%d", lim + 1);
-	params[np++] = limit;
-	buf_addf(&sql, " ORDER BY o.id DESC LIMIT $%d", np);
-	r = db_exec(db, sql.data, np, params, e);
+	buf_addf(&sql, " ORDER BY o.id DESC LIMIT %d", lim + 1);
+	/*
+	 * A creation-time range is left unprepared: a generic plan assumes a
+	 * narrow range and may pick the creation-time index for a wide one.
+	 */
+	if (f->created_from || f->created_to)
+		r = db_exec(db, sql.data, np, params, e);
+	else
+		r = db_exec_prepared(db, sql.data, np, params, e);
 	if (!r)
 		goto out;
 	out = json_object_new_object();
@@ -649,7 +693,7 @@ static const char load_sql[] =
 static bool row_load(struct db *db, const struct principal *who, const char *number,
 		     struct order_row *o, struct err *e)
 {
-	struct db_res *r = DB_EXEC(db, e, load_sql, number, scope_param(who));
+	struct db_res *r = DB_EXEC_P(db, e, load_sql, number, scope_param(who));
 
 	memset(o, 0, sizeof(*o));
 	if (!r)
@@ -731,15 +775,15 @@ static bool row_store(struct db *db, const struct order_row *o, struct err *e)
 	snprintf(lead, sizeof(lead), "%d", o->lead_department_id);
 	snprintf(warn, sizeof(warn), "%.3f", o->warn_fraction);
 	snprintf(merged, sizeof(merged), "%lld", o->merged_into);
-	return DB_RUN(db, e, store_sql, o->id, status_code(o->status),
-		      o->lead_department_id ? lead : NULL, tp[0], tp[1], tp[2], tp[3], tp[4], tp[5],
-		      tp[6], tp[7], o->clock_started_at ? deadline_unit_code(o->handle_unit) : NULL,
-		      warn, o->alert, o->sign_overdue ? "true" : "false", o->pending_reason, n[0],
-		      n[1], n[2], n[3], o->result, tri[o->solved + 1], tri[o->contacted + 1],
-		      o->satisfaction[0] ? o->satisfaction : NULL,
-		      o->callback_result[0] ? o->callback_result : NULL,
-		      o->transferred_to[0] ? o->transferred_to : NULL,
-		      o->merged_into ? merged : NULL);
+	return DB_RUN_P(db, e, store_sql, o->id, status_code(o->status),
+			o->lead_department_id ? lead : NULL, tp[0], tp[1], tp[2], tp[3], tp[4], tp[5],
+			tp[6], tp[7], o->clock_started_at ? deadline_unit_code(o->handle_unit) : NULL,
+			warn, o->alert, o->sign_overdue ? "true" : "false", o->pending_reason, n[0],
+			n[1], n[2], n[3], o->result, tri[o->solved + 1], tri[o->contacted + 1],
+			o->satisfaction[0] ? o->satisfaction : NULL,
+			o->callback_result[0] ? o->callback_result : NULL,
+			o->transferred_to[0] ? o->transferred_to : NULL,
+			o->merged_into ? merged : NULL);
 }
 
 /* Everything an action handler needs. */
@@ -773,7 +817,7 @@ static bool param_text(struct act_ctx *c, const char *key, bool required, const 
 static bool department_lookup(struct act_ctx *c, const char *field, const char *code,
 			      int *id, char path[256])
 {
-	struct db_res *r = DB_EXEC(c->db, c->e,
+	struct db_res *r = DB_EXEC_P(c->db, c->e,
 		"SELECT id, path FROM department WHERE code = $1 AND active", code);
 	bool ok;
 
@@ -830,7 +874,7 @@ static bool assign_departments(struct act_ctx *c, bool with_assist)
 	snprintf(c->row->lead_path, sizeof(c->row->lead_path), "%s", path);
 	if (!with_assist)
 		return true;
-	if (!DB_RUN(c->db, c->e, "DELETE FROM order_assist WHERE order_id = $1", c->row->id))
+	if (!DB_RUN_P(c->db, c->e, "DELETE FROM order_assist WHERE order_id = $1", c->row->id))
 		return false;
 	if (!json_object_object_get_ex(c->body, "assisting", &assist) || !assist)
 		return true;
@@ -850,11 +894,11 @@ static bool assign_departments(struct act_ctx *c, bool with_assist)
 			listed |= !strcmp(acode, json_object_get_string(json_object_array_get_idx(copy, k)));
 		if (listed)
 			continue;
-		r = DB_EXEC(c->db, c->e,
-			    "INSERT INTO order_assist (order_id, department_id)"
-			    " SELECT $1, id FROM department WHERE code = $2 AND active AND code <> $3"
-			    " ON CONFLICT DO NOTHING RETURNING department_id",
-			    c->row->id, acode, code);
+		r = DB_EXEC_P(c->db, c->e,
+			      "INSERT INTO order_assist (order_id, department_id)"
+			      " SELECT $1, id FROM department WHERE code = $2 AND active AND code <> $3"
+			      " ON CONFLICT DO NOTHING RETURNING department_id",
+			      c->row->id, acode, code);
 		if (!r) {
 			json_object_put(copy);
 			return false;
@@ -1151,10 +1195,10 @@ static bool act_merge(struct act_ctx *c)
 		return false;
 	if (!strcmp(into, c->row->number))
 		return err_field(c->e, 422, "into", "an order cannot be merged into itself");
-	r = DB_EXEC(c->db, c->e,
-		    "SELECT o.id, o.status FROM work_order o LEFT JOIN department ld ON ld.id = o.lead_department_id"
-		    " WHERE o.number = $1 AND " VISIBLE_SQL(2),
-		    into, scope_param(c->who));
+	r = DB_EXEC_P(c->db, c->e,
+		      "SELECT o.id, o.status FROM work_order o LEFT JOIN department ld ON ld.id = o.lead_department_id"
+		      " WHERE o.number = $1 AND " VISIBLE_SQL(2),
+		      into, scope_param(c->who));
 	if (!r)
 		return false;
 	ok = db_res_rows(r) == 1;
