@@ -1,19 +1,18 @@
+#define _GNU_SOURCE	/* qsort_r */
 #include "intake/import.h"
 
-#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/timeutil.h"
+#include "intake/import_private.h"
 #include "intake/intake_sql.h"
 #include "orders/fields.h"
 
 /* COPY data goes out in pieces of about this size. */
 #define COPY_CHUNK (1 << 20)
-/* The progress callback runs every this many records. */
-#define PROGRESS_EVERY 16384
 
 static const struct {
 	const char *name;
@@ -226,8 +225,11 @@ static const char sql_merge_queue[] =
 
 /* ---- the import ----
  *
- * queue_log batches stream into queue_stage as they are read, and one
- * statement (sql_merge_queue) stores and folds them.
+ * A thread reads the input into batches (import_read.c) while the batch
+ * before is stored here, one transaction each, in input order.
+ *
+ * A queue_log batch is copied into queue_stage, and one statement
+ * (sql_merge_queue) stores and folds it.
  *
  * CDR batches are held in memory until the batch is complete, because
  * most of their records take a fast path that does in C what the SQL of
@@ -249,23 +251,6 @@ static const char sql_merge_queue[] =
  * the staging path alone.
  */
 
-#define NO_STR ((size_t)-1)
-
-/* One CDR of the batch; strings are offsets into batch.strs. */
-struct cdr_rec {
-	size_t line, line_len;		/* its call_stage COPY line in batch.lines */
-	size_t key, cid, dialled, caller, phone, name, agent;
-	time_t start, answer, end;
-	int billsec;
-	const char *kind;		/* call_kind(): inbound, ivr, outbound, other */
-	bool connected;			/* answered by an agent (see sql_merge_calls) */
-	/* of the first new record of a call: another new record of the call
-	 * follows in the batch; the call has a summary already (a `call` row
-	 * or an alone record) */
-	bool multi, stored;
-	enum { REC_NEW, REC_DUP, REC_FAST, REC_SLOW } path;
-};
-
 /* An open-addressing set of record indexes by a string of the record. */
 struct rec_set {
 	long *slot;			/* -1 = empty */
@@ -275,7 +260,7 @@ struct rec_set {
 /* One hourly rollup row summed in C. */
 struct summed {
 	long long bucket;
-	size_t dialled;			/* offset into batch.strs */
+	size_t dialled;			/* offset into cdr_set.strs */
 	long long c[9];			/* call_hour's counters, in its order */
 };
 
@@ -283,19 +268,12 @@ struct batch {
 	struct db *db;
 	const struct call_import_options *opt;
 	struct call_import_result *res;
-	bool queue;			/* queue_log events, not CDRs */
-	/* queue_log: a transaction and a COPY are in progress; CDRs: records
-	 * are held for the batch */
-	bool open;
 	bool fast_ok;			/* the session zone is the process's */
 	unsigned long staged;		/* records in this batch */
 	struct buf copy;		/* COPY text not yet sent */
 	char short_seconds[16];
 	struct buf hotline;		/* "{12345,…}" */
-	/* CDR batches */
-	struct cdr_rec *recs;
-	size_t nrecs, cap;
-	struct buf lines, strs;
+	struct cdr_set *cdrs;		/* a CDR batch's records (the chunk's) */
 	struct summed *sums;
 	size_t nsums, sums_cap;
 };
@@ -304,17 +282,12 @@ struct batch {
 
 static size_t keep(struct batch *b, const char *s)
 {
-	size_t at = b->strs.len;
-
-	if (!s)
-		return NO_STR;
-	buf_add(&b->strs, s, strlen(s) + 1);
-	return at;
+	return cdr_set_keep(b->cdrs, s);
 }
 
 static const char *str(const struct batch *b, size_t at)
 {
-	return at == NO_STR ? NULL : b->strs.data + at;
+	return cdr_set_str(b->cdrs, at);
 }
 
 static uint64_t hash_str(const char *s)
@@ -354,77 +327,13 @@ static long *rec_set_find(const struct rec_set *set, const struct batch *b,
 		long r = set->slot[i];
 		if (r < 0)
 			return &set->slot[i];
-		size_t at = *(const size_t *)((const char *)&b->recs[r] + struct_offset);
+		size_t at = *(const size_t *)((const char *)&b->cdrs->recs[r] + struct_offset);
 		if (!strcmp(str(b, at), s))
 			return &set->slot[i];
 	}
 }
 
-/* ---- the records of a CDR batch ---- */
-
-/* call_kind() of migrations/0004_calls.sql. */
-static const char *record_kind(const struct intake_settings *s, const struct call_record *c)
-{
-	const char *ctx = c->context;
-
-	if (ctx && (!strncmp(ctx, "from-internal", 13) || !strncmp(ctx, "internal", 8)
-		    || !strcmp(ctx, "default")))
-		return "outbound";
-	if (!c->dialled || !intake_is_hotline(s, c->dialled))
-		return "other";
-	if (!c->lastapp || !strcmp(c->lastapp, "Queue") || !strcmp(c->lastapp, "Dial")
-	    || !strcmp(c->lastapp, "AgentLogin") || c->dstchannel || c->agent)
-		return "inbound";
-	return "ivr";
-}
-
-static void cdr_keep(struct batch *b, const struct call_record *c)
-{
-	char phone[PHONE_MAX];
-	struct cdr_rec *r;
-
-	if (b->nrecs == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 1024;
-		b->recs = xrealloc(b->recs, b->cap * sizeof(*b->recs));
-	}
-	r = &b->recs[b->nrecs++];
-	memset(r, 0, sizeof(*r));
-	r->line = b->lines.len;
-	call_record_copy_line(c, &b->lines);
-	buf_truncate(&b->lines, b->lines.len - 1);
-	buf_addch(&b->lines, '\t');
-	if (c->caller && phone_normalise(c->caller, phone, "caller", NULL)) {
-		cdr_copy_add_text(&b->lines, phone);
-		r->phone = keep(b, phone);
-	} else {
-		buf_adds(&b->lines, "\\N");
-		r->phone = NO_STR;
-	}
-	buf_addch(&b->lines, '\n');
-	r->line_len = b->lines.len - r->line;
-	r->key = keep(b, c->key);
-	r->cid = c->call_id ? keep(b, c->call_id) : r->key;
-	r->dialled = keep(b, c->dialled);
-	r->caller = keep(b, c->caller);
-	r->name = keep(b, c->caller_name);
-	r->agent = keep(b, c->agent);
-	r->start = c->start;
-	r->answer = c->answer;
-	r->end = c->end;
-	r->billsec = c->billsec;
-	r->kind = record_kind(b->opt->settings, c);
-	r->connected = c->disposition == CALL_ANSWERED && !strcmp(r->kind, "inbound")
-		       && (c->dstchannel || c->agent || !c->lastapp);
-	r->path = REC_NEW;
-}
-
-static void cdr_reset(struct batch *b)
-{
-	b->nrecs = 0;
-	b->nsums = 0;
-	buf_reset(&b->lines);
-	buf_reset(&b->strs);
-}
+/* ---- classifying a CDR batch ---- */
 
 /* Appends `s` as an element of a text[] literal. */
 static void array_add(struct buf *out, const char *s)
@@ -471,11 +380,11 @@ static bool stored_values(struct batch *b, bool calls, size_t off,
 	struct db_res *r;
 	size_t n = 0;
 
-	for (size_t i = 0; i < b->nrecs; i++) {
+	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
 		const char *v;
-		if (b->recs[i].path != REC_NEW)
+		if (b->cdrs->recs[i].path != REC_NEW)
 			continue;
-		v = str(b, *(const size_t *)((const char *)&b->recs[i] + off));
+		v = str(b, *(const size_t *)((const char *)&b->cdrs->recs[i] + off));
 		if (!lo || strcmp(v, lo) < 0)
 			lo = v;
 		if (!hi || strcmp(v, hi) > 0)
@@ -491,9 +400,9 @@ static bool stored_values(struct batch *b, bool calls, size_t off,
 	if ((size_t)db_res_rows(r) >= 2 * n + 100) {
 		struct buf list = BUF_INIT;
 		db_res_free(r);
-		for (size_t i = 0; i < b->nrecs; i++)
-			if (b->recs[i].path == REC_NEW)
-				array_add(&list, str(b, *(const size_t *)((const char *)&b->recs[i] + off)));
+		for (size_t i = 0; i < b->cdrs->nrecs; i++)
+			if (b->cdrs->recs[i].path == REC_NEW)
+				array_add(&list, str(b, *(const size_t *)((const char *)&b->cdrs->recs[i] + off)));
 		array_end(&list);
 		r = DB_EXEC(b->db, e, calls ? sql_calls_listed : sql_keys_listed, list.data);
 		buf_release(&list);
@@ -511,7 +420,7 @@ static void mark_stored_key(struct batch *b, const char *key, void *ctx)
 	long *slot = rec_set_find(ctx, b, offsetof(struct cdr_rec, key), key);
 
 	if (*slot >= 0)
-		b->recs[*slot].path = REC_DUP;
+		b->cdrs->recs[*slot].path = REC_DUP;
 }
 
 static void mark_stored_call(struct batch *b, const char *cid, void *ctx)
@@ -519,7 +428,7 @@ static void mark_stored_call(struct batch *b, const char *cid, void *ctx)
 	long *slot = rec_set_find(ctx, b, offsetof(struct cdr_rec, cid), cid);
 
 	if (*slot >= 0)
-		b->recs[*slot].stored = true;
+		b->cdrs->recs[*slot].stored = true;
 }
 
 /*
@@ -532,12 +441,12 @@ static bool classify(struct batch *b, struct err *e)
 	struct rec_set keys, calls;
 	bool ok = false;
 
-	rec_set_init(&keys, b->nrecs);
-	rec_set_init(&calls, b->nrecs);
-	for (size_t i = 0; i < b->nrecs; i++) {
-		long *slot = rec_set_find(&keys, b, offsetof(struct cdr_rec, key), str(b, b->recs[i].key));
+	rec_set_init(&keys, b->cdrs->nrecs);
+	rec_set_init(&calls, b->cdrs->nrecs);
+	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
+		long *slot = rec_set_find(&keys, b, offsetof(struct cdr_rec, key), str(b, b->cdrs->recs[i].key));
 		if (*slot >= 0)
-			b->recs[i].path = REC_DUP;
+			b->cdrs->recs[i].path = REC_DUP;
 		else
 			*slot = (long)i;
 	}
@@ -545,26 +454,26 @@ static bool classify(struct batch *b, struct err *e)
 		goto out;
 	/* a call with more than one new record in the batch, or already in
 	 * the summary table, takes the slow path with all of them */
-	for (size_t i = 0; i < b->nrecs; i++) {
+	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
 		long *slot;
-		if (b->recs[i].path != REC_NEW)
+		if (b->cdrs->recs[i].path != REC_NEW)
 			continue;
-		b->recs[i].multi = b->recs[i].stored = false;
-		slot = rec_set_find(&calls, b, offsetof(struct cdr_rec, cid), str(b, b->recs[i].cid));
+		b->cdrs->recs[i].multi = b->cdrs->recs[i].stored = false;
+		slot = rec_set_find(&calls, b, offsetof(struct cdr_rec, cid), str(b, b->cdrs->recs[i].cid));
 		if (*slot < 0)
 			*slot = (long)i;
 		else
-			b->recs[*slot].multi = true;
+			b->cdrs->recs[*slot].multi = true;
 	}
 	if (!stored_values(b, true, offsetof(struct cdr_rec, cid), mark_stored_call, &calls, e))
 		goto out;
-	for (size_t i = 0; i < b->nrecs; i++) {
+	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
 		const struct cdr_rec *first;
-		if (b->recs[i].path != REC_NEW)
+		if (b->cdrs->recs[i].path != REC_NEW)
 			continue;
-		first = &b->recs[*rec_set_find(&calls, b, offsetof(struct cdr_rec, cid),
-					       str(b, b->recs[i].cid))];
-		b->recs[i].path = b->fast_ok && !first->multi && !first->stored ? REC_FAST : REC_SLOW;
+		first = &b->cdrs->recs[*rec_set_find(&calls, b, offsetof(struct cdr_rec, cid),
+					       str(b, b->cdrs->recs[i].cid))];
+		b->cdrs->recs[i].path = b->fast_ok && !first->multi && !first->stored ? REC_FAST : REC_SLOW;
 	}
 	ok = true;
 out:
@@ -701,21 +610,42 @@ static bool batch_flush(struct batch *b, struct err *e)
 }
 
 
+/* Fast records by caller phone (qsort_r, the batch as context): copied in
+ * that order, the caller index (random numbers) is filled page by page
+ * rather than at random, while the batch's keys, a narrow range at the
+ * primary key's right edge, go in nearly as cheaply in any order. */
+static int by_phone(const void *x, const void *y, void *ctx)
+{
+	const struct batch *batch = ctx;
+	const struct cdr_rec *a = &batch->cdrs->recs[*(const size_t *)x];
+	const struct cdr_rec *b = &batch->cdrs->recs[*(const size_t *)y];
+	const char *p = str(batch, a->phone), *q = str(batch, b->phone);
+
+	if (!p || !q)
+		return (p != NULL) - (q != NULL);
+	return strcmp(p, q);
+}
+
 /*
- * COPYs the batch's fast records (`fast`: into call_record, alone) or slow
- * ones (into call_stage) with `sql`, in input order: the keys of most PBX
- * grow with time, and the primary key takes them fastest in that order.
+ * COPYs the batch's fast records (`fast`: into call_record, alone, by
+ * caller phone) or slow ones (into call_stage) with `sql`.
  */
 static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
+	size_t *order = xmalloc((b->cdrs->nrecs ? b->cdrs->nrecs : 1) * sizeof(*order)), n = 0;
+	bool ok = false;
+
+	for (size_t i = 0; i < b->cdrs->nrecs; i++)
+		if (b->cdrs->recs[i].path == (fast ? REC_FAST : REC_SLOW))
+			order[n++] = i;
+	if (fast)
+		qsort_r(order, n, sizeof(*order), by_phone, b);
 	if (!db_copy_begin(b->db, sql, e))
-		return false;
+		goto out;
 	buf_reset(&b->copy);
-	for (size_t i = 0; i < b->nrecs; i++) {
-		const struct cdr_rec *r = &b->recs[i];
-		if (r->path != (fast ? REC_FAST : REC_SLOW))
-			continue;
-		buf_add(&b->copy, b->lines.data + r->line, r->line_len);
+	for (size_t k = 0; k < n; k++) {
+		const struct cdr_rec *r = &b->cdrs->recs[order[k]];
+		buf_add(&b->copy, b->cdrs->lines.data + r->line, r->line_len);
 		if (fast) {	/* call_record has the kind and alone after caller_phone */
 			buf_truncate(&b->copy, b->copy.len - 1);
 			buf_addch(&b->copy, '\t');
@@ -725,10 +655,13 @@ static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err
 		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e)) {
 			struct err ignored = ERR_INIT;
 			db_copy_end(b->db, "import failed", &ignored);
-			return false;
+			goto out;
 		}
 	}
-	return batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+	ok = batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+out:
+	free(order);
+	return ok;
 }
 
 /* Adopts the calls of the batch's slow records that have a summary already
@@ -738,9 +671,9 @@ static bool adopt_stored(struct batch *b, struct err *e)
 	struct buf ids = BUF_INIT;
 	bool ok;
 
-	for (size_t i = 0; i < b->nrecs; i++)
-		if (b->recs[i].path == REC_SLOW && b->recs[i].stored)
-			array_add(&ids, str(b, b->recs[i].cid));
+	for (size_t i = 0; i < b->cdrs->nrecs; i++)
+		if (b->cdrs->recs[i].path == REC_SLOW && b->cdrs->recs[i].stored)
+			array_add(&ids, str(b, b->cdrs->recs[i].cid));
 	if (!ids.len)
 		return true;
 	array_end(&ids);
@@ -765,11 +698,11 @@ static long cdr_store(struct batch *b, struct err *e)
 	for (int k = 0; k < 12; k++)
 		buf_init(&arrays[k]);
 	b->nsums = 0;
-	for (size_t i = 0; i < b->nrecs; i++) {
-		if (b->recs[i].path == REC_FAST) {
+	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
+		if (b->cdrs->recs[i].path == REC_FAST) {
 			fast++;
-			fast_rollup(b, &b->recs[i], short_seconds);
-		} else if (b->recs[i].path == REC_SLOW) {
+			fast_rollup(b, &b->cdrs->recs[i], short_seconds);
+		} else if (b->cdrs->recs[i].path == REC_SLOW) {
 			slow++;
 		}
 	}
@@ -814,14 +747,14 @@ static bool cdr_batch_run(struct batch *b, struct err *e)
 		if (!(r = db_exec(b->db, sql_begin_batch, 0, NULL, e)))
 			goto fail;
 		db_res_free(r);
-		for (size_t i = 0; i < b->nrecs; i++)
-			b->recs[i].path = REC_NEW;
+		for (size_t i = 0; i < b->cdrs->nrecs; i++)
+			b->cdrs->recs[i].path = REC_NEW;
 		if (!classify(b, e))
 			goto fail;
 		if (attempt == 1)
-			for (size_t i = 0; i < b->nrecs; i++)
-				if (b->recs[i].path == REC_FAST)
-					b->recs[i].path = REC_SLOW;
+			for (size_t i = 0; i < b->cdrs->nrecs; i++)
+				if (b->cdrs->recs[i].path == REC_FAST)
+					b->cdrs->recs[i].path = REC_SLOW;
 		if ((inserted = cdr_store(b, e)) >= 0 && db_commit(b->db, e))
 			break;
 		db_rollback(b->db);
@@ -840,144 +773,48 @@ fail:
 	return false;
 }
 
-/* ---- queue_log batches, streamed ---- */
+/* ---- queue_log batches ---- */
 
-/* Appends "\t<phone or \N>\n" in place of the line end of the COPY line. */
-static void add_caller_phone(struct buf *out, const char *caller)
-{
-	char phone[PHONE_MAX];
-
-	assert(out->len > 0 && out->data[out->len - 1] == '\n');
-	buf_truncate(out, out->len - 1);
-	buf_addch(out, '\t');
-	if (caller && phone_normalise(caller, phone, "caller", NULL))
-		cdr_copy_add_text(out, phone);
-	else
-		buf_adds(out, "\\N");
-	buf_addch(out, '\n');
-}
-
-static bool batch_start(struct batch *b, struct err *e)
-{
-	struct db_res *r;
-
-	b->staged = 0;
-	if (!b->queue) {
-		cdr_reset(b);
-		b->open = true;
-		return true;
-	}
-	if (!db_begin(b->db, e))
-		return false;
-	r = db_exec(b->db, sql_begin_batch, 0, NULL, e);
-	if (!r || !db_copy_begin(b->db, sql_copy_queue, e)) {
-		db_res_free(r);
-		db_rollback(b->db);
-		return false;
-	}
-	db_res_free(r);
-	b->open = true;
-	return true;
-}
-
-/* Abandons the batch in flight, if any; the error already in `e` stays. */
-static void batch_abort(struct batch *b)
-{
-	struct err ignored = ERR_INIT;
-
-	if (!b->open)
-		return;
-	if (b->queue) {
-		db_copy_end(b->db, "import failed", &ignored);
-		db_rollback(b->db);
-	}
-	buf_reset(&b->copy);
-	cdr_reset(b);
-	b->open = false;
-}
-
-static bool batch_finish(struct batch *b, struct err *e)
+/* Stores a batch of queue_log events (their COPY lines in `text`) in one
+ * transaction. */
+static bool queue_store(struct batch *b, const struct buf *text, struct err *e)
 {
 	const char *params[1] = { b->short_seconds };
-	struct db_res *r = NULL;
+	struct db_res *r;
 	long inserted;
 
-	if (!b->open)
-		return true;
-	if (!b->queue) {
-		bool ok = cdr_batch_run(b, e);
-		cdr_reset(b);
-		b->open = false;
-		if (ok && b->opt->on_progress)
-			b->opt->on_progress(b->opt->ctx, b->res);
-		return ok;
+	if (!db_begin(b->db, e))
+		return false;
+	if (!(r = db_exec(b->db, sql_begin_batch, 0, NULL, e)))
+		goto fail;
+	db_res_free(r);
+	if (!db_copy_begin(b->db, sql_copy_queue, e))
+		goto fail;
+	for (size_t at = 0; at < text->len; at += COPY_CHUNK) {
+		size_t n = text->len - at < COPY_CHUNK ? text->len - at : COPY_CHUNK;
+		if (!db_copy_put(b->db, text->data + at, n, e)) {
+			struct err ignored = ERR_INIT;
+			db_copy_end(b->db, "import failed", &ignored);
+			goto fail;
+		}
 	}
-	if (!batch_flush(b, e) || db_copy_end(b->db, NULL, e) < 0)
-		goto fail;
-	if (!db_run(b->db, sql_adopt_queued, 0, NULL, e))
-		goto fail;
-	r = db_exec(b->db, sql_merge_queue, 1, params, e);
-	if (!r)
+	if (db_copy_end(b->db, NULL, e) < 0 || !db_run(b->db, sql_adopt_queued, 0, NULL, e)
+	    || !(r = db_exec(b->db, sql_merge_queue, 1, params, e)))
 		goto fail;
 	inserted = db_res_ll(r, 0, "inserted");
 	db_res_free(r);
 	if (!db_commit(b->db, e))
 		goto fail;
-	b->open = false;
 	b->res->records += b->staged;
 	b->res->imported += (unsigned long)inserted;
 	b->res->duplicates += b->staged - (unsigned long)inserted;
-	if (b->opt->on_progress)
-		b->opt->on_progress(b->opt->ctx, b->res);
 	return true;
 fail:
-	b->open = false;
 	db_rollback(b->db);
-	buf_reset(&b->copy);
 	return false;
 }
 
-static bool batch_add(struct batch *b, const struct cdr_item *it, size_t limit, struct err *e)
-{
-	bool queue = it->event != NULL;
-
-	if (b->open && queue != b->queue && !batch_finish(b, e))
-		return false;
-	if (!b->open) {
-		b->queue = queue;
-		if (!batch_start(b, e))
-			return false;
-	}
-	if (queue) {
-		queue_event_copy_line(it->event, &b->copy);
-		add_caller_phone(&b->copy, it->event->caller);
-		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e))
-			return false;
-	} else {
-		cdr_keep(b, it->call);
-	}
-	b->staged++;
-	if (b->staged >= limit)
-		return batch_finish(b, e);
-	if (b->opt->on_progress && b->staged % PROGRESS_EVERY == 0) {
-		struct call_import_result now = *b->res;
-		now.records += b->staged;
-		b->opt->on_progress(b->opt->ctx, &now);
-	}
-	return true;
-}
-
-/* The reason without the reader's "line N: " prefix. */
-static const char *reject_reason(const char *message)
-{
-	const char *p = message;
-
-	if (strncmp(p, "line ", 5))
-		return message;
-	p += 5;
-	p += strspn(p, "0123456789");
-	return strncmp(p, ": ", 2) ? message : p + 2;
-}
+/* ---- the import ---- */
 
 /* Whether the session's zone is the process's: then the rollup hours
  * computed in C are those date_trunc() computes. */
@@ -992,57 +829,77 @@ static bool same_zone(struct db *db, struct err *e, bool *same)
 	return true;
 }
 
+/* Counts and reports the rejects the chunk carries. */
+static void report_rejects(struct batch *b, const struct import_chunk *ch)
+{
+	const char *text = ch->reject_texts.data;
+
+	for (size_t i = 0; i < ch->nrejects; i++) {
+		const char *field = text, *reason = field + strlen(field) + 1;
+		b->res->rejected++;
+		if (b->opt->on_reject)
+			b->opt->on_reject(b->opt->ctx, ch->reject_lines[i], field, reason);
+		text = reason + strlen(reason) + 1;
+	}
+}
+
+/* Stores the records of one chunk (none is fine). */
+static bool chunk_store(struct batch *b, struct import_chunk *ch, struct err *e)
+{
+	bool ok;
+
+	if (!ch->staged)
+		return true;
+	b->staged = ch->staged;
+	if (ch->queue)
+		return queue_store(b, &ch->text, e);
+	b->cdrs = &ch->cdrs;
+	ok = cdr_batch_run(b, e);
+	b->cdrs = NULL;
+	return ok;
+}
+
 bool call_import(struct db *db, struct cdr_reader *r, const struct call_import_options *opt,
 		 struct call_import_result *res, struct err *e)
 {
 	struct batch b = {
 		.db = db, .opt = opt, .res = res, .copy = BUF_INIT, .hotline = BUF_INIT,
-		.lines = BUF_INIT, .strs = BUF_INIT,
 	};
 	size_t limit = opt->batch_records ? opt->batch_records : CALL_IMPORT_BATCH_DEFAULT;
+	struct import_reading *rd = NULL;
 	bool ok = false;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(b.short_seconds, sizeof(b.short_seconds), "%d", opt->settings->short_abandon_seconds);
 	intake_hotline_array(opt->settings, &b.hotline);
 	if (!db_run(db, sql_session, 0, NULL, e) || !db_run_script(db, sql_prepare, e)
-	    || !same_zone(db, e, &b.fast_ok))
+	    || !same_zone(db, e, &b.fast_ok)
+	    || !(rd = import_reading_start(r, opt->settings, limit, e)))
 		goto out;
 	for (;;) {
-		struct cdr_item it;
-		struct err re = ERR_INIT;
-		enum cdr_status st = cdr_reader_next(r, &it, &re);
+		struct import_chunk *ch = import_reading_next(rd);
+		bool end = ch->end, stored = false, any = ch->staged > 0;
 
-		if (st == CDR_RECORD) {
-			res->format = it.format;
-			if (!batch_add(&b, &it, limit, e))
-				goto out;
-		} else if (st == CDR_REJECT) {
-			res->rejected++;
-			if (opt->on_reject)
-				opt->on_reject(opt->ctx, it.line, re.field, reject_reason(re.message));
-		} else if (st == CDR_END) {
+		report_rejects(&b, ch);
+		if (ch->format != CDR_AUTO)
+			res->format = ch->format;
+		if (err_isset(&ch->err))
+			*e = ch->err;	/* the chunk's records are not whole: dropped */
+		else
+			stored = chunk_store(&b, ch, e);
+		import_reading_done(rd, ch);
+		if (!stored)
+			goto out;
+		if (any && opt->on_progress)
+			opt->on_progress(opt->ctx, res);
+		if (end)
 			break;
-		} else if (st == CDR_ERROR) {
-			*e = re;
-			goto out;
-		} else {
-			err_set(e, 500, "internal", "call_import needs a pulling reader, not push mode");
-			goto out;
-		}
 	}
-	if (!batch_finish(&b, e))
-		goto out;
-	if (res->format == CDR_AUTO)
-		res->format = cdr_reader_format(r);
 	ok = true;
 out:
-	batch_abort(&b);
+	import_reading_free(rd);
 	buf_release(&b.copy);
 	buf_release(&b.hotline);
-	buf_release(&b.lines);
-	buf_release(&b.strs);
-	free(b.recs);
 	free(b.sums);
 	return ok;
 }

@@ -14,8 +14,10 @@
  * copied straight into call_record, alone, with their rollups summed in C;
  * the others, and queue_log events, go through a temporary staging table
  * and INSERT … SELECT … ON CONFLICT (import.c explains the two paths).
- * Memory is bounded by the reader's buffers and the CDRs of one batch
- * (about 25 MB at the default 50,000), whatever the input size.
+ * A thread reads and parses the next batch while one is being stored, so
+ * that parsing and the database's work overlap. Memory is bounded by the
+ * reader's buffers and two batches (about 50 MB at the default 50,000
+ * records), whatever the input size.
  *
  * Rejects (records the reader cannot read) never stop an import; they are
  * counted and handed to the caller's callback. A fatal reader error (input
@@ -58,12 +60,12 @@ struct call_import_result {
 struct call_import_options {
 	const struct intake_settings *settings;
 	size_t batch_records;		/* 0 = CALL_IMPORT_BATCH_DEFAULT */
-	/* Called for each rejected record: the physical line it starts on, the
+	/* Called for each rejected record, in input order, when the batch it
+	 * was met in comes to be stored: the physical line it starts on, the
 	 * field at fault ("" if none) and the reason without the "line N: "
-	 * prefix. May be NULL. */
+	 * prefix. May be NULL. Both callbacks run on the caller's thread. */
 	void (*on_reject)(void *ctx, unsigned long line, const char *field, const char *reason);
-	/* Called every few thousand records and after each batch, with the
-	 * result so far. May be NULL. */
+	/* Called after each batch, with the result so far. May be NULL. */
 	void (*on_progress)(void *ctx, const struct call_import_result *so_far);
 	void *ctx;
 };

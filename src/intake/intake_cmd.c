@@ -51,7 +51,9 @@ static double now_seconds(void)
 
 /* ---- import-calls ---- */
 
-/* A FILE source that counts the bytes read, for the progress line. */
+/* A FILE source that counts the bytes read, for the progress line. The
+ * import's reading thread adds to `read` while the progress callback reads
+ * it: both atomically. */
 struct counted_file {
 	FILE *f;
 	unsigned long long read, size;
@@ -64,7 +66,7 @@ static long counted_read(void *ctx, char *dst, size_t n, struct err *e)
 
 	if (got == 0 && ferror(cf->f))
 		return err_set(e, 500, "read-error", "cannot read: %s", strerror(errno)), -1;
-	cf->read += got;
+	__atomic_fetch_add(&cf->read, (unsigned long long)got, __ATOMIC_RELAXED);
 	return (long)got;
 }
 
@@ -105,7 +107,8 @@ static void on_progress(void *ctx, const struct call_import_result *so_far)
 	run->shown = now;
 	fprintf(stderr, "\r\033[K%s: %lu records", run->path, so_far->records);
 	if (run->src.size)
-		fprintf(stderr, ", %.0f%%", 100.0 * (double)run->src.read / (double)run->src.size);
+		fprintf(stderr, ", %.0f%%", 100.0 * (double)__atomic_load_n(&run->src.read, __ATOMIC_RELAXED)
+			/ (double)run->src.size);
 	if (now > run->started)
 		fprintf(stderr, ", %.0f records/s", (double)so_far->records / (now - run->started));
 	fflush(stderr);
