@@ -4,8 +4,9 @@
  *
  * Everything is a pure function of the seed and the options: the same
  * invocation writes the same bytes, so a cached database can be keyed by
- * GEN_VERSION, the seed and the sizes. Output is PostgreSQL COPY text (or
- * an Asterisk Master.csv) on stdout, written through a large buffer.
+ * GEN_VERSION, the seed and the sizes. Output is PostgreSQL COPY on stdout
+ * (binary for the work orders, text for the rest) or an Asterisk
+ * Master.csv, written through a large buffer.
  *
  * Times are written in UTC ("2026-11-21 01:30:00+00"); local dates (order
  * numbers, working days) use the process zone (TZ), cached per hour.
@@ -22,7 +23,7 @@
 #include "core/buf.h"
 
 /* Bump when the generated data changes, so cached databases are rebuilt. */
-#define GEN_VERSION 2
+#define GEN_VERSION 3
 
 /* ---- random numbers: splitmix64, deterministic per seed ---- */
 
@@ -52,6 +53,74 @@ void out_long(struct buf *b, long long v);
 /* Writes the buffer to stdout when it holds more than a few megabytes
  * (always when `force`), then empties it. Exits on a write error. */
 void out_flush(struct buf *b, bool force);
+
+/* ---- output: PostgreSQL binary COPY (COPY ... WITH (FORMAT binary)) ---- */
+
+/*
+ * The binary format skips the server's parsing of every field (dates,
+ * numbers, escapes): for the millions of work orders it is most of the
+ * load's cost. Each value must match its column's type exactly (int4,
+ * int8, float8, timestamptz, date, bool, text), or the load fails.
+ */
+
+/* The file header, before the first row. */
+void bin_header(struct buf *b);
+/* The end-of-data marker, after the last row. */
+void bin_trailer(struct buf *b);
+/* Starts a row of `nfields` values. */
+void bin_row(struct buf *b, int nfields);
+void bin_null(struct buf *b);
+/* Text (UTF-8, no NUL); NULL → SQL NULL. */
+void bin_text(struct buf *b, const char *s);
+void bin_textn(struct buf *b, const char *s, size_t len);
+/* Starts a text value whose bytes the caller appends next; returns the
+ * offset to hand to bin_close() once they are all in. */
+size_t bin_open(struct buf *b);
+void bin_close(struct buf *b, size_t at);
+void bin_int4(struct buf *b, int32_t v);
+void bin_int8(struct buf *b, int64_t v);
+void bin_bool(struct buf *b, bool v);
+void bin_float8(struct buf *b, double v);
+/* A timestamptz; 0 → NULL. */
+void bin_time(struct buf *b, time_t t);
+/* A date, from days since 1970-01-01. */
+void bin_date(struct buf *b, long day);
+/* Writes the buffer to `f` when it holds more than a few megabytes (always
+ * when `force`), then empties it. Exits saying `what` failed on an error. */
+void out_flush_file(struct buf *b, FILE *f, const char *what, bool force);
+
+/* ---- one binary COPY over several outputs ---- */
+
+#define FANOUT_MAX 8
+
+/*
+ * A table's rows spread over stdout and FIFOs, each output a complete
+ * binary COPY stream that a session of its own loads, so that several
+ * server processes share the work. Whole chunks of rows go to the output
+ * with the least waiting; the rows are the same however they are split.
+ * The outputs are written without blocking, so that a slow reader does not
+ * hold up the others.
+ */
+struct fanout {
+	size_t n;
+	int fd[FANOUT_MAX];
+	const char *name[FANOUT_MAX];
+	struct buf pending[FANOUT_MAX];	/* written up to done[i] */
+	size_t done[FANOUT_MAX];
+	size_t last;			/* the output of the last chunk */
+};
+
+/* Opens stdout and the `npaths` (< FANOUT_MAX) paths for writing (a FIFO is
+ * waited for up to a minute until its reader opens it), and starts each
+ * stream with the binary COPY header. Exits saying why on an error. */
+void fanout_open(struct fanout *f, const char *const *paths, size_t npaths);
+/* Hands over the whole rows in `chunk` and empties it; waits while every
+ * output has more than a megabyte waiting. Exits on a write error. */
+void fanout_put(struct fanout *f, struct buf *chunk);
+/* With `finish`, ends every stream and waits until all is written (exits
+ * on an error); without, leaves the streams cut short, so that their
+ * readers fail. Closes the FIFOs and frees the buffers. */
+void fanout_close(struct fanout *f, bool finish);
 
 /* ---- local time, cached per hour ---- */
 
@@ -161,8 +230,11 @@ struct gen_opts {
 	int days;
 	int first_dept_id;
 	long first_order_id;
-	const char *handling_path;	/* orders: order_handling COPY goes here */
+	const char *handling_paths[FANOUT_MAX];	/* orders: order_handling COPY, spread over these */
+	size_t nhandling;
 	const char *counters_path;	/* orders: order_counter COPY goes here */
+	const char *splits[FANOUT_MAX - 1];	/* orders: more outputs (FIFOs) */
+	size_t nsplits;
 	struct calendar *cal;
 	struct workcal *work;		/* over the period and a year after */
 };
@@ -183,8 +255,10 @@ struct gen_opts {
 	" cdr_excluded, cdr_started_at, cdr_answered_at, cdr_ended_at, cdr_answered," \
 	" cdr_billsec, cdr_agent"
 
-/* Work orders on stdout; handling times and day counters to their files.
- * Returns 0, or 1 after saying why on stderr. */
+/* Work orders on stdout (and the split outputs), handling times (spread
+ * over the handling files by blocks of ids) and day counters to their
+ * files, all as binary COPY. The files are complete before the order
+ * streams end. Returns 0, or 1 after saying why on stderr. */
 int gen_orders(const struct gen_opts *o);
 /* Call records on stdout: an Asterisk Master.csv (summary false) or COPY
  * text of the call summary table (summary true). Returns 0 or 1. */

@@ -3,9 +3,14 @@
  *
  *   hotline-gen departments [options]    COPY text of department
  *   hotline-gen categories [options]     COPY text of category
- *   hotline-gen orders [options] --handling FILE --counters FILE
- *                                        COPY text of work_order; order_handling
- *                                        and order_counter to the files
+ *   hotline-gen orders [options] --handling FILE... --counters FILE [--split FIFO]...
+ *                                        binary COPY of work_order; of
+ *                                        order_handling (spread over the
+ *                                        --handling files) and order_counter
+ *                                        to the files. Each --split FIFO
+ *                                        takes a share of the orders as a
+ *                                        stream of its own, for another
+ *                                        session to load alongside
  *   hotline-gen calls [options]          an Asterisk Master.csv
  *   hotline-gen call-summary [options]   COPY text of call (CDR-only calls)
  *   hotline-gen columns TABLE            the COPY column list of TABLE
@@ -27,7 +32,8 @@
 static const char usage[] =
 	"usage: hotline-gen departments|categories|orders|calls|call-summary [--seed S] [--orders N]\n"
 	"                  [--calls M] [--end YYYY-MM-DD] [--days D] [--first-dept-id I]\n"
-	"                  [--first-order-id I] [--holidays FILE] [--handling FILE] [--counters FILE]\n"
+	"                  [--first-order-id I] [--holidays FILE] [--handling FILE]...\n"
+	"                  [--counters FILE] [--split FIFO]...\n"
 	"       hotline-gen columns department|category|work_order|call\n"
 	"       hotline-gen version\n";
 
@@ -142,11 +148,17 @@ int main(int argc, char **argv)
 			end = val;
 		else if (!strcmp(name, "--holidays"))
 			holidays = val;
-		else if (!strcmp(name, "--handling"))
-			o.handling_path = val;
+		else if (!strcmp(name, "--handling") && o.nhandling < FANOUT_MAX)
+			o.handling_paths[o.nhandling++] = val;
 		else if (!strcmp(name, "--counters"))
 			o.counters_path = val;
-		else {
+		else if (!strcmp(name, "--split") && o.nsplits < sizeof(o.splits) / sizeof(o.splits[0]))
+			o.splits[o.nsplits++] = val;
+		else if (!strcmp(name, "--split") || !strcmp(name, "--handling")) {
+			fprintf(stderr, "hotline-gen: %s \"%s\": too many (at most %d)\n", name, val,
+				!strcmp(name, "--split") ? FANOUT_MAX - 1 : FANOUT_MAX);
+			return 2;
+		} else {
 			if (strncmp(name, "--", 2) || (strcmp(name, "--seed") && strcmp(name, "--orders")
 			    && strcmp(name, "--calls") && strcmp(name, "--days")
 			    && strcmp(name, "--first-dept-id") && strcmp(name, "--first-order-id")))
@@ -175,7 +187,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "departments") || !strcmp(cmd, "categories")) {
 		rc = write_city(&o, !strcmp(cmd, "departments"));
 	} else if (!strcmp(cmd, "orders")) {
-		if (!o.handling_path || !o.counters_path) {
+		if (!o.nhandling || !o.counters_path) {
 			fputs(usage, stderr);
 			rc = 2;
 		} else {

@@ -8,6 +8,8 @@
  * the sweeper would show. Deadlines follow the default policies of
  * migrations/0002_orders.sql on the official working-day calendar.
  */
+#include <assert.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,12 +103,21 @@ struct order {
 	const char *alert;
 };
 
+/* A binary COPY written to a file. */
+struct copy_file {
+	const char *path;
+	FILE *f;
+	struct buf out;
+};
+
 struct order_gen {
 	const struct gen_opts *o;
 	struct gen_city city;
 	struct rng r;
-	struct buf out, name, text;
-	FILE *handling, *counters;
+	struct fanout outputs;		/* the work orders' streams */
+	struct buf out, name, text;	/* out: the rows not yet handed over */
+	struct copy_file handling[FANOUT_MAX], counters;
+	size_t nhandling;
 	long next_id, callers;
 	long day, day_count;		/* order_counter of the current local day */
 	time_t end;
@@ -327,54 +338,83 @@ static void simulate(struct order_gen *g, struct order *o)
 	}
 }
 
-static void tab(struct buf *b)
-{
-	buf_addch(b, '\t');
-}
-
-static void opt_time(struct buf *b, time_t t)
-{
-	out_time(b, t);
-	tab(b);
-}
-
-static void opt_text(struct buf *b, const char *s)
-{
-	out_text(b, s);
-	tab(b);
-}
+/* The number of values in a work order row (GEN_ORDER_COLUMNS). */
+#define ORDER_FIELDS 46
+/* Rows go to the outputs in chunks of about this many bytes (~400 orders),
+ * so that the streams load neighbouring orders side by side. */
+#define ORDER_CHUNK (256u << 10)
+/* Handling times spread over several files go in blocks of this many ids. */
+#define HANDLING_BLOCK 4096
 
 static void opt_id(struct order_gen *g, struct buf *b, int dept)
 {
 	if (dept >= 0)
-		out_long(b, g->city.depts[dept].id);
+		bin_int4(b, g->city.depts[dept].id);
 	else
-		buf_adds(b, "\\N");
-	tab(b);
+		bin_null(b);
 }
 
-static const char *tristate(int v)
+static void tristate(struct buf *b, int v)
 {
-	return v < 0 ? NULL : v ? "t" : "f";
+	if (v < 0)
+		bin_null(b);
+	else
+		bin_bool(b, v);
+}
+
+static void put_digits(char *p, long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* The order number: the local registration day and its running count,
+ * "YYYYMMDD-NNNNNN". */
+static void order_number(struct buf *b, int y, int m, int d, long count)
+{
+	char s[16];
+
+	if (count > 999999) {
+		char *wide = xasprintf("%04d%02d%02d-%06ld", y, m, d, count);
+		bin_text(b, wide);
+		free(wide);
+		return;
+	}
+	put_digits(s, y, 4);
+	put_digits(s + 4, m, 2);
+	put_digits(s + 6, d, 2);
+	s[8] = '-';
+	put_digits(s + 9, count, 6);
+	bin_textn(b, s, 15);
+}
+
+/* A coordinate as it reads to six decimals. */
+static double six_decimals(double v)
+{
+	return round(v * 1e6) / 1e6;
 }
 
 static void write_counter(struct order_gen *g)
 {
-	int y, m, d;
+	struct buf *b = &g->counters.out;
 
 	if (!g->day_count)
 		return;
-	civil_from_days(g->day, &y, &m, &d);
-	fprintf(g->counters, "%04d-%02d-%02d\t%ld\n", y, m, d, g->day_count);
+	bin_row(b, 2);
+	bin_date(b, g->day);
+	bin_int4(b, (int32_t)g->day_count);
 }
 
 static void write_order(struct order_gen *g, const struct order *o)
 {
-	struct buf *b = &g->out;
+	struct buf *b = &g->out, *t = &g->text;
 	const struct gen_category *k = &g->city.cats[o->leaf];
 	long day = local_day(o->created);
 	char phone[12];
 	int y, m, d;
+	size_t at;
 
 	if (day != g->day) {
 		write_counter(g);
@@ -383,77 +423,100 @@ static void write_order(struct order_gen *g, const struct order *o)
 	}
 	g->day_count++;
 	civil_from_days(day, &y, &m, &d);
-	out_long(b, o->id);
-	buf_addf(b, "\t%04d%02d%02d-%06ld\t%s\t%s\t%s\t", y, m, d, g->day_count,
-		 channels[o->channel], types[o->type], urgencies[o->urgency]);
-	opt_text(b, k->code);
+	bin_row(b, ORDER_FIELDS);
+	bin_int8(b, o->id);
+	order_number(b, y, m, d, g->day_count);
+	bin_text(b, channels[o->channel]);
+	bin_text(b, types[o->type]);
+	bin_text(b, urgencies[o->urgency]);
+	bin_text(b, k->code);
 	/* caller */
 	buf_reset(&g->name);
 	person_name(&g->r, &g->name);
-	opt_text(b, g->name.data);
+	bin_textn(b, g->name.data, g->name.len);
 	if (o->channel == 4 && rng_unit(&g->r) < 0.3) {
-		tab(b);
+		bin_textn(b, "", 0);
 	} else {
 		caller_phone(g->o->seed, caller_pick(&g->r, g->callers), phone);
-		opt_text(b, phone);
+		bin_textn(b, phone, 11);
 	}
-	buf_adds(b, o->confidential ? "t\t" : "f\t");
+	bin_bool(b, o->confidential);
 	/* where */
-	buf_reset(&g->text);
+	buf_reset(t);
 	long road = (o->street * 7 + rng_below(&g->r, 12)) % (long)(sizeof(roads) / sizeof(roads[0]));
-	buf_addf(&g->text, "%s%s%s%ld号%s", g->city.depts[o->district].name,
-		 g->city.depts[o->street].name, roads[road], 1 + rng_below(&g->r, 160),
-		 places[rng_below(&g->r, sizeof(places) / sizeof(places[0]))]);
-	opt_text(b, g->text.data);
+	buf_adds(t, g->city.depts[o->district].name);
+	buf_adds(t, g->city.depts[o->street].name);
+	buf_adds(t, roads[road]);
+	out_long(t, 1 + rng_below(&g->r, 160));
+	buf_adds(t, "号");
+	buf_adds(t, places[rng_below(&g->r, sizeof(places) / sizeof(places[0]))]);
+	bin_textn(b, t->data, t->len);
 	opt_id(g, b, o->district);
 	opt_id(g, b, o->street);
-	if (o->has_location)
-		buf_addf(b, "%.6f\t%.6f\t", o->lat, o->lon);
-	else
-		buf_adds(b, "\\N\t\\N\t");
-	/* what */
-	buf_addf(&g->text, "附近%s，%s，%s。", k->name,
-		 details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))],
-		 details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))]);
+	if (o->has_location) {
+		bin_float8(b, six_decimals(o->lat));
+		bin_float8(b, six_decimals(o->lon));
+	} else {
+		bin_null(b);
+		bin_null(b);
+	}
+	/* what: the address, then the complaint */
+	at = bin_open(b);
 	buf_adds(b, "市民来电反映：");
-	opt_text(b, g->text.data);
-	opt_text(b, asks[rng_below(&g->r, sizeof(asks) / sizeof(asks[0]))]);
-	buf_addf(b, "%s\t", status_codes[o->st]);
+	buf_add(b, t->data, t->len);
+	buf_adds(b, "附近");
+	buf_adds(b, k->name);
+	buf_adds(b, "，");
+	buf_adds(b, details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))]);
+	buf_adds(b, "，");
+	buf_adds(b, details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))]);
+	buf_adds(b, "。");
+	bin_close(b, at);
+	bin_text(b, asks[rng_below(&g->r, sizeof(asks) / sizeof(asks[0]))]);
+	bin_text(b, status_codes[o->st]);
 	opt_id(g, b, o->clock ? o->lead : -1);
-	opt_time(b, o->clock);
-	opt_time(b, o->clock ? o->sign_dl : 0);
-	opt_time(b, o->clock ? o->handle_dl : 0);
-	opt_text(b, o->clock ? (o->hours_unit ? "hours" : "workdays") : NULL);
-	opt_time(b, o->clock ? o->warn_at : 0);
-	buf_addf(b, "%s\t%s\t", o->alert, o->sign_overdue ? "t" : "f");
-	opt_time(b, o->suspended_at);
-	opt_time(b, o->requested_dl);
-	opt_text(b, o->pending);
-	buf_addf(b, "%d\t%d\t%d\t%d\t", o->extensions, o->returns, o->reopens, o->presses);
-	opt_text(b, o->result);
-	opt_text(b, tristate(o->solved));
-	opt_text(b, tristate(o->contacted));
-	opt_text(b, o->satisfaction);
-	opt_text(b, o->callback_result);
-	opt_text(b, o->transferred_to);
+	bin_time(b, o->clock);
+	bin_time(b, o->clock ? o->sign_dl : 0);
+	bin_time(b, o->clock ? o->handle_dl : 0);
+	bin_text(b, o->clock ? (o->hours_unit ? "hours" : "workdays") : NULL);
+	bin_time(b, o->clock ? o->warn_at : 0);
+	bin_text(b, o->alert);
+	bin_bool(b, o->sign_overdue);
+	bin_time(b, o->suspended_at);
+	bin_time(b, o->requested_dl);
+	bin_text(b, o->pending);
+	bin_int4(b, o->extensions);
+	bin_int4(b, o->returns);
+	bin_int4(b, o->reopens);
+	bin_int4(b, o->presses);
+	bin_text(b, o->result);
+	tristate(b, o->solved);
+	tristate(b, o->contacted);
+	bin_text(b, o->satisfaction);
+	bin_text(b, o->callback_result);
+	bin_text(b, o->transferred_to);
 	if (o->merged_into)
-		out_long(b, o->merged_into);
+		bin_int8(b, o->merged_into);
 	else
-		buf_adds(b, "\\N");
-	buf_adds(b, "\t\\N\t");		/* call_id */
-	opt_time(b, o->signed_at);
-	opt_time(b, o->replied_at);
-	opt_time(b, o->completed_at);
-	out_long(b, o->version);
-	tab(b);
-	opt_time(b, o->created);
-	out_time(b, o->updated);
-	buf_addch(b, '\n');
-	out_flush(b, false);
+		bin_null(b);
+	bin_null(b);		/* call_id */
+	bin_time(b, o->signed_at);
+	bin_time(b, o->replied_at);
+	bin_time(b, o->completed_at);
+	bin_int4(b, o->version);
+	bin_time(b, o->created);
+	bin_time(b, o->updated);
+	if (b->len >= ORDER_CHUNK)
+		fanout_put(&g->outputs, b);
 
-	if (o->completed_at && (o->st == S_COMPLETED || o->st == S_TRANSFERRED || o->st == S_ARCHIVED))
-		fprintf(g->handling, "%ld\t%ld\n", o->id,
-			workcal_seconds(g->o->work, o->created, o->completed_at));
+	if (o->completed_at && (o->st == S_COMPLETED || o->st == S_TRANSFERRED || o->st == S_ARCHIVED)) {
+		/* blocks of ids to each file in turn */
+		struct copy_file *h = &g->handling[(size_t)(o->id / HANDLING_BLOCK) % g->nhandling];
+		bin_row(&h->out, 2);
+		bin_int8(&h->out, o->id);
+		bin_int8(&h->out, workcal_seconds(g->o->work, o->created, o->completed_at));
+		out_flush_file(&h->out, h->f, h->path, false);
+	}
 }
 
 static void emit_order(void *ctx, time_t t)
@@ -482,41 +545,75 @@ static void emit_order(void *ctx, time_t t)
 	write_order(g, &o);
 }
 
+static bool copy_file_open(struct copy_file *c, const char *path)
+{
+	c->path = path;
+	buf_init(&c->out);
+	c->f = fopen(path, "w");
+	if (!c->f) {
+		fprintf(stderr, "hotline-gen: cannot write %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	bin_header(&c->out);
+	return true;
+}
+
+/* Ends the stream and closes the file; false after saying why. */
+static bool copy_file_finish(struct copy_file *c)
+{
+	bool ok;
+
+	bin_trailer(&c->out);
+	out_flush_file(&c->out, c->f, c->path, true);
+	ok = fclose(c->f) == 0;
+	c->f = NULL;
+	if (!ok)
+		fprintf(stderr, "hotline-gen: cannot write %s: %s\n", c->path, strerror(errno));
+	return ok;
+}
+
+static void copy_file_release(struct copy_file *c)
+{
+	if (c->f)
+		fclose(c->f);
+	c->f = NULL;
+	buf_release(&c->out);
+}
+
 int gen_orders(const struct gen_opts *opts)
 {
 	struct order_gen g = { .o = opts, .out = BUF_INIT, .name = BUF_INIT, .text = BUF_INIT };
-	int rc = 1;
+	bool ok = true;
 
-	g.handling = fopen(opts->handling_path, "w");
-	g.counters = fopen(opts->counters_path, "w");
-	if (!g.handling || !g.counters) {
-		fprintf(stderr, "hotline-gen: cannot write %s or %s\n", opts->handling_path,
-			opts->counters_path);
+	assert(opts->nhandling > 0 && opts->nhandling <= FANOUT_MAX);
+	ok = copy_file_open(&g.counters, opts->counters_path);
+	for (; ok && g.nhandling < opts->nhandling; g.nhandling++)
+		ok = copy_file_open(&g.handling[g.nhandling], opts->handling_paths[g.nhandling]);
+	if (!ok)
 		goto out;
-	}
 	city_build(&g.city, opts->seed, opts->first_dept_id);
 	rng_seed(&g.r, opts->seed, 2);
 	g.next_id = opts->first_order_id;
 	g.callers = opts->orders / 3 > 1000 ? opts->orders / 3 : 1000;
 	g.end = opts->end;
 	g.day = -1;
+	fanout_open(&g.outputs, opts->splits, opts->nsplits);
 	spread_over_year(opts->seed, 3, opts->orders, opts->end, opts->days, opts->cal, emit_order, &g);
 	write_counter(&g);
-	out_flush(&g.out, true);
-	rc = 0;
-	if (fclose(g.handling) != 0 || fclose(g.counters) != 0) {
-		fprintf(stderr, "hotline-gen: cannot write the handling times or counters\n");
-		rc = 1;
-	}
-	g.handling = g.counters = NULL;
+	/* the files are whole before the order streams end */
+	ok = copy_file_finish(&g.counters);
+	for (size_t i = 0; i < g.nhandling; i++)
+		ok = copy_file_finish(&g.handling[i]) && ok;
+	if (ok)
+		fanout_put(&g.outputs, &g.out);
+	fanout_close(&g.outputs, ok);
 	city_release(&g.city);
 out:
-	if (g.handling)
-		fclose(g.handling);
-	if (g.counters)
-		fclose(g.counters);
+	copy_file_release(&g.counters);
+	for (size_t i = 0; i < g.nhandling; i++)
+		copy_file_release(&g.handling[i]);
 	buf_release(&g.out);
 	buf_release(&g.name);
 	buf_release(&g.text);
-	return rc;
+	return ok ? 0 : 1;
 }

@@ -1,7 +1,12 @@
 /* The generator's primitives: random numbers, COPY output, local time,
  * callers, and the spread of events over a year. */
+#define _GNU_SOURCE		/* F_SETPIPE_SZ */
+#include <assert.h>
+#include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -154,13 +159,278 @@ void out_flush(struct buf *b, bool force)
 	buf_reset(b);
 }
 
+/* ----------------------------------------------------- binary COPY */
+
+/* Seconds from 1970-01-01 to PostgreSQL's epoch 2000-01-01 (UTC). */
+#define PG_EPOCH 946684800LL
+/* Days from 1970-01-01 to 2000-01-01. */
+#define PG_EPOCH_DAYS 10957L
+
+static void put_be16(struct buf *b, uint16_t v)
+{
+	v = htobe16(v);
+	buf_add(b, &v, 2);
+}
+
+static void put_be32(struct buf *b, uint32_t v)
+{
+	v = htobe32(v);
+	buf_add(b, &v, 4);
+}
+
+static void put_be64(struct buf *b, uint64_t v)
+{
+	v = htobe64(v);
+	buf_add(b, &v, 8);
+}
+
+void bin_header(struct buf *b)
+{
+	/* signature, flags (no OIDs), header extension length */
+	buf_add(b, "PGCOPY\n\377\r\n\0", 11);
+	put_be32(b, 0);
+	put_be32(b, 0);
+}
+
+void bin_trailer(struct buf *b)
+{
+	put_be16(b, 0xffff);
+}
+
+void bin_row(struct buf *b, int nfields)
+{
+	assert(nfields > 0 && nfields < 1600);
+	put_be16(b, (uint16_t)nfields);
+}
+
+void bin_null(struct buf *b)
+{
+	put_be32(b, 0xffffffffu);
+}
+
+void bin_textn(struct buf *b, const char *s, size_t len)
+{
+	assert(len < 0x7fffffff);
+	put_be32(b, (uint32_t)len);
+	buf_add(b, s, len);
+}
+
+void bin_text(struct buf *b, const char *s)
+{
+	if (s)
+		bin_textn(b, s, strlen(s));
+	else
+		bin_null(b);
+}
+
+size_t bin_open(struct buf *b)
+{
+	size_t at = b->len;
+
+	put_be32(b, 0);
+	return at;
+}
+
+void bin_close(struct buf *b, size_t at)
+{
+	uint32_t len;
+
+	assert(at + 4 <= b->len && b->len - at - 4 < 0x7fffffff);
+	len = htobe32((uint32_t)(b->len - at - 4));
+	memcpy(b->data + at, &len, 4);
+}
+
+void bin_int4(struct buf *b, int32_t v)
+{
+	put_be32(b, 4);
+	put_be32(b, (uint32_t)v);
+}
+
+void bin_int8(struct buf *b, int64_t v)
+{
+	put_be32(b, 8);
+	put_be64(b, (uint64_t)v);
+}
+
+void bin_bool(struct buf *b, bool v)
+{
+	put_be32(b, 1);
+	buf_addch(b, v ? 1 : 0);
+}
+
+void bin_float8(struct buf *b, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, 8);
+	put_be32(b, 8);
+	put_be64(b, bits);
+}
+
+void bin_time(struct buf *b, time_t t)
+{
+	if (!t)
+		bin_null(b);
+	else
+		bin_int8(b, ((int64_t)t - PG_EPOCH) * 1000000);
+}
+
+void bin_date(struct buf *b, long day)
+{
+	bin_int4(b, (int32_t)(day - PG_EPOCH_DAYS));
+}
+
+void out_flush_file(struct buf *b, FILE *f, const char *what, bool force)
+{
+	if (!force && b->len < (4u << 20))
+		return;
+	if (b->len && fwrite(b->data, 1, b->len, f) != b->len) {
+		fprintf(stderr, "hotline-gen: cannot write %s: %s\n", what, strerror(errno));
+		exit(1);
+	}
+	buf_reset(b);
+}
+
+/* ------------------------------------------------- several outputs */
+
+/* Past this many bytes waiting for every output, fanout_put() waits. */
+#define FANOUT_HIGH (1u << 20)
+
+static size_t fanout_waiting(const struct fanout *f, size_t i)
+{
+	return f->pending[i].len - f->done[i];
+}
+
+static void fanout_fail(const struct fanout *f, size_t i)
+{
+	fprintf(stderr, "hotline-gen: cannot write %s: %s\n", f->name[i], strerror(errno));
+	exit(1);
+}
+
+/* Writes what output `i` takes without waiting. */
+static void fanout_write(struct fanout *f, size_t i)
+{
+	struct buf *b = &f->pending[i];
+
+	while (f->done[i] < b->len) {
+		ssize_t n = write(f->fd[i], b->data + f->done[i], b->len - f->done[i]);
+		if (n > 0)
+			f->done[i] += (size_t)n;
+		else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		else if (n < 0 && errno != EINTR)
+			fanout_fail(f, i);
+	}
+	buf_reset(b);
+	f->done[i] = 0;
+}
+
+/* Writes until one output (every output when `all`) has at most `limit`
+ * bytes waiting. */
+static void fanout_pump(struct fanout *f, size_t limit, bool all)
+{
+	for (;;) {
+		struct pollfd p[FANOUT_MAX];
+		nfds_t np = 0;
+		bool enough = all;
+
+		for (size_t i = 0; i < f->n; i++) {
+			if (fanout_waiting(f, i))
+				fanout_write(f, i);
+			if (all ? fanout_waiting(f, i) > limit : fanout_waiting(f, i) <= limit)
+				enough = !all;
+			if (fanout_waiting(f, i))
+				p[np++] = (struct pollfd){ .fd = f->fd[i], .events = POLLOUT };
+		}
+		if (enough || !np)
+			return;
+		if (poll(p, np, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "hotline-gen: cannot wait for the outputs: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+}
+
+/* Opens a FIFO for writing, waiting up to a minute for its reader. */
+static int open_output(const char *path)
+{
+	for (int tries = 0;; tries++) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENXIO || tries >= 6000) {
+			fprintf(stderr, "hotline-gen: cannot open %s: %s\n", path,
+				errno == ENXIO ? "nobody reads it" : strerror(errno));
+			exit(1);
+		}
+		usleep(10000);
+	}
+}
+
+void fanout_open(struct fanout *f, const char *const *paths, size_t npaths)
+{
+	assert(npaths < FANOUT_MAX);
+	memset(f, 0, sizeof(*f));
+	f->n = npaths + 1;
+	f->fd[0] = STDOUT_FILENO;
+	f->name[0] = "the output";
+	for (size_t i = 1; i < f->n; i++) {
+		f->fd[i] = open_output(paths[i - 1]);
+		f->name[i] = paths[i - 1];
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		int fl = fcntl(f->fd[i], F_GETFL);
+		if (fl < 0 || fcntl(f->fd[i], F_SETFL, fl | O_NONBLOCK) < 0)
+			fanout_fail(f, i);
+		/* A deeper pipe keeps a reader busy while the others are fed;
+		 * not every system allows it, and nothing depends on it. */
+		(void)fcntl(f->fd[i], F_SETPIPE_SZ, (int)FANOUT_HIGH);
+		buf_init(&f->pending[i]);
+		bin_header(&f->pending[i]);
+	}
+}
+
+void fanout_put(struct fanout *f, struct buf *chunk)
+{
+	size_t to = (f->last + 1) % f->n;
+
+	/* the least waiting, round the outputs on a tie */
+	for (size_t k = 1; k < f->n; k++) {
+		size_t i = (f->last + 1 + k) % f->n;
+		if (fanout_waiting(f, i) < fanout_waiting(f, to))
+			to = i;
+	}
+	f->last = to;
+	buf_add(&f->pending[to], chunk->data, chunk->len);
+	buf_reset(chunk);
+	fanout_pump(f, FANOUT_HIGH, false);
+}
+
+void fanout_close(struct fanout *f, bool finish)
+{
+	if (finish) {
+		for (size_t i = 0; i < f->n; i++)
+			bin_trailer(&f->pending[i]);
+		fanout_pump(f, 0, true);
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		if (i > 0 && close(f->fd[i]) != 0 && finish)
+			fanout_fail(f, i);
+		buf_release(&f->pending[i]);
+	}
+}
+
 /* -------------------------------------------------------- local time */
 
-static struct {
+/* The offsets of recent hours, by hour modulo the size: the orders come in
+ * time order, but their deadlines and handling times reach weeks ahead. */
+#define TZ_CACHE_HOURS 16384
+
+static struct tz_hour {
 	long hour;
 	long offset;
-	bool valid;
-} tz_cache;
+	bool valid;			/* the hour holds no zone change */
+} tz_cache[TZ_CACHE_HOURS];
 
 static long offset_of(time_t t)
 {
@@ -173,14 +443,15 @@ static long offset_of(time_t t)
 long local_offset(time_t t)
 {
 	long hour = (long)(t >= 0 ? t / 3600 : (t - 3599) / 3600);
+	struct tz_hour *c = &tz_cache[(unsigned long)hour % TZ_CACHE_HOURS];
 
-	if (tz_cache.valid && tz_cache.hour == hour)
-		return tz_cache.offset;
-	tz_cache.offset = offset_of((time_t)hour * 3600);
+	if (c->valid && c->hour == hour)
+		return c->offset;
+	c->offset = offset_of((time_t)hour * 3600);
 	/* An hour with a zone change inside is not cached. */
-	tz_cache.valid = offset_of((time_t)hour * 3600 + 3599) == tz_cache.offset;
-	tz_cache.hour = hour;
-	return tz_cache.valid ? tz_cache.offset : offset_of(t);
+	c->valid = offset_of((time_t)hour * 3600 + 3599) == c->offset;
+	c->hour = hour;
+	return c->valid ? c->offset : offset_of(t);
 }
 
 long local_day(time_t t)
