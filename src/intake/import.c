@@ -73,13 +73,14 @@ static const char sql_begin_batch[] =
 	" pg_advisory_xact_lock(" INTAKE_IMPORT_LOCK ")";
 
 static const char sql_copy_calls[] =
-	"COPY call_stage (" CALL_RECORD_COPY_COLUMNS ", caller_phone) FROM STDIN";
+	"COPY call_stage (" CALL_RECORD_COPY_COLUMNS ", caller_phone) FROM STDIN (FORMAT binary)";
 static const char sql_copy_queue[] =
 	"COPY queue_stage (" QUEUE_EVENT_COPY_COLUMNS ", caller_phone) FROM STDIN";
 
 /* The fast path (see "CDR batches" below): straight into call_record, alone. */
 static const char sql_copy_records[] =
-	"COPY call_record (" CALL_RECORD_COPY_COLUMNS ", caller_phone, kind, alone) FROM STDIN";
+	"COPY call_record (" CALL_RECORD_COPY_COLUMNS ", caller_phone, kind, alone)"
+	" FROM STDIN (FORMAT binary)";
 
 /* The stored keys between $1 and $2 (at most $3 of them): most batches
  * hold a range of time-ordered keys that nothing stored falls into. */
@@ -628,7 +629,7 @@ static int by_phone(const void *x, const void *y, void *ctx)
 
 /*
  * COPYs the batch's fast records (`fast`: into call_record, alone, by
- * caller phone) or slow ones (into call_stage) with `sql`.
+ * caller phone) or slow ones (into call_stage) with `sql`, in binary.
  */
 static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
@@ -643,14 +644,14 @@ static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err
 	if (!db_copy_begin(b->db, sql, e))
 		goto out;
 	buf_reset(&b->copy);
+	cdr_copy_bin_header(&b->copy);
 	for (size_t k = 0; k < n; k++) {
 		const struct cdr_rec *r = &b->cdrs->recs[order[k]];
+		cdr_copy_bin_count(&b->copy, CALL_RECORD_COPY_FIELDS + (fast ? 3 : 1));
 		buf_add(&b->copy, b->cdrs->lines.data + r->line, r->line_len);
 		if (fast) {	/* call_record has the kind and alone after caller_phone */
-			buf_truncate(&b->copy, b->copy.len - 1);
-			buf_addch(&b->copy, '\t');
-			buf_adds(&b->copy, r->kind);
-			buf_adds(&b->copy, "\tt\n");
+			cdr_copy_bin_text(&b->copy, r->kind);
+			cdr_copy_bin_bool(&b->copy, true);
 		}
 		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e)) {
 			struct err ignored = ERR_INIT;
@@ -658,6 +659,7 @@ static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err
 			goto out;
 		}
 	}
+	cdr_copy_bin_trailer(&b->copy);
 	ok = batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
 out:
 	free(order);

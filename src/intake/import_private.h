@@ -23,7 +23,9 @@
 
 /* One CDR of a batch; strings are offsets into cdr_set.strs. */
 struct cdr_rec {
-	size_t line, line_len;		/* its call_stage COPY line in cdr_set.lines */
+	/* its fields for call_stage in cdr_set.lines (binary COPY, without
+	 * the field count: CALL_RECORD_COPY_FIELDS and caller_phone) */
+	size_t line, line_len;
 	size_t key, cid, dialled, caller, phone, name, agent;
 	time_t start, answer, end;
 	int billsec;
@@ -36,8 +38,8 @@ struct cdr_rec {
 	enum { REC_NEW, REC_DUP, REC_FAST, REC_SLOW } path;
 };
 
-/* The CDRs of a batch: the records, their COPY lines for call_stage (the
- * reader's columns and caller_phone), and their strings. */
+/* The CDRs of a batch: the records, their binary COPY fields for
+ * call_stage (the reader's columns and caller_phone), and their strings. */
 struct cdr_set {
 	struct cdr_rec *recs;
 	size_t nrecs, cap;

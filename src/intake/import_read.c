@@ -108,26 +108,23 @@ static const char *record_kind(const struct intake_settings *s, const struct cal
 }
 
 /* Appends "\t<phone or \N>\n" in place of the line end of a COPY line. */
-static void add_caller_phone(struct buf *out, const char *caller, size_t *kept,
-			     struct cdr_set *set)
+static void add_caller_phone(struct buf *out, const char *caller)
 {
 	char phone[PHONE_MAX];
-	bool ok = caller && phone_normalise(caller, phone, "caller", NULL);
 
 	assert(out->len > 0 && out->data[out->len - 1] == '\n');
 	buf_truncate(out, out->len - 1);
 	buf_addch(out, '\t');
-	if (ok)
+	if (caller && phone_normalise(caller, phone, "caller", NULL))
 		cdr_copy_add_text(out, phone);
 	else
 		buf_adds(out, "\\N");
 	buf_addch(out, '\n');
-	if (kept)
-		*kept = ok ? cdr_set_keep(set, phone) : NO_STR;
 }
 
 static void cdr_keep(struct cdr_set *set, const struct intake_settings *s, const struct call_record *c)
 {
+	char phone[PHONE_MAX];
 	struct cdr_rec *r;
 
 	if (set->nrecs == set->cap) {
@@ -136,10 +133,13 @@ static void cdr_keep(struct cdr_set *set, const struct intake_settings *s, const
 	}
 	r = &set->recs[set->nrecs++];
 	memset(r, 0, sizeof(*r));
+	if (!c->caller || !phone_normalise(c->caller, phone, "caller", NULL))
+		phone[0] = '\0';
 	r->line = set->lines.len;
-	call_record_copy_line(c, &set->lines);
-	add_caller_phone(&set->lines, c->caller, &r->phone, set);
+	call_record_copy_binary(c, &set->lines);
+	cdr_copy_bin_text(&set->lines, phone[0] ? phone : NULL);
 	r->line_len = set->lines.len - r->line;
+	r->phone = phone[0] ? cdr_set_keep(set, phone) : NO_STR;
 	r->key = cdr_set_keep(set, c->key);
 	r->cid = c->call_id ? cdr_set_keep(set, c->call_id) : r->key;
 	r->dialled = cdr_set_keep(set, c->dialled);
@@ -163,7 +163,7 @@ static void chunk_add(struct import_chunk *ch, const struct intake_settings *s,
 	ch->format = it->format;
 	if (ch->queue) {
 		queue_event_copy_line(it->event, &ch->text);
-		add_caller_phone(&ch->text, it->event->caller, NULL, NULL);
+		add_caller_phone(&ch->text, it->event->caller);
 	} else {
 		cdr_keep(&ch->cdrs, s, it->call);
 	}

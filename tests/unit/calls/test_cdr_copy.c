@@ -1,6 +1,7 @@
 /*
- * COPY text output: what `COPY calls (…) FROM STDIN` receives. A wrong
- * escape shifts columns or ends the COPY early, so every escape is checked.
+ * COPY output: what `COPY calls (…) FROM STDIN` receives. A wrong escape
+ * shifts columns or ends the COPY early, so every escape is checked; a
+ * wrong length in the binary format loses every column after it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -190,6 +191,71 @@ static void copy_times_match_time_format_iso_in_any_zone(void **state)
 	assert_true(timeutil_set_zone("Asia/Shanghai"));
 }
 
+/* Reads a big-endian number of `bytes` bytes at *p and moves past it. */
+static long long take_be(const unsigned char **p, int bytes)
+{
+	unsigned long long v = 0;
+
+	for (int i = 0; i < bytes; i++)
+		v = v << 8 | *(*p)++;
+	return bytes == 4 ? (long long)(int32_t)v : bytes == 2 ? (long long)(int16_t)v : (long long)v;
+}
+
+static void binary_copy_has_the_columns_of_the_text_line(void **state)
+{
+	/* 2026-11-21 09:30:00+08:00 and one minute later; not answered */
+	struct call_record c = {
+		.format = CDR_ASTERISK_CSV, .key = "k1", .call_id = "1795240800.49", .sequence = 112,
+		.caller = "13800138000", .caller_name = "张三", .dialled = "12345",
+		.start = 1795224600, .end = 1795224660, .duration = 60, .billsec = 0,
+		.disposition = CALL_NO_ANSWER,
+	};
+	struct buf b = BUF_INIT;
+	const unsigned char *p;
+
+	(void)state;
+	cdr_copy_bin_header(&b);
+	assert_int_equal(b.len, 19);
+	assert_memory_equal(b.data, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+	buf_reset(&b);
+	call_record_copy_binary(&c, &b);
+	p = (const unsigned char *)b.data;
+	for (int col = 0; col < CALL_RECORD_COPY_FIELDS; col++) {
+		long long len = take_be(&p, 4);
+		switch (col) {
+		case 0: assert_int_equal(len, 2); assert_memory_equal(p, "k1", 2); break;
+		case 1: assert_int_equal(len, 12); assert_memory_equal(p, "asterisk-csv", 12); break;
+		case 3: case 4: case 6: case 15: case 17: case 22: case 23:	/* NULL */
+			assert_int_equal(len, -1);
+			break;
+		case 5: assert_int_equal(len, 4); assert_int_equal(take_be(&p, 4), 112); len = 0; break;
+		case 8: assert_int_equal(len, 6); assert_memory_equal(p, "张三", 6); break;
+		case 16:	/* microseconds from 2000-01-01 UTC */
+			assert_int_equal(len, 8);
+			assert_int_equal(take_be(&p, 8), (1795224600LL - 946684800LL) * 1000000LL);
+			len = 0;
+			break;
+		case 18:
+			assert_int_equal(take_be(&p, 8), (1795224660LL - 946684800LL) * 1000000LL);
+			len = 0;
+			break;
+		case 19: assert_int_equal(take_be(&p, 4), 60); len = 0; break;
+		case 21: assert_int_equal(len, 9); assert_memory_equal(p, "NO ANSWER", 9); break;
+		default: break;
+		}
+		if (len > 0)
+			p += len;
+	}
+	assert_ptr_equal(p, (const unsigned char *)b.data + b.len);
+	buf_reset(&b);
+	cdr_copy_bin_count(&b, 27);
+	cdr_copy_bin_bool(&b, true);
+	cdr_copy_bin_trailer(&b);
+	assert_int_equal(b.len, 9);
+	assert_memory_equal(b.data, "\0\x1b\0\0\0\x01\x01\xff\xff", 9);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +265,7 @@ int main(void)
 		cmocka_unit_test(sequence_and_linkedid_reach_the_copy_line),
 		cmocka_unit_test(queue_event_copy_line_has_the_documented_columns),
 		cmocka_unit_test(copy_times_match_time_format_iso_in_any_zone),
+		cmocka_unit_test(binary_copy_has_the_columns_of_the_text_line),
 	};
 
 	return cmocka_run_group_tests_name("calls-copy", tests, calls_setup_zone, NULL);
