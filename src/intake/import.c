@@ -648,7 +648,7 @@ static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err
 	for (size_t k = 0; k < n; k++) {
 		const struct cdr_rec *r = &b->cdrs->recs[order[k]];
 		cdr_copy_bin_count(&b->copy, CALL_RECORD_COPY_FIELDS + (fast ? 3 : 1));
-		buf_add(&b->copy, b->cdrs->lines.data + r->line, r->line_len);
+		buf_add(&b->copy, b->cdrs->fields.data + r->fields, r->fields_len);
 		if (fast) {	/* call_record has the kind and alone after caller_phone */
 			cdr_copy_bin_text(&b->copy, r->kind);
 			cdr_copy_bin_bool(&b->copy, true);

@@ -23,9 +23,9 @@
 
 /* One CDR of a batch; strings are offsets into cdr_set.strs. */
 struct cdr_rec {
-	/* its fields for call_stage in cdr_set.lines (binary COPY, without
+	/* its fields for call_stage in cdr_set.fields (binary COPY, without
 	 * the field count: CALL_RECORD_COPY_FIELDS and caller_phone) */
-	size_t line, line_len;
+	size_t fields, fields_len;
 	size_t key, cid, dialled, caller, phone, name, agent;
 	time_t start, answer, end;
 	int billsec;
@@ -43,7 +43,7 @@ struct cdr_rec {
 struct cdr_set {
 	struct cdr_rec *recs;
 	size_t nrecs, cap;
-	struct buf lines, strs;
+	struct buf fields, strs;
 };
 
 /* Appends `s` to the set's strings; returns its offset (NO_STR for NULL). */

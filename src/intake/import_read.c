@@ -34,7 +34,7 @@ struct import_reading {
 static void chunk_init(struct import_chunk *ch)
 {
 	memset(ch, 0, sizeof(*ch));
-	buf_init(&ch->cdrs.lines);
+	buf_init(&ch->cdrs.fields);
 	buf_init(&ch->cdrs.strs);
 	buf_init(&ch->text);
 	buf_init(&ch->reject_texts);
@@ -43,7 +43,7 @@ static void chunk_init(struct import_chunk *ch)
 static void chunk_release(struct import_chunk *ch)
 {
 	free(ch->cdrs.recs);
-	buf_release(&ch->cdrs.lines);
+	buf_release(&ch->cdrs.fields);
 	buf_release(&ch->cdrs.strs);
 	buf_release(&ch->text);
 	free(ch->reject_lines);
@@ -57,7 +57,7 @@ static void chunk_reset(struct import_chunk *ch)
 	ch->staged = 0;
 	ch->format = CDR_AUTO;
 	ch->cdrs.nrecs = 0;
-	buf_reset(&ch->cdrs.lines);
+	buf_reset(&ch->cdrs.fields);
 	buf_reset(&ch->cdrs.strs);
 	buf_reset(&ch->text);
 	ch->nrejects = 0;
@@ -135,10 +135,10 @@ static void cdr_keep(struct cdr_set *set, const struct intake_settings *s, const
 	memset(r, 0, sizeof(*r));
 	if (!c->caller || !phone_normalise(c->caller, phone, "caller", NULL))
 		phone[0] = '\0';
-	r->line = set->lines.len;
-	call_record_copy_binary(c, &set->lines);
-	cdr_copy_bin_text(&set->lines, phone[0] ? phone : NULL);
-	r->line_len = set->lines.len - r->line;
+	r->fields = set->fields.len;
+	call_record_copy_binary(c, &set->fields);
+	cdr_copy_bin_text(&set->fields, phone[0] ? phone : NULL);
+	r->fields_len = set->fields.len - r->fields;
 	r->phone = phone[0] ? cdr_set_keep(set, phone) : NO_STR;
 	r->key = cdr_set_keep(set, c->key);
 	r->cid = c->call_id ? cdr_set_keep(set, c->call_id) : r->key;
