@@ -12,7 +12,9 @@
 /* Import batches and live events take this lock shared, `hotline calls
  * rebuild` exclusively (pg_advisory_xact_lock(INTAKE_LOCK)). */
 #define INTAKE_LOCK "4004, 1"
-/* Import batches take this one exclusively: one batch at a time. */
+/* Import batches take this one exclusively: one batch at a time; a live
+ * event about to create a call row takes it shared, to wait for the batch
+ * in flight (migrations/0007_call_alone.sql). */
 #define INTAKE_IMPORT_LOCK "4004, 2"
 
 #define INTAKE_SQL_STASH_PREV \
@@ -29,27 +31,19 @@
 	" c.prev_talk_s"
 
 /* The rows in `src` with columns bucket, dialled, queue, sign (+1 or -1),
- * answered, abandoned, wait_s, talk_s, summed into call_hour. */
-#define INTAKE_SQL_ROLLUP_FROM(src) \
-	"INSERT INTO call_hour AS h (bucket, dialled, queue, offered, answered, abandoned," \
-	"  short_abandoned, answered_15s, wait_sum, wait_n, talk_sum, talk_n)" \
-	" SELECT bucket, dialled, queue, sum(sign)," \
-	"  sum(CASE WHEN answered THEN sign ELSE 0 END)," \
-	"  sum(CASE WHEN abandoned THEN sign ELSE 0 END)," \
-	"  sum(CASE WHEN abandoned AND wait_s <= $1::int THEN sign ELSE 0 END)," \
-	"  sum(CASE WHEN answered AND wait_s <= 15 THEN sign ELSE 0 END)," \
-	"  coalesce(sum(CASE WHEN answered THEN sign * wait_s END), 0)," \
-	"  sum(CASE WHEN answered AND wait_s IS NOT NULL THEN sign ELSE 0 END)," \
-	"  coalesce(sum(CASE WHEN answered THEN sign * talk_s END), 0)," \
-	"  sum(CASE WHEN answered AND talk_s IS NOT NULL THEN sign ELSE 0 END)" \
-	" FROM " src " GROUP BY bucket, dialled, queue ORDER BY bucket, dialled, queue" \
-	" ON CONFLICT (bucket, dialled, queue) DO UPDATE SET" \
-	"  offered = h.offered + excluded.offered, answered = h.answered + excluded.answered," \
-	"  abandoned = h.abandoned + excluded.abandoned," \
-	"  short_abandoned = h.short_abandoned + excluded.short_abandoned," \
-	"  answered_15s = h.answered_15s + excluded.answered_15s," \
-	"  wait_sum = h.wait_sum + excluded.wait_sum, wait_n = h.wait_n + excluded.wait_n," \
-	"  talk_sum = h.talk_sum + excluded.talk_sum, talk_n = h.talk_n + excluded.talk_n"
+ * answered, abandoned, wait_s, talk_s, as call_hour's counters per hour,
+ * dialled number and queue: a SELECT. */
+#define INTAKE_SQL_SIGNED_SUMS(src) \
+	" SELECT bucket, dialled, queue, sum(sign)::int AS offered," \
+	"  sum(CASE WHEN answered THEN sign ELSE 0 END)::int AS answered," \
+	"  sum(CASE WHEN abandoned THEN sign ELSE 0 END)::int AS abandoned," \
+	"  sum(CASE WHEN abandoned AND wait_s <= $1::int THEN sign ELSE 0 END)::int AS short_abandoned," \
+	"  sum(CASE WHEN answered AND wait_s <= 15 THEN sign ELSE 0 END)::int AS answered_15s," \
+	"  coalesce(sum(CASE WHEN answered THEN sign * wait_s END), 0)::bigint AS wait_sum," \
+	"  sum(CASE WHEN answered AND wait_s IS NOT NULL THEN sign ELSE 0 END)::int AS wait_n," \
+	"  coalesce(sum(CASE WHEN answered THEN sign * talk_s END), 0)::bigint AS talk_sum," \
+	"  sum(CASE WHEN answered AND talk_s IS NOT NULL THEN sign ELSE 0 END)::int AS talk_n" \
+	" FROM " src " GROUP BY bucket, dialled, queue"
 
 /*
  * Rollup rows already summed by the caller, as arrays of one length:
@@ -81,46 +75,37 @@
 	"  wait_sum = h.wait_sum + excluded.wait_sum, wait_n = h.wait_n + excluded.wait_n," \
 	"  talk_sum = h.talk_sum + excluded.talk_sum, talk_n = h.talk_n + excluded.talk_n"
 
+/* The rows in `src` (as INTAKE_SQL_SIGNED_SUMS takes them) summed into
+ * call_hour. */
+#define INTAKE_SQL_ROLLUP_FROM(src) INTAKE_SQL_ROLLUP_SUMMED("(" INTAKE_SQL_SIGNED_SUMS(src) ") s")
+
+/* Follows the "up" CTE: what the changed calls count as now (sign +1) and
+ * what they counted as before (-1), as the CTE "delta". */
+#define INTAKE_SQL_DELTA \
+	"), delta AS (" \
+	" SELECT date_trunc('hour', at) AS bucket, coalesce(dialled, '') AS dialled," \
+	"  coalesce(queue, '') AS queue, 1 AS sign, answered, abandoned, wait_s, talk_s" \
+	" FROM up WHERE offered" \
+	" UNION ALL" \
+	" SELECT date_trunc('hour', prev_at), coalesce(prev_dialled, ''), coalesce(prev_queue, '')," \
+	"  -1, prev_answered, prev_abandoned, prev_wait_s, prev_talk_s" \
+	" FROM up WHERE prev_offered"
+
+/* Follows the "up" CTE: ", delta AS (…), roll AS (…)". */
+#define INTAKE_SQL_ROLLUP \
+	INTAKE_SQL_DELTA "), roll AS (" INTAKE_SQL_ROLLUP_FROM("delta") " RETURNING 1)"
+
 /* Follows the "up" CTE like INTAKE_SQL_ROLLUP, and adds the summed rows of
  * parameters $3 to $14 (see INTAKE_SQL_SUMMED) in the same upsert, so that
  * the batch moves every rollup row it touches in one statement, in key
  * order (no deadlock with live events). */
 #define INTAKE_SQL_ROLLUP_WITH_SUMMED \
-	"), delta AS (" \
-	" SELECT date_trunc('hour', at) AS bucket, coalesce(dialled, '') AS dialled," \
-	"  coalesce(queue, '') AS queue, 1 AS sign, answered, abandoned, wait_s, talk_s" \
-	" FROM up WHERE offered" \
-	" UNION ALL" \
-	" SELECT date_trunc('hour', prev_at), coalesce(prev_dialled, ''), coalesce(prev_queue, '')," \
-	"  -1, prev_answered, prev_abandoned, prev_wait_s, prev_talk_s" \
-	" FROM up WHERE prev_offered" \
-	"), summed AS (" \
-	" SELECT bucket, dialled, queue, sum(sign)::int AS offered," \
-	"  sum(CASE WHEN answered THEN sign ELSE 0 END)::int AS answered," \
-	"  sum(CASE WHEN abandoned THEN sign ELSE 0 END)::int AS abandoned," \
-	"  sum(CASE WHEN abandoned AND wait_s <= $1::int THEN sign ELSE 0 END)::int AS short_abandoned," \
-	"  sum(CASE WHEN answered AND wait_s <= 15 THEN sign ELSE 0 END)::int AS answered_15s," \
-	"  coalesce(sum(CASE WHEN answered THEN sign * wait_s END), 0)::bigint AS wait_sum," \
-	"  sum(CASE WHEN answered AND wait_s IS NOT NULL THEN sign ELSE 0 END)::int AS wait_n," \
-	"  coalesce(sum(CASE WHEN answered THEN sign * talk_s END), 0)::bigint AS talk_sum," \
-	"  sum(CASE WHEN answered AND talk_s IS NOT NULL THEN sign ELSE 0 END)::int AS talk_n" \
-	" FROM delta GROUP BY bucket, dialled, queue" \
+	INTAKE_SQL_DELTA \
+	"), summed AS (" INTAKE_SQL_SIGNED_SUMS("delta") \
 	" UNION ALL" \
 	" SELECT to_timestamp(b), dialled, queue, offered, answered, abandoned, short_abandoned," \
 	"  answered_15s, wait_sum, wait_n, talk_sum, talk_n" \
 	" FROM" INTAKE_SQL_SUMMED("3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14") \
 	"), roll AS (" INTAKE_SQL_ROLLUP_SUMMED("summed") " RETURNING 1)"
-
-/* Follows the "up" CTE: ", delta AS (…), roll AS (…)". */
-#define INTAKE_SQL_ROLLUP \
-	"), delta AS (" \
-	" SELECT date_trunc('hour', at) AS bucket, coalesce(dialled, '') AS dialled," \
-	"  coalesce(queue, '') AS queue, 1 AS sign, answered, abandoned, wait_s, talk_s" \
-	" FROM up WHERE offered" \
-	" UNION ALL" \
-	" SELECT date_trunc('hour', prev_at), coalesce(prev_dialled, ''), coalesce(prev_queue, '')," \
-	"  -1, prev_answered, prev_abandoned, prev_wait_s, prev_talk_s" \
-	" FROM up WHERE prev_offered" \
-	"), roll AS (" INTAKE_SQL_ROLLUP_FROM("delta") " RETURNING 1)"
 
 #endif
