@@ -83,9 +83,9 @@ static void notice_ignore(void *arg, const char *message)
 	log_debug("postgres: %s", message);
 }
 
-struct db *db_connect(const char *conninfo, struct err *e)
+/* Wraps a new connection; NULL with `e` (503) if it failed, `conn` freed. */
+static struct db *db_wrap(PGconn *conn, struct err *e)
 {
-	PGconn *conn = PQconnectdb(conninfo ? conninfo : "");
 	struct db *db;
 
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -100,6 +100,38 @@ struct db *db_connect(const char *conninfo, struct err *e)
 	db->conn = conn;
 	atomic_fetch_add(&open_connections, 1);
 	return db;
+}
+
+struct db *db_connect(const char *conninfo, struct err *e)
+{
+	return db_wrap(PQconnectdb(conninfo ? conninfo : ""), e);
+}
+
+struct db *db_connect_like(struct db *db, struct err *e)
+{
+	PQconninfoOption *opts = PQconninfo(db->conn);
+	const char **keys, **values;
+	size_t n = 0;
+	PGconn *conn;
+
+	if (!opts)
+		return err_set(e, 500, "internal", "out of memory"), NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		n++;
+	keys = xcalloc(n + 1, sizeof(*keys));
+	values = xcalloc(n + 1, sizeof(*values));
+	n = 0;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val && *o->val) {
+			keys[n] = o->keyword;
+			values[n++] = o->val;
+		}
+	}
+	conn = PQconnectdbParams(keys, values, 0);
+	free(keys);
+	free(values);
+	PQconninfoFree(opts);
+	return db_wrap(conn, e);
 }
 
 /* Forgets every prepared statement (the server has lost or will lose them). */

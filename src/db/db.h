@@ -71,6 +71,10 @@ char *db_default_conninfo(const char *project_root);
 
 /* Opens a new connection. Returns NULL and fills `e` (503) on failure. */
 struct db *db_connect(const char *conninfo, struct err *e);
+/* Opens a new connection to the same server, database and user as `db`
+ * (its connection's parameters), for work alongside it on another thread.
+ * Returns NULL and fills `e` (503) on failure. */
+struct db *db_connect_like(struct db *db, struct err *e);
 /* Closes the connection; accepts NULL. */
 void db_close(struct db *db);
 
