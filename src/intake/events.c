@@ -82,7 +82,7 @@ static const char sql_lock_shared[] =
  * (migrations/0007_call_alone.sql). In two statements: the second one's
  * snapshot must see what the batch committed while the first one waited. */
 static const char sql_lock_imports[] =
-	"SELECT pg_advisory_xact_lock_shared(" INTAKE_IMPORT_LOCK ")";
+	"SELECT " INTAKE_SQL_ALL_LANE_LOCKS("pg_advisory_xact_lock_shared");
 static const char sql_adopt[] = "SELECT call_adopt(ARRAY[$1])";
 
 static const char sql_call_by_id[] =

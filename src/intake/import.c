@@ -1,11 +1,12 @@
-#define _GNU_SOURCE	/* qsort_r */
 #include "intake/import.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "intake/import_private.h"
 #include "intake/intake_sql.h"
@@ -66,11 +67,11 @@ static const char sql_prepare[] =
 static const char sql_session[] =
 	"SELECT CASE WHEN pg_my_temp_schema() = 0 THEN set_config('temp_buffers', '256MB', false) END";
 
-/* Imports take turns batch by batch (so that two of them never lock the
- * same calls in different orders); rebuilds wait for them. */
+/* A batch holds the locks of the lanes $1 to $2 whose calls it stores
+ * (INTAKE_LANES); rebuilds wait for it. */
 static const char sql_begin_batch[] =
 	"SELECT set_config('work_mem', '128MB', true), pg_advisory_xact_lock_shared(" INTAKE_LOCK "),"
-	" pg_advisory_xact_lock(" INTAKE_IMPORT_LOCK ")";
+	" " INTAKE_SQL_LANE_LOCKS("pg_advisory_xact_lock", "$1::int", "$2::int");
 
 static const char sql_copy_calls[] =
 	"COPY call_stage (" CALL_RECORD_COPY_COLUMNS ", caller_phone) FROM STDIN (FORMAT binary)";
@@ -247,9 +248,10 @@ static const char sql_merge_queue[] =
  * has given the calls with an alone record their `call` row; the rollup
  * rows summed in C join that statement's upsert. The fast path is off when
  * the session's zone is not the process's (the rollups' hours would
- * differ). Batches hold INTAKE_IMPORT_LOCK, so nothing else stores records
- * meanwhile; should a COPY still meet a stored key, the batch is redone on
- * the staging path alone.
+ * differ). A batch holds its lane's lock (intake_sql.h), so nothing else
+ * stores records of its calls meanwhile; should a COPY still meet a stored
+ * key (a record in two lanes: the same key with two call ids), the batch is
+ * redone on the staging path alone.
  */
 
 /* An open-addressing set of record indexes by a string of the record. */
@@ -265,12 +267,15 @@ struct summed {
 	long long c[9];			/* call_hour's counters, in its order */
 };
 
+/* A batch in storing: the connection it goes over, its records, the work
+ * buffers. Each lane has its own. */
 struct batch {
 	struct db *db;
 	const struct call_import_options *opt;
-	struct call_import_result *res;
+	struct call_import_result *res;	/* what the batches committed */
 	bool fast_ok;			/* the session zone is the process's */
 	unsigned long staged;		/* records in this batch */
+	char lane[12];			/* a CDR batch: the lane whose calls it holds */
 	struct buf copy;		/* COPY text not yet sent */
 	char short_seconds[16];
 	struct buf hotline;		/* "{12345,…}" */
@@ -289,15 +294,6 @@ static size_t keep(struct batch *b, const char *s)
 static const char *str(const struct batch *b, size_t at)
 {
 	return cdr_set_str(b->cdrs, at);
-}
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
 }
 
 static void rec_set_init(struct rec_set *set, size_t n)
@@ -322,7 +318,7 @@ static void rec_set_release(struct rec_set *set)
 static long *rec_set_find(const struct rec_set *set, const struct batch *b,
 			  size_t struct_offset, const char *s)
 {
-	size_t i = (size_t)hash_str(s) & set->mask;
+	size_t i = (size_t)import_hash(s) & set->mask;
 
 	for (;; i = (i + 1) & set->mask) {
 		long r = set->slot[i];
@@ -610,21 +606,50 @@ static bool batch_flush(struct batch *b, struct err *e)
 	return ok;
 }
 
+/*
+ * Fast records go in by caller phone: so the caller index (random
+ * numbers) is filled page by page rather than at random, while the
+ * batch's keys, a narrow range at the primary key's right edge, go in
+ * nearly as cheaply in any order. The order needs only to be near the
+ * index's: records are sorted by the first eight bytes of the phone (as
+ * COLLATE "C" compares them), with a radix sort, which is linear.
+ */
+struct by_phone {
+	uint64_t prefix;		/* the phone's first bytes, big-endian, 0-padded */
+	size_t rec;
+};
 
-/* Fast records by caller phone (qsort_r, the batch as context): copied in
- * that order, the caller index (random numbers) is filled page by page
- * rather than at random, while the batch's keys, a narrow range at the
- * primary key's right edge, go in nearly as cheaply in any order. */
-static int by_phone(const void *x, const void *y, void *ctx)
+static uint64_t phone_prefix(const char *phone)
 {
-	const struct batch *batch = ctx;
-	const struct cdr_rec *a = &batch->cdrs->recs[*(const size_t *)x];
-	const struct cdr_rec *b = &batch->cdrs->recs[*(const size_t *)y];
-	const char *p = str(batch, a->phone), *q = str(batch, b->phone);
+	uint64_t k = 0;
 
-	if (!p || !q)
-		return (p != NULL) - (q != NULL);
-	return strcmp(p, q);
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | (phone && *phone ? (unsigned char)*phone++ : 0);
+	return k;
+}
+
+/* Sorts a[0..n) by prefix, stably, with tmp[0..n) for room; returns
+ * whichever of the two holds the result. */
+static struct by_phone *radix_sort(struct by_phone *a, struct by_phone *tmp, size_t n)
+{
+	for (int shift = 0; shift < 64 && n; shift += 8) {
+		size_t count[256] = { 0 }, at = 0;
+		for (size_t i = 0; i < n; i++)
+			count[a[i].prefix >> shift & 0xff]++;
+		if (count[a[0].prefix >> shift & 0xff] == n)
+			continue;	/* every key has this byte */
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[a[i].prefix >> shift & 0xff]++] = a[i];
+		struct by_phone *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
 }
 
 /*
@@ -633,20 +658,21 @@ static int by_phone(const void *x, const void *y, void *ctx)
  */
 static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
-	size_t *order = xmalloc((b->cdrs->nrecs ? b->cdrs->nrecs : 1) * sizeof(*order)), n = 0;
+	size_t cap = b->cdrs->nrecs ? b->cdrs->nrecs : 1, n = 0;
+	struct by_phone *order = xmalloc(2 * cap * sizeof(*order)), *sorted = order;
 	bool ok = false;
 
 	for (size_t i = 0; i < b->cdrs->nrecs; i++)
 		if (b->cdrs->recs[i].path == (fast ? REC_FAST : REC_SLOW))
-			order[n++] = i;
+			order[n++] = (struct by_phone){ fast ? phone_prefix(str(b, b->cdrs->recs[i].phone)) : 0, i };
 	if (fast)
-		qsort_r(order, n, sizeof(*order), by_phone, b);
+		sorted = radix_sort(order, order + cap, n);
 	if (!db_copy_begin(b->db, sql, e))
 		goto out;
 	buf_reset(&b->copy);
 	cdr_copy_bin_header(&b->copy);
 	for (size_t k = 0; k < n; k++) {
-		const struct cdr_rec *r = &b->cdrs->recs[order[k]];
+		const struct cdr_rec *r = &b->cdrs->recs[sorted[k].rec];
 		cdr_copy_bin_count(&b->copy, CALL_RECORD_COPY_FIELDS + (fast ? 3 : 1));
 		buf_add(&b->copy, b->cdrs->fields.data + r->fields, r->fields_len);
 		if (fast) {	/* call_record has the kind and alone after caller_phone */
@@ -746,7 +772,7 @@ static bool cdr_batch_run(struct batch *b, struct err *e)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (!db_begin(b->db, e))
 			return false;
-		if (!(r = db_exec(b->db, sql_begin_batch, 0, NULL, e)))
+		if (!(r = DB_EXEC(b->db, e, sql_begin_batch, b->lane, b->lane)))
 			goto fail;
 		db_res_free(r);
 		for (size_t i = 0; i < b->cdrs->nrecs; i++)
@@ -787,7 +813,7 @@ static bool queue_store(struct batch *b, const struct buf *text, struct err *e)
 
 	if (!db_begin(b->db, e))
 		return false;
-	if (!(r = db_exec(b->db, sql_begin_batch, 0, NULL, e)))
+	if (!(r = DB_EXEC(b->db, e, sql_begin_batch, "0", INTAKE_LANES_LAST)))
 		goto fail;
 	db_res_free(r);
 	if (!db_copy_begin(b->db, sql_copy_queue, e))
@@ -832,63 +858,214 @@ static bool same_zone(struct db *db, struct err *e, bool *same)
 }
 
 /* Counts and reports the rejects the chunk carries. */
-static void report_rejects(struct batch *b, const struct import_chunk *ch)
+static void report_rejects(const struct call_import_options *opt, struct call_import_result *res,
+			   const struct import_chunk *ch)
 {
 	const char *text = ch->reject_texts.data;
 
 	for (size_t i = 0; i < ch->nrejects; i++) {
 		const char *field = text, *reason = field + strlen(field) + 1;
-		b->res->rejected++;
-		if (b->opt->on_reject)
-			b->opt->on_reject(b->opt->ctx, ch->reject_lines[i], field, reason);
+		res->rejected++;
+		if (opt->on_reject)
+			opt->on_reject(opt->ctx, ch->reject_lines[i], field, reason);
 		text = reason + strlen(reason) + 1;
 	}
 }
 
-/* Stores the records of one chunk (none is fine). */
-static bool chunk_store(struct batch *b, struct import_chunk *ch, struct err *e)
-{
-	bool ok;
+/* ---- lanes ----
+ *
+ * The CDRs of a chunk come split by call_lane(). A big chunk's lanes are
+ * stored at once, each on a thread and a connection of its own (lane 0 on
+ * the caller's), since the database's work per record is the import's
+ * cost; a small chunk's lanes one after the other on the caller's
+ * connection, where a second connection would cost more than it saves.
+ * Either way each lane's part is a transaction of its own (cdr_batch_run).
+ */
 
-	if (!ch->staged)
-		return true;
-	b->staged = ch->staged;
-	if (ch->queue)
-		return queue_store(b, &ch->text, e);
-	b->cdrs = &ch->cdrs;
-	ok = cdr_batch_run(b, e);
+/* Chunks of at least this many records are stored in lanes at once. */
+#define LANES_AT_ONCE_MIN 4096
+
+struct lane {
+	struct batch b;
+	struct call_import_result done;	/* committed, not yet added to the result */
+	bool ok;
+	struct err err;
+};
+
+struct lanes {
+	struct lane lane[INTAKE_LANES];	/* lane[0] on the caller's connection */
+	bool at_once;			/* lanes 1… have their connections */
+	bool one_at_a_time;		/* they could not be opened: don't try again */
+};
+
+/* Readies `b` for storing over `db`: its session (temporary tables) and
+ * settings. */
+static bool batch_open(struct batch *b, struct db *db, const struct call_import_options *opt,
+		       struct call_import_result *res, struct err *e)
+{
+	memset(b, 0, sizeof(*b));
+	b->db = db;
+	b->opt = opt;
+	b->res = res;
+	buf_init(&b->copy);
+	buf_init(&b->hotline);
+	snprintf(b->short_seconds, sizeof(b->short_seconds), "%d", opt->settings->short_abandon_seconds);
+	intake_hotline_array(opt->settings, &b->hotline);
+	return db_run(db, sql_session, 0, NULL, e) && db_run_script(db, sql_prepare, e)
+	       && same_zone(db, e, &b->fast_ok);
+}
+
+static void batch_close(struct batch *b)
+{
+	buf_release(&b->copy);
+	buf_release(&b->hotline);
+	free(b->sums);
+}
+
+/* Opens the connections of lanes 1…; false (and the lanes stay one at a
+ * time for this import, with a warning) if the server refuses them. */
+static bool lanes_open(struct lanes *ls)
+{
+	struct err e = ERR_INIT;
+
+	if (ls->at_once || ls->one_at_a_time)
+		return ls->at_once;
+	for (int l = 1; l < INTAKE_LANES; l++) {
+		struct lane *ln = &ls->lane[l];
+		struct db *db = db_connect_like(ls->lane[0].b.db, &e);
+		if (!db || !batch_open(&ln->b, db, ls->lane[0].b.opt, &ln->done, &e)) {
+			log_warn("call import: lanes one at a time: %s", e.message);
+			if (db)
+				batch_close(&ln->b);
+			db_close(db);
+			ln->b.db = NULL;
+			ls->one_at_a_time = true;
+			return false;
+		}
+	}
+	ls->at_once = true;
+	return true;
+}
+
+static void lanes_close(struct lanes *ls)
+{
+	for (int l = 1; l < INTAKE_LANES; l++) {
+		if (ls->lane[l].b.db) {
+			batch_close(&ls->lane[l].b);
+			db_close(ls->lane[l].b.db);
+		}
+	}
+}
+
+/* Stores lane `l`'s records `set` with the lane's batch `b`. */
+static void lane_store(struct lane *ln, struct batch *b, int l, struct cdr_set *set)
+{
+	ln->ok = true;
+	err_clear(&ln->err);
+	if (!set->nrecs)
+		return;
+	snprintf(b->lane, sizeof(b->lane), "%d", l);
+	b->cdrs = set;
+	b->staged = set->nrecs;
+	ln->ok = cdr_batch_run(b, &ln->err);
 	b->cdrs = NULL;
+}
+
+struct lane_job {
+	struct lane *lane;
+	int l;
+	struct cdr_set *set;
+};
+
+static void *lane_main(void *arg)
+{
+	struct lane_job *job = arg;
+
+	lane_store(job->lane, &job->lane->b, job->l, job->set);
+	return NULL;
+}
+
+/* Stores a chunk's CDRs, lane by lane or at once. */
+static void lanes_store(struct lanes *ls, struct import_chunk *ch)
+{
+	struct lane_job jobs[INTAKE_LANES];
+	pthread_t threads[INTAKE_LANES];
+	bool running[INTAKE_LANES] = { false };
+
+	if (ch->staged < LANES_AT_ONCE_MIN || !lanes_open(ls)) {
+		for (int l = 0; l < INTAKE_LANES; l++) {
+			lane_store(&ls->lane[l], &ls->lane[0].b, l, &ch->cdrs[l]);
+			if (!ls->lane[l].ok)
+				break;
+		}
+		return;
+	}
+	for (int l = 1; l < INTAKE_LANES; l++) {
+		jobs[l] = (struct lane_job){ &ls->lane[l], l, &ch->cdrs[l] };
+		running[l] = !pthread_create(&threads[l], NULL, lane_main, &jobs[l]);
+	}
+	lane_store(&ls->lane[0], &ls->lane[0].b, 0, &ch->cdrs[0]);
+	for (int l = 1; l < INTAKE_LANES; l++) {
+		if (running[l])
+			pthread_join(threads[l], NULL);
+		else		/* no thread: in turn, on its own connection */
+			lane_main(&jobs[l]);
+	}
+}
+
+/* Stores the records of one chunk (none is fine) and adds what the lanes
+ * committed to `res`; false with `e` if a lane failed. */
+static bool chunk_store(struct lanes *ls, struct import_chunk *ch, struct call_import_result *res,
+			struct err *e)
+{
+	bool ok = true;
+
+	for (int l = 0; l < INTAKE_LANES; l++)
+		ls->lane[l].ok = true;
+	if (ch->queue && ch->staged) {
+		ls->lane[0].b.staged = ch->staged;
+		ls->lane[0].ok = queue_store(&ls->lane[0].b, &ch->text, &ls->lane[0].err);
+	} else if (ch->staged) {
+		lanes_store(ls, ch);
+	}
+	for (int l = 0; l < INTAKE_LANES; l++) {
+		struct lane *ln = &ls->lane[l];
+		res->records += ln->done.records;
+		res->imported += ln->done.imported;
+		res->duplicates += ln->done.duplicates;
+		memset(&ln->done, 0, sizeof(ln->done));
+		if (!ln->ok && ok) {
+			*e = ln->err;
+			ok = false;
+		}
+	}
 	return ok;
 }
 
 bool call_import(struct db *db, struct cdr_reader *r, const struct call_import_options *opt,
 		 struct call_import_result *res, struct err *e)
 {
-	struct batch b = {
-		.db = db, .opt = opt, .res = res, .copy = BUF_INIT, .hotline = BUF_INIT,
-	};
 	size_t limit = opt->batch_records ? opt->batch_records : CALL_IMPORT_BATCH_DEFAULT;
 	struct import_reading *rd = NULL;
+	struct lanes ls;
 	bool ok = false;
 
 	memset(res, 0, sizeof(*res));
-	snprintf(b.short_seconds, sizeof(b.short_seconds), "%d", opt->settings->short_abandon_seconds);
-	intake_hotline_array(opt->settings, &b.hotline);
-	if (!db_run(db, sql_session, 0, NULL, e) || !db_run_script(db, sql_prepare, e)
-	    || !same_zone(db, e, &b.fast_ok)
+	memset(&ls, 0, sizeof(ls));
+	if (!batch_open(&ls.lane[0].b, db, opt, &ls.lane[0].done, e)
 	    || !(rd = import_reading_start(r, opt->settings, limit, e)))
 		goto out;
 	for (;;) {
 		struct import_chunk *ch = import_reading_next(rd);
 		bool end = ch->end, stored = false, any = ch->staged > 0;
 
-		report_rejects(&b, ch);
+		report_rejects(opt, res, ch);
 		if (ch->format != CDR_AUTO)
 			res->format = ch->format;
 		if (err_isset(&ch->err))
 			*e = ch->err;	/* the chunk's records are not whole: dropped */
 		else
-			stored = chunk_store(&b, ch, e);
+			stored = chunk_store(&ls, ch, res, e);
 		import_reading_done(rd, ch);
 		if (!stored)
 			goto out;
@@ -900,8 +1077,7 @@ bool call_import(struct db *db, struct cdr_reader *r, const struct call_import_o
 	ok = true;
 out:
 	import_reading_free(rd);
-	buf_release(&b.copy);
-	buf_release(&b.hotline);
-	free(b.sums);
+	lanes_close(&ls);
+	batch_close(&ls.lane[0].b);
 	return ok;
 }

@@ -10,12 +10,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
 #include "calls/cdr.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "intake/intake_sql.h"
 #include "intake/settings.h"
 
 /* A string offset for "no string" (NULL). */
@@ -63,12 +65,30 @@ static inline const char *cdr_set_str(const struct cdr_set *set, size_t at)
 	return at == NO_STR ? NULL : set->strs.data + at;
 }
 
+/* A string's FNV-1a hash. */
+static inline uint64_t import_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The import lane of the call `cid` (see INTAKE_LANES): the same for
+ * every record of the call, in every import. From the hash's high bits:
+ * the hash tables of a lane's records index by its low ones. */
+static inline unsigned call_lane(const char *cid)
+{
+	return (unsigned)((import_hash(cid) >> 32) % INTAKE_LANES);
+}
+
 /* One batch as read: CDRs, or queue_log events as COPY lines, never both. */
 struct import_chunk {
 	bool queue;			/* queue_log events in `text` */
 	unsigned long staged;		/* records in the batch */
 	enum cdr_format format;		/* as detected so far */
-	struct cdr_set cdrs;
+	struct cdr_set cdrs[INTAKE_LANES];	/* the CDRs by call_lane() */
 	struct buf text;		/* queue_stage COPY lines */
 	/* The rejects met since the previous chunk, in input order: line
 	 * numbers, and per reject "field\0reason\0" in reject_texts. */

@@ -34,17 +34,21 @@ struct import_reading {
 static void chunk_init(struct import_chunk *ch)
 {
 	memset(ch, 0, sizeof(*ch));
-	buf_init(&ch->cdrs.fields);
-	buf_init(&ch->cdrs.strs);
+	for (int l = 0; l < INTAKE_LANES; l++) {
+		buf_init(&ch->cdrs[l].fields);
+		buf_init(&ch->cdrs[l].strs);
+	}
 	buf_init(&ch->text);
 	buf_init(&ch->reject_texts);
 }
 
 static void chunk_release(struct import_chunk *ch)
 {
-	free(ch->cdrs.recs);
-	buf_release(&ch->cdrs.fields);
-	buf_release(&ch->cdrs.strs);
+	for (int l = 0; l < INTAKE_LANES; l++) {
+		free(ch->cdrs[l].recs);
+		buf_release(&ch->cdrs[l].fields);
+		buf_release(&ch->cdrs[l].strs);
+	}
 	buf_release(&ch->text);
 	free(ch->reject_lines);
 	buf_release(&ch->reject_texts);
@@ -56,9 +60,11 @@ static void chunk_reset(struct import_chunk *ch)
 	ch->queue = false;
 	ch->staged = 0;
 	ch->format = CDR_AUTO;
-	ch->cdrs.nrecs = 0;
-	buf_reset(&ch->cdrs.fields);
-	buf_reset(&ch->cdrs.strs);
+	for (int l = 0; l < INTAKE_LANES; l++) {
+		ch->cdrs[l].nrecs = 0;
+		buf_reset(&ch->cdrs[l].fields);
+		buf_reset(&ch->cdrs[l].strs);
+	}
 	buf_reset(&ch->text);
 	ch->nrejects = 0;
 	buf_reset(&ch->reject_texts);
@@ -165,7 +171,8 @@ static void chunk_add(struct import_chunk *ch, const struct intake_settings *s,
 		queue_event_copy_line(it->event, &ch->text);
 		add_caller_phone(&ch->text, it->event->caller);
 	} else {
-		cdr_keep(&ch->cdrs, s, it->call);
+		const struct call_record *c = it->call;
+		cdr_keep(&ch->cdrs[call_lane(c->call_id ? c->call_id : c->key)], s, c);
 	}
 	ch->staged++;
 }

@@ -12,10 +12,29 @@
 /* Import batches and live events take this lock shared, `hotline calls
  * rebuild` exclusively (pg_advisory_xact_lock(INTAKE_LOCK)). */
 #define INTAKE_LOCK "4004, 1"
-/* Import batches take this one exclusively: one batch at a time; a live
- * event about to create a call row takes it shared, to wait for the batch
- * in flight (migrations/0007_call_alone.sql). */
-#define INTAKE_IMPORT_LOCK "4004, 2"
+/*
+ * Import lanes (what migrations/0007_call_alone.sql calls INTAKE_IMPORT_LOCK
+ * is the set of lane locks). The import stores a batch's CDRs in INTAKE_LANES lanes,
+ * the records of one call always in the same lane (call_lane() of
+ * import_private.h), each lane in a transaction of its own that holds the
+ * lane's lock exclusively; lane l's lock is pg_advisory_xact_lock(4004,
+ * 2 + l). So two lanes never touch the same calls and may run at once,
+ * while two imports take turns lane by lane (never locking the same calls
+ * in different orders). A transaction that may touch calls of any lane (a
+ * queue_log batch) takes every lane's lock, in lane order; a live event
+ * about to create a call row takes them all shared, to wait for the
+ * batches in flight (migrations/0007_call_alone.sql). Rows the lanes share
+ * (the hourly rollups) are upserted in key order, one statement per
+ * transaction, so lanes wait for each other there but never deadlock.
+ */
+#define INTAKE_LANES 2
+#define INTAKE_LANES_LAST "1"
+_Static_assert(INTAKE_LANES == 2, "INTAKE_LANES_LAST is INTAKE_LANES - 1");
+/* A scalar subquery taking the locks of lanes `first` to `last` (SQL
+ * integer expressions) with `fn` (pg_advisory_xact_lock or its _shared). */
+#define INTAKE_SQL_LANE_LOCKS(fn, first, last) \
+	"(SELECT count(" fn "(4004, 2 + l)) FROM generate_series(" first ", " last ") AS l)"
+#define INTAKE_SQL_ALL_LANE_LOCKS(fn) INTAKE_SQL_LANE_LOCKS(fn, "0", INTAKE_LANES_LAST)
 
 #define INTAKE_SQL_STASH_PREV \
 	"prev_at = call_at(c), prev_dialled = c.dialled, prev_queue = c.queue, " \

@@ -218,6 +218,50 @@ class ImportCommand(unittest.TestCase):
         out = self.import_calls(path)
         self.assertEqual(summary(out.stdout)[:3], (0, 300, 0))
 
+    def generated(self, records, queue_log=True):
+        """A generated Master.csv (and queue_log) of `records` CDRs in a
+        random year with a random call-id prefix: (cdr path, queue_log path)."""
+        prefix = '4%04d' % random.randrange(10000)
+        path = os.path.join(self.tmp, 'gen.csv')
+        qpath = os.path.join(self.tmp, 'gen.queue_log')
+        subprocess.run(['python3', GENERATE, '--records', str(records), '--id-prefix', prefix,
+                        '--start', '%d-03-01T00:00:00' % random.randrange(2040, 2100),
+                        '--rate-per-hour', '2000', '--seed', str(random.randrange(1 << 30)),
+                        *(['--queue-log', qpath] if queue_log else []), path], check=True)
+        return path, qpath
+
+    def test_big_batches_are_stored_in_lanes_and_give_the_same_calls(self):
+        # Batches of 5,000 records are stored in two lanes at once (import.c:
+        # LANES_AT_ONCE_MIN), each on its own connection; the calls whose
+        # legs fall into two batches still make one call each.
+        path, qpath = self.generated(12000)
+        out = self.import_calls('--batch', '5000', path, qpath)
+        lines = out.stdout.splitlines()
+        self.assertEqual(summary(lines[0])[:3], (12000, 0, 0))
+        self.assertEqual(summary(lines[1])[1:3], (0, 0))
+        rollups_match_calls(self)
+        both = psql("SELECT count(*) FROM call_record r WHERE r.alone"
+                    " AND EXISTS (SELECT FROM call c WHERE c.call_id = call_record_cid(r))")
+        self.assertEqual(both, [['0']], 'a call with both a summary row and an alone record')
+        out = self.import_calls('--batch', '5000', path)
+        self.assertEqual(summary(out.stdout)[:3], (0, 12000, 0))
+
+    def test_two_imports_of_the_same_file_at_once_store_it_once(self):
+        # Two imports take turns lane by lane: neither deadlocks, and each
+        # record is stored by exactly one of them.
+        path, _ = self.generated(10000, queue_log=False)
+        env = dict(os.environ, HOTLINE_DB=TEST_DB)
+        runs = [subprocess.Popen([BIN, 'import-calls', '--batch', '4500', path], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        results = [r.communicate(timeout=120) for r in runs]
+        for r, (stdout, stderr) in zip(runs, results):
+            self.assertEqual(r.returncode, 0, stderr)
+        counts = [summary(stdout) for stdout, _ in results]
+        self.assertEqual(counts[0][0] + counts[1][0], 10000)
+        self.assertEqual(counts[0][1] + counts[1][1], 10000)
+        rollups_match_calls(self)
+
     def test_stdin_is_read_with_a_dash(self):
         (path,), _ = private_copies(self.tmp, 'asterisk_v13.csv')
         with open(path, encoding='utf-8') as f:
