@@ -93,9 +93,10 @@ static void stat_table_release(struct stat_table *t)
 
 /*
  * Splits [$1, $2) (epoch seconds) at the local midnights of stat_zone():
- * whole days [d0, d1) for the rollup, and [t0, a_end), [b_start, t1), the
- * parts of days at either end, for the orders (empty when the period starts
- * or ends at midnight).
+ * whole days [d0, d1), of which the whole months [m0, m1) (m0 = m1 = d1
+ * when no whole month fits), and [t0, a_end), [b_start, t1), the parts of
+ * days at either end, for the orders (empty when the period starts or ends
+ * at midnight).
  */
 static const char period_sql[] =
 	"WITH b AS ("
@@ -103,43 +104,57 @@ static const char period_sql[] =
 	"  (to_timestamp($1::bigint) AT TIME ZONE z)::date"
 	"   + CASE WHEN (to_timestamp($1::bigint) AT TIME ZONE z)::time = '00:00' THEN 0 ELSE 1 END AS d0,"
 	"  (to_timestamp($2::bigint) AT TIME ZONE z)::date AS d1"
-	" FROM stat_zone() AS z)"
+	" FROM stat_zone() AS z),"
+	" m AS ("
+	" SELECT b.*, (stat_month(d0 - 1) + interval '1 month')::date AS m0, stat_month(d1) AS m1"
+	" FROM b)"
 	" SELECT d0::text AS d0, d1::text AS d1, d0 < d1 AS whole,"
+	"  (CASE WHEN m0 < m1 THEN m0 ELSE d1 END)::text AS m0,"
+	"  (CASE WHEN m0 < m1 THEN m1 ELSE d1 END)::text AS m1,"
 	"  extract(epoch FROM CASE WHEN d0 < d1 THEN d0::timestamp AT TIME ZONE z ELSE t1 END)::bigint AS a_end,"
 	"  extract(epoch FROM CASE WHEN d0 < d1 THEN d1::timestamp AT TIME ZONE z ELSE t1 END)::bigint AS b_start"
-	" FROM b";
+	" FROM m";
+
+/* The rollup rows of kind $9 in [$lo, $hi) of `table`'s `period` column. */
+#define ROLLUP_RANGE(table, period, lo, hi) \
+	" SELECT s.key, " ROLLUP_COLUMNS " FROM " table " s" \
+	" WHERE s.kind = $9::smallint AND s." period " >= " lo "::date AND s." period " < " hi "::date"
 
 /*
- * The counters by key of kind $7 and their total: whole days [$5, $6) from
- * the rollup ($5 NULL: none), orders registered in [$1, $2) and [$3, $4)
- * from the orders themselves. The bounds are plain values, so the planner
- * sees how small the part-day ranges are.
+ * The counters by key of kind $9 and their total: whole days [$5, $6) and
+ * [$7, $8) from stat_rollup, whole months [$6, $7) from stat_rollup_month
+ * ($5 to $8 NULL: none), orders registered in [$1, $2) and [$3, $4) from
+ * the orders themselves. The bounds are plain values, so the planner sees
+ * how small the part-day ranges are and which rollup ranges are empty.
  */
 static const char counts_sql[] =
 	"WITH direct AS ("
-	" SELECT (stat_keys(o))[$7::int] AS key, stat_facts(o, h.seconds) AS f"
+	" SELECT (stat_keys(o))[$9::int] AS key, stat_facts(o, h.seconds) AS f"
 	" FROM work_order o LEFT JOIN order_handling h ON h.order_id = o.id"
 	" WHERE o.created_at >= to_timestamp($1::bigint) AND o.created_at < to_timestamp($2::bigint)"
 	" UNION ALL"
-	" SELECT (stat_keys(o))[$7::int], stat_facts(o, h.seconds)"
+	" SELECT (stat_keys(o))[$9::int], stat_facts(o, h.seconds)"
 	" FROM work_order o LEFT JOIN order_handling h ON h.order_id = o.id"
 	" WHERE o.created_at >= to_timestamp($3::bigint) AND o.created_at < to_timestamp($4::bigint)),"
 	" u AS ("
-	" SELECT s.key, " ROLLUP_COLUMNS
-	" FROM stat_rollup s WHERE s.kind = $7::smallint AND s.day >= $5::date AND s.day < $6::date"
+	ROLLUP_RANGE("stat_rollup", "day", "$5", "$6")
+	" UNION ALL"
+	ROLLUP_RANGE("stat_rollup_month", "month", "$6", "$7")
+	" UNION ALL"
+	ROLLUP_RANGE("stat_rollup", "day", "$7", "$8")
 	" UNION ALL"
 	" SELECT key, " FACT_COLUMNS " FROM direct),"
 	" g AS ("
 	" SELECT GROUPING(key) = 1 AS total, key, " SUMS
 	" FROM u GROUP BY GROUPING SETS ((key), ())"
 	" HAVING GROUPING(key) = 1 OR sum(accepted) > 0 OR sum(merged) > 0)"
-	" SELECT g.*, CASE WHEN $7::int IN (1, 3) THEN d.code ELSE nullif(g.key, '') END AS code,"
-	"  CASE $7::int WHEN 2 THEN c.name WHEN 4 THEN ch.name WHEN 5 THEN rt.name ELSE d.name END AS name"
+	" SELECT g.*, CASE WHEN $9::int IN (1, 3) THEN d.code ELSE nullif(g.key, '') END AS code,"
+	"  CASE $9::int WHEN 2 THEN c.name WHEN 4 THEN ch.name WHEN 5 THEN rt.name ELSE d.name END AS name"
 	" FROM g"
-	" LEFT JOIN department d ON $7::int IN (1, 3) AND d.id::text = g.key"
-	" LEFT JOIN category c ON $7::int = 2 AND c.code = g.key"
-	" LEFT JOIN channel ch ON $7::int = 4 AND ch.code = g.key"
-	" LEFT JOIN request_type rt ON $7::int = 5 AND rt.code = g.key"
+	" LEFT JOIN department d ON $9::int IN (1, 3) AND d.id::text = g.key"
+	" LEFT JOIN category c ON $9::int = 2 AND c.code = g.key"
+	" LEFT JOIN channel ch ON $9::int = 4 AND ch.code = g.key"
+	" LEFT JOIN request_type rt ON $9::int = 5 AND rt.code = g.key"
 	" ORDER BY g.total DESC, g.accepted DESC, code";
 
 /*
@@ -174,9 +189,10 @@ static void read_end(struct db *db, bool began)
 static struct db_res *counts_exec(struct db *db, time_t from, time_t to, enum stat_kind kind,
 				  struct err *e)
 {
-	char t0[24], t1[24], a_end[24], b_start[24], d0[16], d1[16], k[4];
+	char t0[24], t1[24], k[4];
+	const char *d[4] = { NULL, NULL, NULL, NULL };	/* d0, m0, m1, d1 */
 	struct db_res *p, *r;
-	bool whole, began;
+	bool began;
 
 	snprintf(t0, sizeof(t0), "%lld", (long long)from);
 	snprintf(t1, sizeof(t1), "%lld", (long long)to);
@@ -188,13 +204,15 @@ static struct db_res *counts_exec(struct db *db, time_t from, time_t to, enum st
 		read_end(db, began);
 		return NULL;
 	}
-	whole = db_res_bool(p, 0, "whole");
-	snprintf(d0, sizeof(d0), "%s", db_res_str(p, 0, "d0"));
-	snprintf(d1, sizeof(d1), "%s", db_res_str(p, 0, "d1"));
-	snprintf(a_end, sizeof(a_end), "%s", db_res_str(p, 0, "a_end"));
-	snprintf(b_start, sizeof(b_start), "%s", db_res_str(p, 0, "b_start"));
+	if (db_res_bool(p, 0, "whole")) {
+		d[0] = db_res_str(p, 0, "d0");
+		d[1] = db_res_str(p, 0, "m0");
+		d[2] = db_res_str(p, 0, "m1");
+		d[3] = db_res_str(p, 0, "d1");
+	}
+	r = DB_EXEC(db, e, counts_sql, t0, db_res_str(p, 0, "a_end"), db_res_str(p, 0, "b_start"), t1,
+		    d[0], d[1], d[2], d[3], k);
 	db_res_free(p);
-	r = DB_EXEC(db, e, counts_sql, t0, a_end, b_start, t1, whole ? d0 : NULL, whole ? d1 : NULL, k);
 	read_end(db, began);
 	return r;
 }

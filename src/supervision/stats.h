@@ -3,10 +3,15 @@
  * the 三率 ranking of units with its red and black lists, and hot topics.
  *
  * Cohort: the orders registered in [from, to), as they stand at the time of
- * the report. Whole days of the period are read from stat_rollup (counters
- * per registration day and key, kept exact by triggers on work_order, see
- * migrations/0006_supervision.sql); the parts of a period that do not start
- * or end at midnight are counted from the orders themselves. The counters
+ * the report. The period is split at the midnights and month starts of the
+ * statistics zone: its whole months are read from stat_rollup_month
+ * (counters per registration month and key), the whole days before the
+ * first whole month and after the last from stat_rollup (counters per
+ * registration day and key), both kept exact by triggers on work_order
+ * (migrations/0006_supervision.sql, 0008_stat_month.sql); the parts of days
+ * at either end, when the period does not start or end at midnight, are
+ * counted from the orders themselves. A month's report thus reads about one
+ * rollup row per key, however many orders the month has. The counters
  * and how each kind of order counts are defined in the API reference of
  * GET /api/v1/stats/orders (src/api/openapi.json).
  *
@@ -79,8 +84,8 @@ bool stats_on_change(struct db *db, const struct order_change *change, struct er
  * the handling time of completed orders that have none (of all of them
  * when `all_handling`), then recounts every rollup row. Needs the holiday
  * calendar loaded (deadline_calendar_load). Stores the number of handling
- * times computed and of rollup rows in *handling and *rows. Returns false
- * with `e`; nothing is changed then.
+ * times computed and of rollup rows (day and month rows) in *handling and
+ * *rows. Returns false with `e`; nothing is changed then.
  */
 bool stats_rebuild(struct db *db, bool all_handling, long *handling, long *rows, struct err *e);
 

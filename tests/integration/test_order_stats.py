@@ -5,8 +5,11 @@ The statistics fixture is sixteen orders walked through the real API, then moved
 in time with psql into the week 2024-04-01 (Mon) .. 2024-04-08 (Mon), which holds
 the Qingming holiday: 4, 5, 6 April off, Sunday 7 April a make-up working day.
 Every expected figure below is computed by hand in the comments. Orders that an
-earlier run of the suite left in those weeks are first moved a century back, so
-the fixture owns the period.
+earlier run of the suite left in those weeks (2024-03-25 .. 2024-05-15) are first
+moved a century back, so the fixture owns the period; the month test adds orders
+of its own around April 2024 (30 March .. 2 May). Other test classes register
+orders now, and RollupExactness moves its orders to 6 May .. June 2024, outside
+both.
 """
 import csv
 import datetime
@@ -24,6 +27,13 @@ A1 = '东城区东华门大街1号'
 A2 = '西城区西单北大街5号'
 A3 = '东城区王府井大街8号'
 A4 = '南城区永定路3号'
+A5 = '北城区安定路9号'
+
+COUNTERS = ('accepted, completed, on_time, dispatched, signed_timely, responded, returned, extended,'
+            ' replied, reopened, callback_due, rated, satisfied, solved, unreachable, transferred,'
+            ' merged, handled, handling_seconds')
+COUNTER_NAMES = [c.strip() for c in COUNTERS.split(',')]
+NO_COUNT = '(%s)' % ','.join('0' * 19)
 
 SHIFTED = ('created_at', 'updated_at', 'clock_started_at', 'sign_deadline', 'handle_deadline',
            'warn_at', 'suspended_at', 'requested_deadline', 'signed_at', 'replied_at', 'completed_at')
@@ -55,6 +65,28 @@ def rollup_dump():
                 " responded, returned, extended, replied, reopened, callback_due, rated, satisfied,"
                 " solved, unreachable, transferred, merged, handled, handling_seconds)"
                 " <> (0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0) ORDER BY 1, 2, 3")
+
+
+def rollup_months():
+    """The month level of the rollup, and the day level summed by month (rows with
+    any counter set, in key order): the two must be equal."""
+    months = psql("SELECT kind, month, key, %s FROM stat_rollup_month WHERE (%s) <> %s"
+                  " ORDER BY 1, 2, 3" % (COUNTERS, COUNTERS, NO_COUNT))
+    sums = ', '.join('sum(%s)' % c for c in COUNTER_NAMES)
+    days = psql("SELECT kind, date_trunc('month', day::timestamp)::date, key, %s FROM stat_rollup"
+                " GROUP BY 1, 2, 3 HAVING (%s) <> %s ORDER BY 1, 2, 3" % (sums, sums, NO_COUNT))
+    return months, days
+
+
+def month_row(rows, kind, month, key):
+    """The counters of one row of rollup_months() by name, as text."""
+    row = next(r for r in rows if r[:3] == [str(kind), month, key])
+    return dict(zip(COUNTER_NAMES, row[3:]))
+
+
+def department_id(code):
+    """The rollup's key of a unit."""
+    return psql("SELECT id FROM department WHERE code = '%s'" % code)[0][0]
 
 
 def rebuild():
@@ -191,10 +223,11 @@ class OrderStatistics(OrdersTestCase):
         try:
             psql("UPDATE work_order SET created_at = created_at - interval '100 years'"
                  " WHERE created_at >= '2024-03-25T00:00:00+08:00'"
-                 " AND created_at < '2024-04-15T00:00:00+08:00'")
+                 " AND created_at < '2024-05-15T00:00:00+08:00'")
             cls.build_fixture()
             # The report as the triggers kept it, before any rebuild.
             cls.incremental = cls.stats_of(cls.supervisor, **WEEK)
+            cls.months_incremental = rollup_months()
             # Handling times are computed when an order completes, from the real
             # times of the walk; recompute them from the moved ones.
             psql("DELETE FROM order_handling WHERE order_id IN (SELECT id FROM work_order"
@@ -203,6 +236,7 @@ class OrderStatistics(OrdersTestCase):
             cls.before_rebuild = cls.stats_of(cls.supervisor, **WEEK)
             rebuild()
             cls.report = cls.stats_of(cls.supervisor, **WEEK)
+            cls.months_rebuilt = rollup_months()
         except BaseException:
             cls.tearDownClass()
             raise
@@ -397,6 +431,71 @@ class OrderStatistics(OrdersTestCase):
             'replied': 8, 'callback_due': 8, 'rated': 8, 'callback_rate': 1.0, 'unreachable': 0,
             'avg_handling_workdays': 1.91}, 'part days')
 
+    def test_the_month_rollup_is_the_days_summed(self):
+        # April 2024 by lead unit: A's eight orders, B's three (O4 O10 O13), without
+        # a lead O8 O9 O15 and the merged O7; A's handling times after the rebuild:
+        # 200 h (see the hand computation above) = 720000 s.
+        a, b = (department_id(code) for code in (self.depts.a, self.depts.b))
+        for what, (months, days) in (('kept by the triggers', self.months_incremental),
+                                     ('rebuilt', self.months_rebuilt)):
+            with self.subTest(what):
+                self.assertEqual(months, days)
+                april = {k: month_row(months, 1, '2024-04-01', k) for k in (a, b, '')}
+                self.assertEqual((april[a]['accepted'], april[b]['accepted'], april['']['accepted'],
+                                  april['']['merged']), ('8', '3', '3', '1'))
+        april_a = month_row(self.months_rebuilt[0], 1, '2024-04-01', a)
+        self.assertEqual((april_a['handled'], april_a['handling_seconds']), ('7', '720000'))
+
+    def test_a_whole_month_with_whole_and_part_days_around_it(self):
+        # [03-30 12:00, 05-02 12:00): the part of 30 March and of 2 May are counted
+        # from the orders, 31 March and 1 May from the day rollup, April from the
+        # month rollup. New orders (no category, address A5: hot topics are not
+        # moved) fill the segments the fixture leaves empty:
+        #   P1 03-30 18:00  answered                 part day before
+        #   O14 03-31 23:59:59                       whole day before
+        #   O1-O13, O16, O15 (04-08)                 the month
+        #   P2 05-01 09:00  dispatched to B, signed  whole day after
+        #   P3 05-02 08:00  transferred to 110       part day after
+        #   X1 03-30 11:00, X2 05-02 12:00: just outside.
+        # accepted 13 + O14 + O15 + P1 + P2 + P3 = 18, merged 1 (O7); dispatched
+        # 11 + P2 = 12; transferred O8 + P3 = 2; B: O4 O10 O13 P2 = 4 accepted;
+        # without a lead: O8 O9 O14 O15 P1 P3 = 6 accepted.
+        ag, w = self.agent, self.walk
+        p = {}
+        for key in ('P1', 'P2', 'P3', 'X1', 'X2'):
+            p[key] = self.create(category=None, district='D02', address=A5)
+        for key in ('P1', 'X1', 'X2'):
+            w(ag, p[key], 'answer', answer='已答复')
+        w(ag, p['P2'], 'dispatch', department=self.depts.b)
+        w(self.hb, p['P2'], 'sign')
+        w(ag, p['P3'], 'transfer_out', target='110')
+        for key, at in (('P1', '2024-03-30T18:00:00+08:00'), ('X1', '2024-03-30T11:00:00+08:00'),
+                        ('P2', '2024-05-01T09:00:00+08:00'), ('P3', '2024-05-02T08:00:00+08:00'),
+                        ('X2', '2024-05-02T12:00:00+08:00')):
+            place(p[key], at)
+        t0, t1 = '2024-03-30T12:00:00+08:00', '2024-05-02T12:00:00+08:00'
+
+        r = self.stats_of(self.supervisor, **{'from': t0, 'to': t1})
+        self.assertFigures(r['total'], {'accepted': 18, 'merged': 1, 'dispatched': 12, 'transferred': 2},
+                           'total')
+        self.assertEqual(self.row(r, self.depts.b)['accepted'], 4)
+        self.assertEqual(self.row(r, None)['accepted'], 6)
+        # April alone, from the month rollup only: the week's 13 and O15.
+        april = self.stats_of(self.supervisor, **{'from': '2024-04-01', 'to': '2024-05-01'})
+        self.assertFigures(april['total'], {'accepted': 14, 'merged': 1, 'dispatched': 11}, 'April')
+
+        # Every counter of every row equals those orders counted one by one.
+        names = COUNTER_NAMES[:-1]      # handling_seconds is not shown
+        direct = psql("SELECT coalesce(d.code, ''), %s FROM (SELECT o.lead_department_id AS lead,"
+                      " stat_facts(o, h.seconds) AS f FROM work_order o"
+                      " LEFT JOIN order_handling h ON h.order_id = o.id"
+                      " WHERE o.created_at >= '%s' AND o.created_at < '%s') s"
+                      " LEFT JOIN department d ON d.id = s.lead GROUP BY 1 ORDER BY 1"
+                      % (', '.join('sum(f[%d])' % (i + 1) for i in range(len(names))), t0, t1))
+        expected = {row[0]: [int(v) for v in row[1:]] for row in direct}
+        self.assertEqual({x['key'] or '': [x[c] for c in names] for x in r['rows']}, expected)
+        self.assertEqual([r['total'][c] for c in names], [sum(v) for v in zip(*expected.values())])
+
     def test_other_breakdowns_add_up_to_the_same_total(self):
         for by in ('category', 'district', 'channel', 'request_type'):
             with self.subTest(by=by):
@@ -570,6 +669,31 @@ class RollupExactness(OrdersTestCase):
         self.assertTrue(kept)
         rebuild()
         self.assertEqual(rollup_dump(), kept)
+
+    def test_month_rollup_kept_equals_a_rebuild(self):
+        # Orders move within June 2024 and across the end of May; a month row
+        # must follow each move, and equal the days summed and a recount.
+        psql("UPDATE work_order SET created_at = created_at - interval '100 years'"
+             " WHERE created_at >= '2024-05-16T00:00:00+08:00'"
+             " AND created_at < '2024-07-01T00:00:00+08:00'")
+        rebuild()
+        early = self.order_in('completed')
+        late = self.order_in('awaiting_callback')
+        merged = self.order_in('merged')
+        place(early, '2024-05-31T23:30:00+08:00')
+        place(late, '2024-06-01T00:30:00+08:00')
+        place(merged, '2024-06-10T12:00:00+08:00')
+        self.step(self.agent, late, 'callback', 'completed', satisfaction='satisfied', solved=True)
+        place(early, '2024-06-01T08:00:00+08:00')        # into June
+        place(late, '2024-06-20T09:00:00+08:00')         # another day of the same month
+        months, days = rollup_months()
+        self.assertEqual(months, days)
+        # June, lead unit A: both orders, completed; the merged one without a lead.
+        a = department_id(self.depts.a)
+        june_a, june_none = (month_row(months, 1, '2024-06-01', k) for k in (a, ''))
+        self.assertEqual((june_a['accepted'], june_a['completed'], june_none['merged']), ('2', '2', '1'))
+        rebuild()
+        self.assertEqual(rollup_months(), (months, months))
 
     def test_handling_time_is_computed_when_an_order_completes(self):
         number = self.order_in('awaiting_callback')
