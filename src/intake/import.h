@@ -3,21 +3,24 @@
  * FreeSWITCH CSV) from a cdr_reader into the database.
  *
  * Batches. Every `batch_records` records (and at the end) the batch is
- * stored in one transaction: the new records in call_record (a record whose
+ * stored, in one transaction per lane (below): the new records in
+ * call_record (a record whose
  * key is stored already is a duplicate), merged into the per-call summary
  * (table call, or the record itself for a call it is the only source of:
  * migrations/0007_call_alone.sql), and the hourly rollups (call_hour) moved
  * by the difference.
- * A crash loses at most the batch in flight, and what was committed is
- * whole. Re-importing a file therefore adds nothing: every record comes back
+ * A crash loses at most the batches in flight, and what was committed is
+ * whole: a call's records are all in one lane. Re-importing a file therefore adds nothing: every record comes back
  * as a duplicate. Most CDRs (a new call with one record in the batch) are
  * copied straight into call_record, alone, with their rollups summed in C;
  * the others, and queue_log events, go through a temporary staging table
  * and INSERT … SELECT … ON CONFLICT (import.c explains the two paths).
  * A thread reads and parses the next batch while one is being stored, so
- * that parsing and the database's work overlap. Memory is bounded by the
- * reader's buffers and two batches (about 50 MB at the default 50,000
- * records), whatever the input size.
+ * that parsing and the database's work overlap, and a big batch's CDRs are
+ * stored in two lanes at once, split by call id, each lane's part in a
+ * transaction of its own on a connection of its own (import.c). Memory is
+ * bounded by the reader's buffers and two batches (about 50 MB at the
+ * default 50,000 records), whatever the input size.
  *
  * Rejects (records the reader cannot read) never stop an import; they are
  * counted and handed to the caller's callback. A fatal reader error (input
