@@ -762,19 +762,39 @@ out:
 	return inserted;
 }
 
+/* Begins a batch's transaction holding the locks of lanes `first` to
+ * `last`; false with `e` (nothing begun) on failure. */
+static bool batch_begin(struct batch *b, const char *first, const char *last, struct err *e)
+{
+	struct db_res *r;
+
+	if (!db_begin(b->db, e))
+		return false;
+	if (!(r = DB_EXEC(b->db, e, sql_begin_batch, first, last))) {
+		db_rollback(b->db);
+		return false;
+	}
+	db_res_free(r);
+	return true;
+}
+
+/* Counts a committed batch of which `inserted` records were new. */
+static void batch_count(struct batch *b, long inserted)
+{
+	b->res->records += b->staged;
+	b->res->imported += (unsigned long)inserted;
+	b->res->duplicates += b->staged - (unsigned long)inserted;
+}
+
 /* Runs one CDR batch: classify, store, commit; on a clash with a row stored
  * meanwhile, once more with every new record on the staging path. */
 static bool cdr_batch_run(struct batch *b, struct err *e)
 {
-	struct db_res *r;
 	long inserted = -1;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (!db_begin(b->db, e))
+		if (!batch_begin(b, b->lane, b->lane, e))
 			return false;
-		if (!(r = DB_EXEC(b->db, e, sql_begin_batch, b->lane, b->lane)))
-			goto fail;
-		db_res_free(r);
 		for (size_t i = 0; i < b->cdrs->nrecs; i++)
 			b->cdrs->recs[i].path = REC_NEW;
 		if (!classify(b, e))
@@ -792,9 +812,7 @@ static bool cdr_batch_run(struct batch *b, struct err *e)
 		}
 		return false;
 	}
-	b->res->records += b->staged;
-	b->res->imported += (unsigned long)inserted;
-	b->res->duplicates += b->staged - (unsigned long)inserted;
+	batch_count(b, inserted);
 	return true;
 fail:
 	db_rollback(b->db);
@@ -811,11 +829,8 @@ static bool queue_store(struct batch *b, const struct buf *text, struct err *e)
 	struct db_res *r;
 	long inserted;
 
-	if (!db_begin(b->db, e))
+	if (!batch_begin(b, "0", INTAKE_LANES_LAST, e))
 		return false;
-	if (!(r = DB_EXEC(b->db, e, sql_begin_batch, "0", INTAKE_LANES_LAST)))
-		goto fail;
-	db_res_free(r);
 	if (!db_copy_begin(b->db, sql_copy_queue, e))
 		goto fail;
 	for (size_t at = 0; at < text->len; at += COPY_CHUNK) {
@@ -833,9 +848,7 @@ static bool queue_store(struct batch *b, const struct buf *text, struct err *e)
 	db_res_free(r);
 	if (!db_commit(b->db, e))
 		goto fail;
-	b->res->records += b->staged;
-	b->res->imported += (unsigned long)inserted;
-	b->res->duplicates += b->staged - (unsigned long)inserted;
+	batch_count(b, inserted);
 	return true;
 fail:
 	db_rollback(b->db);
