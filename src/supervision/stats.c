@@ -115,17 +115,44 @@ static const char period_sql[] =
 	"  extract(epoch FROM CASE WHEN d0 < d1 THEN d1::timestamp AT TIME ZONE z ELSE t1 END)::bigint AS b_start"
 	" FROM m";
 
-/* The rollup rows of kind $9 in [$lo, $hi) of `table`'s `period` column. */
-#define ROLLUP_RANGE(table, period, lo, hi) \
+/* The rollup rows of kind `k` in [lo, hi) of `table`'s `period` column
+ * (parameters as "$n"). */
+#define ROLLUP_RANGE(table, period, k, lo, hi) \
 	" SELECT s.key, " ROLLUP_COLUMNS " FROM " table " s" \
-	" WHERE s.kind = $9::smallint AND s." period " >= " lo "::date AND s." period " < " hi "::date"
+	" WHERE s.kind = " k "::smallint AND s." period " >= " lo "::date AND s." period " < " hi "::date"
+
+/* Whole days [d0, m0) and [m1, d1) from stat_rollup and whole months
+ * [m0, m1) from stat_rollup_month, of kind `k` (parameters as "$n"). */
+#define ROLLUP_PERIOD(k, d0, m0, m1, d1) \
+	ROLLUP_RANGE("stat_rollup", "day", k, d0, m0) \
+	" UNION ALL" \
+	ROLLUP_RANGE("stat_rollup_month", "month", k, m0, m1) \
+	" UNION ALL" \
+	ROLLUP_RANGE("stat_rollup", "day", k, m1, d1)
+
+/* Follows a CTE "u" of counter rows of kind `k`: their sums by key with
+ * the key's code and name, and the total, first. */
+#define COUNTS_BY_KEY(k) \
+	" g AS (" \
+	" SELECT GROUPING(key) = 1 AS total, key, " SUMS \
+	" FROM u GROUP BY GROUPING SETS ((key), ())" \
+	" HAVING GROUPING(key) = 1 OR sum(accepted) > 0 OR sum(merged) > 0)" \
+	" SELECT g.*, CASE WHEN " k "::int IN (1, 3) THEN d.code ELSE nullif(g.key, '') END AS code," \
+	"  CASE " k "::int WHEN 2 THEN c.name WHEN 4 THEN ch.name WHEN 5 THEN rt.name ELSE d.name END AS name" \
+	" FROM g" \
+	" LEFT JOIN department d ON " k "::int IN (1, 3) AND d.id::text = g.key" \
+	" LEFT JOIN category c ON " k "::int = 2 AND c.code = g.key" \
+	" LEFT JOIN channel ch ON " k "::int = 4 AND ch.code = g.key" \
+	" LEFT JOIN request_type rt ON " k "::int = 5 AND rt.code = g.key" \
+	" ORDER BY g.total DESC, g.accepted DESC, code"
 
 /*
- * The counters by key of kind $9 and their total: whole days [$5, $6) and
- * [$7, $8) from stat_rollup, whole months [$6, $7) from stat_rollup_month
- * ($5 to $8 NULL: none), orders registered in [$1, $2) and [$3, $4) from
- * the orders themselves. The bounds are plain values, so the planner sees
- * how small the part-day ranges are and which rollup ranges are empty.
+ * The counters by key of kind $9 and their total: whole days and months
+ * [$5, $8) from the rollups as ROLLUP_PERIOD splits them ($5 to $8 NULL:
+ * none), orders registered in [$1, $2) and [$3, $4) from the orders
+ * themselves. The bounds are plain values, so that the planner sees how
+ * small the part-day ranges are and which rollup ranges are empty: it
+ * plans this text for every run.
  */
 static const char counts_sql[] =
 	"WITH direct AS ("
@@ -137,25 +164,21 @@ static const char counts_sql[] =
 	" FROM work_order o LEFT JOIN order_handling h ON h.order_id = o.id"
 	" WHERE o.created_at >= to_timestamp($3::bigint) AND o.created_at < to_timestamp($4::bigint)),"
 	" u AS ("
-	ROLLUP_RANGE("stat_rollup", "day", "$5", "$6")
-	" UNION ALL"
-	ROLLUP_RANGE("stat_rollup_month", "month", "$6", "$7")
-	" UNION ALL"
-	ROLLUP_RANGE("stat_rollup", "day", "$7", "$8")
+	ROLLUP_PERIOD("$9", "$5", "$6", "$7", "$8")
 	" UNION ALL"
 	" SELECT key, " FACT_COLUMNS " FROM direct),"
-	" g AS ("
-	" SELECT GROUPING(key) = 1 AS total, key, " SUMS
-	" FROM u GROUP BY GROUPING SETS ((key), ())"
-	" HAVING GROUPING(key) = 1 OR sum(accepted) > 0 OR sum(merged) > 0)"
-	" SELECT g.*, CASE WHEN $9::int IN (1, 3) THEN d.code ELSE nullif(g.key, '') END AS code,"
-	"  CASE $9::int WHEN 2 THEN c.name WHEN 4 THEN ch.name WHEN 5 THEN rt.name ELSE d.name END AS name"
-	" FROM g"
-	" LEFT JOIN department d ON $9::int IN (1, 3) AND d.id::text = g.key"
-	" LEFT JOIN category c ON $9::int = 2 AND c.code = g.key"
-	" LEFT JOIN channel ch ON $9::int = 4 AND ch.code = g.key"
-	" LEFT JOIN request_type rt ON $9::int = 5 AND rt.code = g.key"
-	" ORDER BY g.total DESC, g.accepted DESC, code";
+	COUNTS_BY_KEY("$9");
+
+/*
+ * The same for a period of whole days, [$1, $4) split at $2 and $3, of
+ * kind $5: the rollups alone (a month's report, a week's, a day's). Its
+ * plan does not depend on the bounds, so it is prepared and runs on its
+ * generic plan (counts_exec()): planning the text took longer than
+ * running it.
+ */
+static const char counts_rollup_sql[] =
+	"WITH u AS (" ROLLUP_PERIOD("$5", "$1", "$2", "$3", "$4") "),"
+	COUNTS_BY_KEY("$5");
 
 /*
  * The statistics read in a transaction of their own with JIT compilation
@@ -185,13 +208,14 @@ static void read_end(struct db *db, bool began)
 		db_rollback(db);
 }
 
-/* Runs counts_sql for [from, to) and `kind`. */
+/* Runs counts_rollup_sql or counts_sql for [from, to) and `kind`. */
 static struct db_res *counts_exec(struct db *db, time_t from, time_t to, enum stat_kind kind,
 				  struct err *e)
 {
 	char t0[24], t1[24], k[4];
 	const char *d[4] = { NULL, NULL, NULL, NULL };	/* d0, m0, m1, d1 */
-	struct db_res *p, *r;
+	const char *a_end, *b_start;
+	struct db_res *p, *r = NULL;
 	bool began;
 
 	snprintf(t0, sizeof(t0), "%lld", (long long)from);
@@ -199,20 +223,27 @@ static struct db_res *counts_exec(struct db *db, time_t from, time_t to, enum st
 	snprintf(k, sizeof(k), "%d", (int)kind);
 	if (!read_begin(db, &began, e))
 		return NULL;
-	p = DB_EXEC(db, e, period_sql, t0, t1);
-	if (!p) {
-		read_end(db, began);
-		return NULL;
-	}
+	p = DB_EXEC_P(db, e, period_sql, t0, t1);
+	if (!p)
+		goto out;
 	if (db_res_bool(p, 0, "whole")) {
 		d[0] = db_res_str(p, 0, "d0");
 		d[1] = db_res_str(p, 0, "m0");
 		d[2] = db_res_str(p, 0, "m1");
 		d[3] = db_res_str(p, 0, "d1");
 	}
-	r = DB_EXEC(db, e, counts_sql, t0, db_res_str(p, 0, "a_end"), db_res_str(p, 0, "b_start"), t1,
-		    d[0], d[1], d[2], d[3], k);
+	a_end = db_res_str(p, 0, "a_end");
+	b_start = db_res_str(p, 0, "b_start");
+	if (d[0] && !strcmp(a_end, t0) && !strcmp(b_start, t1)) {
+		/* whole days: the generic plan, in a transaction of our own
+		 * (in a caller's, the setting would outlive the statement) */
+		if (!began || DB_RUN(db, e, "SET LOCAL plan_cache_mode = force_generic_plan"))
+			r = DB_EXEC_P(db, e, counts_rollup_sql, d[0], d[1], d[2], d[3], k);
+	} else {
+		r = DB_EXEC(db, e, counts_sql, t0, a_end, b_start, t1, d[0], d[1], d[2], d[3], k);
+	}
 	db_res_free(p);
+out:
 	read_end(db, began);
 	return r;
 }

@@ -13,19 +13,50 @@ double sv_round(double v, int decimals)
 	return round(v * scale) / scale;
 }
 
+/* sv_number()'s text for the integer n / 10^decimals: the digits of n
+ * with the point put in, trailing zeros dropped but one ("0.5", "3.0"). */
+static void fixed_text(long long n, int decimals, char *text)
+{
+	char digits[24];	/* least significant first */
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	int len = 0, low = 0;
+
+	do {
+		digits[len++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u || len <= decimals);
+	if (n < 0)
+		*text++ = '-';
+	while (len > decimals)
+		*text++ = digits[--len];
+	*text++ = '.';
+	while (low < len - 1 && digits[low] == '0')
+		low++;
+	if (len == 0)
+		*text++ = '0';
+	while (len > low)
+		*text++ = digits[--len];
+	*text = '\0';
+}
+
 json_object *sv_number(double v, int decimals)
 {
 	char text[64];
-	size_t n;
+	double scaled;
 
 	if (!isfinite(v))
 		return NULL;
+	scaled = round(v * pow(10, decimals));
+	if (decimals >= 0 && decimals <= 9 && fabs(scaled) < 9e15) {
+		/* the digits of the rounded value are those of the integer */
+		long long n = (long long)scaled;
+		fixed_text(n, decimals, text);
+		return json_object_new_double_s(n == 0 ? 0.0 : (double)n / pow(10, decimals), text);
+	}
 	v = sv_round(v, decimals);
-	if (v == 0)
-		v = 0;		/* no "-0.0" */
 	snprintf(text, sizeof(text), "%.*f", decimals, v);
 	if (strchr(text, '.')) {
-		n = strlen(text);
+		size_t n = strlen(text);
 		while (n > 0 && text[n - 1] == '0')
 			text[--n] = '\0';
 		if (text[n - 1] == '.')

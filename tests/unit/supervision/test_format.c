@@ -97,6 +97,38 @@ static void numbers_keep_one_decimal_and_never_show_minus_zero(void **state)
 	json_object_put(o);
 }
 
+/* sv_number() writes the digits itself; they are what printf would write
+ * for the rounded value, trailing zeros dropped, for every size of number
+ * (beyond 2^53 it falls back to printf). */
+static void numbers_read_as_printf_would_write_them(void **state)
+{
+	uint64_t x = 88172645463325252ULL;
+
+	for (int i = 0; i < 200000; i++) {
+		char want[400], *end;
+		int decimals = i % 7;
+		double v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		v = (double)(x >> 11) / (double)(1ULL << 53) * pow(10, (int)(x % 24) - 6);
+		if (x & 1)
+			v = -v;
+		snprintf(want, sizeof(want), "%.*f", decimals, sv_round(v, decimals));
+		if (!strcmp(want, "-0") || strspn(want, "-0.") == strlen(want))
+			strcpy(want, "0");		/* no minus zero */
+		if (strchr(want, '.')) {
+			end = want + strlen(want);
+			while (end[-1] == '0')
+				*--end = '\0';
+			if (end[-1] == '.')
+				strcpy(end, "0");
+		} else {
+			strcat(want, ".0");
+		}
+		assert_json(sv_number(v, decimals), want);
+	}
+}
+
 static void rounding_is_half_away_from_zero(void **state)
 {
 	assert_true(sv_round(2.5, 0) == 3);
@@ -243,6 +275,7 @@ int main(void)
 		cmocka_unit_test(rates_are_fractions_with_at_most_four_decimals),
 		cmocka_unit_test(a_rate_without_a_denominator_is_null_not_zero),
 		cmocka_unit_test(numbers_keep_one_decimal_and_never_show_minus_zero),
+		cmocka_unit_test(numbers_read_as_printf_would_write_them),
 		cmocka_unit_test(rounding_is_half_away_from_zero),
 		cmocka_unit_test(times_carry_the_offset_and_zero_is_null),
 		cmocka_unit_test(report_periods_take_dates_as_local_midnight),
