@@ -82,6 +82,9 @@ static const char sql_copy_queue[] =
 static const char sql_copy_records[] =
 	"COPY call_record (" CALL_RECORD_COPY_COLUMNS ", caller_phone, kind, alone)"
 	" FROM STDIN (FORMAT binary)";
+/* …and their callers, for the caller history (migrations/0009_call_alone_caller.sql). */
+static const char sql_copy_callers[] =
+	"COPY call_alone_caller (phone, key) FROM STDIN (FORMAT binary)";
 
 /* The stored keys between $1 and $2 (at most $3 of them): most batches
  * hold a range of time-ordered keys that nothing stored falls into. */
@@ -239,8 +242,9 @@ static const char sql_merge_queue[] =
  * (checked here: duplicates within the batch, then one range query for the
  * stored keys), whose call has no summary yet (no `call` row, no alone
  * record) and which is its call's only record in the batch is copied
- * straight into call_record with `alone` set: its record is its call's
- * summary (migrations/0007_call_alone.sql), and no `call` row is written.
+ * straight into call_record with `alone` set, and its caller into
+ * call_alone_caller: its record is its call's summary
+ * (migrations/0007_call_alone.sql), and no `call` row is written.
  * Its contribution to the hourly rollups is summed in C. Every other new
  * record (a call with several CDRs, or one that has a summary from
  * queue_log, live events or an earlier batch) goes through call_stage and
@@ -607,12 +611,15 @@ static bool batch_flush(struct batch *b, struct err *e)
 }
 
 /*
- * Fast records go in by caller phone: so the caller index (random
- * numbers) is filled page by page rather than at random, while the
- * batch's keys, a narrow range at the primary key's right edge, go in
- * nearly as cheaply in any order. The order needs only to be near the
- * index's: records are sorted by the first eight bytes of the phone (as
- * COLLATE "C" compares them), with a radix sort, which is linear.
+ * Fast records go into call_record in input order, which is nearly the
+ * order of their keys (a PBX's unique ids grow with time): each lands on
+ * the primary key's rightmost leaf, which PostgreSQL reaches without a
+ * search. Their callers go into call_alone_caller in a COPY of their own
+ * by phone, so that the caller index (random numbers) is filled page by
+ * page rather than at random (migrations/0009_call_alone_caller.sql). The
+ * phone order need only be near the index's: records are sorted by the
+ * first eight bytes of the phone (as COLLATE "C" compares them), with a
+ * radix sort, which is linear.
  */
 struct by_phone {
 	uint64_t prefix;		/* the phone's first bytes, big-endian, 0-padded */
@@ -624,7 +631,7 @@ static uint64_t phone_prefix(const char *phone)
 	uint64_t k = 0;
 
 	for (int i = 0; i < 8; i++)
-		k = k << 8 | (phone && *phone ? (unsigned char)*phone++ : 0);
+		k = k << 8 | (*phone ? (unsigned char)*phone++ : 0);
 	return k;
 }
 
@@ -652,38 +659,72 @@ static struct by_phone *radix_sort(struct by_phone *a, struct by_phone *tmp, siz
 	return a;
 }
 
+/* Sends what b->copy holds once it is COPY_CHUNK long; on failure ends
+ * the COPY. */
+static bool copy_flush_full(struct batch *b, struct err *e)
+{
+	struct err ignored = ERR_INIT;
+
+	if (b->copy.len < COPY_CHUNK || batch_flush(b, e))
+		return true;
+	db_copy_end(b->db, "import failed", &ignored);
+	return false;
+}
+
 /*
- * COPYs the batch's fast records (`fast`: into call_record, alone, by
- * caller phone) or slow ones (into call_stage) with `sql`, in binary.
+ * COPYs the batch's fast records (`fast`: into call_record, alone) or slow
+ * ones (into call_stage) with `sql`, in binary, in input order.
  */
 static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
-	size_t cap = b->cdrs->nrecs ? b->cdrs->nrecs : 1, n = 0;
-	struct by_phone *order = xmalloc(2 * cap * sizeof(*order)), *sorted = order;
-	bool ok = false;
-
-	for (size_t i = 0; i < b->cdrs->nrecs; i++)
-		if (b->cdrs->recs[i].path == (fast ? REC_FAST : REC_SLOW))
-			order[n++] = (struct by_phone){ fast ? phone_prefix(str(b, b->cdrs->recs[i].phone)) : 0, i };
-	if (fast)
-		sorted = radix_sort(order, order + cap, n);
 	if (!db_copy_begin(b->db, sql, e))
-		goto out;
+		return false;
 	buf_reset(&b->copy);
 	cdr_copy_bin_header(&b->copy);
-	for (size_t k = 0; k < n; k++) {
-		const struct cdr_rec *r = &b->cdrs->recs[sorted[k].rec];
+	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
+		const struct cdr_rec *r = &b->cdrs->recs[i];
+		if (r->path != (fast ? REC_FAST : REC_SLOW))
+			continue;
 		cdr_copy_bin_count(&b->copy, CALL_RECORD_COPY_FIELDS + (fast ? 3 : 1));
 		buf_add(&b->copy, b->cdrs->fields.data + r->fields, r->fields_len);
 		if (fast) {	/* call_record has the kind and alone after caller_phone */
 			cdr_copy_bin_text(&b->copy, r->kind);
 			cdr_copy_bin_bool(&b->copy, true);
 		}
-		if (b->copy.len >= COPY_CHUNK && !batch_flush(b, e)) {
-			struct err ignored = ERR_INIT;
-			db_copy_end(b->db, "import failed", &ignored);
+		if (!copy_flush_full(b, e))
+			return false;
+	}
+	cdr_copy_bin_trailer(&b->copy);
+	return batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+}
+
+/* COPYs the callers of the batch's fast records into call_alone_caller,
+ * by phone. */
+static bool copy_callers(struct batch *b, struct err *e)
+{
+	size_t cap = b->cdrs->nrecs ? b->cdrs->nrecs : 1, n = 0;
+	struct by_phone *order = xmalloc(2 * cap * sizeof(*order)), *sorted;
+	bool ok = false;
+
+	for (size_t i = 0; i < b->cdrs->nrecs; i++)
+		if (b->cdrs->recs[i].path == REC_FAST && b->cdrs->recs[i].phone != NO_STR)
+			order[n++] = (struct by_phone){ phone_prefix(str(b, b->cdrs->recs[i].phone)), i };
+	if (!n) {
+		free(order);
+		return true;
+	}
+	sorted = radix_sort(order, order + cap, n);
+	if (!db_copy_begin(b->db, sql_copy_callers, e))
+		goto out;
+	buf_reset(&b->copy);
+	cdr_copy_bin_header(&b->copy);
+	for (size_t k = 0; k < n; k++) {
+		const struct cdr_rec *r = &b->cdrs->recs[sorted[k].rec];
+		cdr_copy_bin_count(&b->copy, 2);
+		cdr_copy_bin_text(&b->copy, str(b, r->phone));
+		cdr_copy_bin_text(&b->copy, str(b, r->key));
+		if (!copy_flush_full(b, e))
 			goto out;
-		}
 	}
 	cdr_copy_bin_trailer(&b->copy);
 	ok = batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
@@ -735,7 +776,7 @@ static long cdr_store(struct batch *b, struct err *e)
 		}
 	}
 	summed_params(b, arrays);
-	if (fast && !copy_chunked(b, sql_copy_records, true, e))
+	if (fast && (!copy_chunked(b, sql_copy_records, true, e) || !copy_callers(b, e)))
 		goto out;
 	if (slow) {
 		params[0] = b->short_seconds;

@@ -4,15 +4,16 @@
  *
  * Batches. Every `batch_records` records (and at the end) the batch is
  * stored, in one transaction per lane (below): the new records in
- * call_record (a record whose
- * key is stored already is a duplicate), merged into the per-call summary
- * (table call, or the record itself for a call it is the only source of:
- * migrations/0007_call_alone.sql), and the hourly rollups (call_hour) moved
- * by the difference.
- * A crash loses at most the batches in flight, and what was committed is
- * whole: a call's records are all in one lane. Re-importing a file therefore adds nothing: every record comes back
- * as a duplicate. Most CDRs (a new call with one record in the batch) are
- * copied straight into call_record, alone, with their rollups summed in C;
+ * call_record (a record whose key is stored already is a duplicate),
+ * merged into the per-call summary (table call, or the record itself for a
+ * call it is the only source of: migrations/0007_call_alone.sql), and the
+ * hourly rollups (call_hour) moved by the difference. A crash loses at
+ * most the batches in flight, and what was committed is whole: a call's
+ * records are all in one lane. Re-importing a file therefore adds nothing:
+ * every record comes back as a duplicate. Most CDRs (a new call with one
+ * record in the batch) are copied straight into call_record, alone, in
+ * input order, and their callers into call_alone_caller by phone
+ * (migrations/0009_call_alone_caller.sql), with their rollups summed in C;
  * the others, and queue_log events, go through a temporary staging table
  * and INSERT … SELECT … ON CONFLICT (import.c explains the two paths).
  * A thread reads and parses the next batch while one is being stored, so

@@ -81,6 +81,20 @@ def rollups_match_calls(test):
     test.assertEqual(rows[0][0], '0', 'call_hour differs from the calls it counts')
 
 
+def callers_match_alone_records(test):
+    """call_alone_caller holds a row for every alone record with a caller
+    phone and for nothing else: the fast path writes both, an adoption
+    removes both (migrations/0009_call_alone_caller.sql)."""
+    rows = psql("""
+        WITH a AS (SELECT caller_phone AS phone, key FROM call_record
+                   WHERE alone AND caller_phone IS NOT NULL),
+             f AS (SELECT phone, key FROM call_alone_caller)
+        SELECT (SELECT count(*) FROM a), count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM f
+                              UNION ALL SELECT * FROM f EXCEPT ALL SELECT * FROM a) d""")
+    test.assertNotEqual(rows[0][0], '0', 'no alone record with a phone to compare')
+    test.assertEqual(rows[0][1], '0', 'call_alone_caller differs from the alone records')
+
+
 class ImportCommand(unittest.TestCase):
     """hotline import-calls on the fixtures."""
 
@@ -166,6 +180,7 @@ class ImportCommand(unittest.TestCase):
         self.assertEqual(psql("SELECT bool_or(alone) FROM call_record WHERE call_id = '%s40800.49'"
                               % ids.prefix), [['f']])
         rollups_match_calls(self)
+        callers_match_alone_records(self)
 
     def test_queue_log_defines_the_queue_part_of_a_call_with_a_cdr(self):
         paths, ids = private_copies(self.tmp, 'asterisk_master.csv', 'queue_log')
@@ -243,6 +258,7 @@ class ImportCommand(unittest.TestCase):
         both = psql("SELECT count(*) FROM call_record r WHERE r.alone"
                     " AND EXISTS (SELECT FROM call c WHERE c.call_id = call_record_cid(r))")
         self.assertEqual(both, [['0']], 'a call with both a summary row and an alone record')
+        callers_match_alone_records(self)
         out = self.import_calls('--batch', '5000', path)
         self.assertEqual(summary(out.stdout)[:3], (0, 12000, 0))
 
