@@ -659,6 +659,16 @@ static struct by_phone *radix_sort(struct by_phone *a, struct by_phone *tmp, siz
 	return a;
 }
 
+/* Begins a binary COPY with `sql`, its header in b->copy. */
+static bool copy_open(struct batch *b, const char *sql, struct err *e)
+{
+	if (!db_copy_begin(b->db, sql, e))
+		return false;
+	buf_reset(&b->copy);
+	cdr_copy_bin_header(&b->copy);
+	return true;
+}
+
 /* Sends what b->copy holds once it is COPY_CHUNK long; on failure ends
  * the COPY. */
 static bool copy_flush_full(struct batch *b, struct err *e)
@@ -671,16 +681,21 @@ static bool copy_flush_full(struct batch *b, struct err *e)
 	return false;
 }
 
+/* Ends what copy_open() began: the trailer, the rest sent, the COPY ended. */
+static bool copy_close(struct batch *b, struct err *e)
+{
+	cdr_copy_bin_trailer(&b->copy);
+	return batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+}
+
 /*
  * COPYs the batch's fast records (`fast`: into call_record, alone) or slow
  * ones (into call_stage) with `sql`, in binary, in input order.
  */
 static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
-	if (!db_copy_begin(b->db, sql, e))
+	if (!copy_open(b, sql, e))
 		return false;
-	buf_reset(&b->copy);
-	cdr_copy_bin_header(&b->copy);
 	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
 		const struct cdr_rec *r = &b->cdrs->recs[i];
 		if (r->path != (fast ? REC_FAST : REC_SLOW))
@@ -694,8 +709,7 @@ static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err
 		if (!copy_flush_full(b, e))
 			return false;
 	}
-	cdr_copy_bin_trailer(&b->copy);
-	return batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+	return copy_close(b, e);
 }
 
 /* COPYs the callers of the batch's fast records into call_alone_caller,
@@ -709,15 +723,9 @@ static bool copy_callers(struct batch *b, struct err *e)
 	for (size_t i = 0; i < b->cdrs->nrecs; i++)
 		if (b->cdrs->recs[i].path == REC_FAST && b->cdrs->recs[i].phone != NO_STR)
 			order[n++] = (struct by_phone){ phone_prefix(str(b, b->cdrs->recs[i].phone)), i };
-	if (!n) {
-		free(order);
-		return true;
-	}
 	sorted = radix_sort(order, order + cap, n);
-	if (!db_copy_begin(b->db, sql_copy_callers, e))
+	if (n && !copy_open(b, sql_copy_callers, e))
 		goto out;
-	buf_reset(&b->copy);
-	cdr_copy_bin_header(&b->copy);
 	for (size_t k = 0; k < n; k++) {
 		const struct cdr_rec *r = &b->cdrs->recs[sorted[k].rec];
 		cdr_copy_bin_count(&b->copy, 2);
@@ -726,8 +734,7 @@ static bool copy_callers(struct batch *b, struct err *e)
 		if (!copy_flush_full(b, e))
 			goto out;
 	}
-	cdr_copy_bin_trailer(&b->copy);
-	ok = batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
+	ok = !n || copy_close(b, e);
 out:
 	free(order);
 	return ok;
