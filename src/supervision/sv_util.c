@@ -42,18 +42,19 @@ static void fixed_text(long long n, int decimals, char *text)
 json_object *sv_number(double v, int decimals)
 {
 	char text[64];
-	double scaled;
+	double scale = pow(10, decimals), scaled;
 
 	if (!isfinite(v))
 		return NULL;
-	scaled = round(v * pow(10, decimals));
+	scaled = round(v * scale);	/* sv_round() before the division */
+	if (scaled == 0)
+		scaled = 0;		/* no "-0.0" */
+	v = scaled / scale;
 	if (decimals >= 0 && decimals <= 9 && fabs(scaled) < 9e15) {
 		/* the digits of the rounded value are those of the integer */
-		long long n = (long long)scaled;
-		fixed_text(n, decimals, text);
-		return json_object_new_double_s(n == 0 ? 0.0 : (double)n / pow(10, decimals), text);
+		fixed_text((long long)scaled, decimals, text);
+		return json_object_new_double_s(v, text);
 	}
-	v = sv_round(v, decimals);
 	snprintf(text, sizeof(text), "%.*f", decimals, v);
 	if (strchr(text, '.')) {
 		size_t n = strlen(text);
