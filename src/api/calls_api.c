@@ -62,7 +62,7 @@ static void api_calls_import(struct http_req *req)
 
 	if (fname && *fname && !call_import_format_parse(fname, &ropt.format)) {
 		json_object_put(rejects);
-		http_reply_error(req, 400, "bad-format",
+		http_reply_error(req, 400, ERR_UNKNOWN_CHOICE,
 				 "unknown format \"%s\": expected auto, asterisk-cdr, asterisk-queue-log or freeswitch-cdr",
 				 fname);
 		return;
@@ -70,7 +70,7 @@ static void api_calls_import(struct http_req *req)
 	body = http_body(req, &len);
 	if (len == 0) {
 		json_object_put(rejects);
-		http_reply_error(req, 400, "empty-body", "the body is empty: send the call records file as it is");
+		http_reply_error(req, 400, ERR_EMPTY_BODY, "the body is empty: send the call records file as it is");
 		return;
 	}
 	if (!(db = api_db_or_reply(req))) {
@@ -137,7 +137,7 @@ static void api_caller_history(struct http_req *req)
 		char *end;
 		long v = strtol(limit, &end, 10);
 		if (!*limit || *end || v < 1 || v > CALL_HISTORY_MAX) {
-			http_reply_error(req, 400, "bad-limit", "limit \"%s\" must be 1 to %d", limit,
+			http_reply_error(req, 400, ERR_OUT_OF_RANGE, "limit \"%s\" must be 1 to %d", limit,
 					 CALL_HISTORY_MAX);
 			return;
 		}
@@ -164,7 +164,7 @@ static void api_stats_calls(struct http_req *req)
 	struct db *db;
 
 	if (!from || !to) {
-		err_field(&e, 400, from ? "to" : "from", "%s is required: the range is [from, to), ISO 8601",
+		err_field(&e, 400, from ? "to" : "from", ERR_REQUIRED, "%s is required: the range is [from, to), ISO 8601",
 			  from ? "to" : "from");
 		http_reply_problem(req, &e);
 		return;
@@ -174,13 +174,13 @@ static void api_stats_calls(struct http_req *req)
 		return;
 	}
 	if (gran && !call_granularity_parse(gran, &q.granularity)) {
-		http_reply_error(req, 400, "bad-granularity",
+		http_reply_error(req, 400, ERR_UNKNOWN_CHOICE,
 				 "granularity \"%s\" must be hour, day or month", gran);
 		return;
 	}
 	if (shorts) {
 		if (strcmp(shorts, "count") && strcmp(shorts, "exclude")) {
-			http_reply_error(req, 400, "bad-short-abandons",
+			http_reply_error(req, 400, ERR_UNKNOWN_CHOICE,
 					 "short_abandons \"%s\" must be count or exclude", shorts);
 			return;
 		}

@@ -32,7 +32,7 @@ json_object *api_body_or_reply(struct http_req *req)
 	const char *ctype = http_header(req, "Content-Type");
 
 	if (ctype && strncasecmp(ctype, "application/json", 16)) {
-		http_reply_error(req, 415, "unsupported-media-type",
+		http_reply_error(req, 415, ERR_UNSUPPORTED_MEDIA_TYPE,
 				 "expected Content-Type application/json, got \"%s\"", ctype);
 		return NULL;
 	}
@@ -92,9 +92,9 @@ bool api_authorize(struct http_req *req, unsigned access, struct err *e)
 	if (!authz && !cookie) {
 		if (access & ACCESS_PAGE) {
 			http_redirect(req, "/login");
-			return err_set(e, 303, "login-required", "log in first");
+			return err_set(e, 303, ERR_LOGIN_REQUIRED, "log in first");
 		}
-		return err_set(e, 401, "unauthenticated", "log in or send an API token");
+		return err_set(e, 401, ERR_UNAUTHENTICATED, "log in or send an API token");
 	}
 	db = db_thread(e);
 	if (!db)
@@ -103,7 +103,7 @@ bool api_authorize(struct http_req *req, unsigned access, struct err *e)
 	if (authz) {
 		if (strncasecmp(authz, "Bearer ", 7)) {
 			free(who);
-			return err_set(e, 401, "unauthenticated", "the Authorization header must be \"Bearer <token>\"");
+			return err_set(e, 401, ERR_UNAUTHENTICATED, "the Authorization header must be \"Bearer <token>\"");
 		}
 		ok = auth_bearer(db, authz + 7, who, e);
 	} else {
@@ -119,7 +119,7 @@ bool api_authorize(struct http_req *req, unsigned access, struct err *e)
 	}
 	http_set_principal(req, who, free);
 	if (!(access & ROLE_BIT(who->role)))
-		return err_set(e, 403, "forbidden", "role %s may not use %s %s", role_code(who->role),
+		return err_set(e, 403, ERR_FORBIDDEN, "role %s may not use %s %s", role_code(who->role),
 			       http_method(req), http_path(req));
 	if (!who->via_token && !safe_method(http_method(req))) {
 		const char *token = http_header(req, "X-CSRF-Token");
@@ -127,7 +127,7 @@ bool api_authorize(struct http_req *req, unsigned access, struct err *e)
 			token = http_form(req, "csrf_token");
 		if (!token || strlen(token) != strlen(who->csrf)
 		    || sodium_memcmp(token, who->csrf, strlen(who->csrf)) != 0)
-			return err_set(e, 403, "csrf", "missing or wrong CSRF token: send the X-CSRF-Token header given at login");
+			return err_set(e, 403, ERR_CSRF, "missing or wrong CSRF token: send the X-CSRF-Token header given at login");
 	}
 	return true;
 }

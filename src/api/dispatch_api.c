@@ -61,7 +61,7 @@ static bool rule_id_or_reply(struct http_req *req, int64_t *id)
 
 	*id = s ? strtoll(s, &end, 10) : 0;
 	if (!s || !*s || *end || *id <= 0) {
-		http_reply_error(req, 404, "not-found", "no routing rule \"%s\"", s ? s : "");
+		http_reply_error(req, 404, ERR_NOT_FOUND, "no routing rule \"%s\"", s ? s : "");
 		return false;
 	}
 	return true;

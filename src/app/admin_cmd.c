@@ -27,7 +27,7 @@ static bool slurp(const char *path, struct buf *out, struct err *e)
 	size_t n;
 
 	if (!f)
-		return err_set(e, 400, "io", "cannot open \"%s\"", path);
+		return err_set(e, 400, ERR_IO, "cannot open \"%s\"", path);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_add(out, chunk, n);
 	fclose(f);
@@ -136,7 +136,7 @@ static bool csv_columns(const struct csv_row *row, const char *const *names, int
 			if (!strcmp(row->fields[k], names[i]))
 				pos[i] = (int)k;
 		if (pos[i] < 0 && i < required)
-			return err_set(e, 400, "bad-csv", "%s: line %d: the header has no column \"%s\"",
+			return err_set(e, 400, ERR_BAD_CSV, "%s: line %d: the header has no column \"%s\"",
 				       file, row->line, names[i]);
 	}
 	return true;
@@ -173,12 +173,12 @@ static long import_csv_text(struct db *db, const char *file, const char *text, s
 	csv_reader_init(&r, text, len);
 	rc = csv_next(&r, &row, e);
 	if (rc == 0)
-		err_set(e, 400, "bad-csv", "%s: the file is empty: a header row is required", file);
+		err_set(e, 400, ERR_BAD_CSV, "%s: the file is empty: a header row is required", file);
 	if (rc <= 0 || !csv_columns(&row, cols, pos, ncols, required, file, e) || !db_begin(db, e))
 		goto out;
 	while ((rc = csv_next(&r, &row, e)) > 0) {
 		if (!row_fn(db, &row, pos, e)) {
-			err_prefix(e, "%s: line %d: ", file, row.line);
+			err_at_line(e, file, row.line);
 			goto out;
 		}
 		n++;
@@ -222,16 +222,16 @@ static bool department_row(struct db *db, const struct csv_row *row, const int *
 	struct db_res *r;
 
 	if (!code)
-		return err_field(e, 422, "code", "field \"code\" is empty");
+		return err_field(e, 422, "code", ERR_REQUIRED, "field \"code\" is empty");
 	if (!name)
-		return err_field(e, 422, "name", "field \"name\" is empty");
+		return err_field(e, 422, "name", ERR_REQUIRED, "field \"name\" is empty");
 	for (size_t i = 0; kind && i < 4; i++)
 		kind_ok |= !strcmp(kind, kinds[i]);
 	if (!kind_ok)
-		return err_field(e, 422, "kind", "field \"kind\": unknown kind \"%s\": expected city, district, street or unit",
+		return err_field(e, 422, "kind", ERR_UNKNOWN_CHOICE, "field \"kind\": unknown kind \"%s\": expected city, district, street or unit",
 				 kind ? kind : "");
 	if (active && strcmp(active, "true") && strcmp(active, "false"))
-		return err_field(e, 422, "active", "field \"active\": \"%s\" is not true or false", active);
+		return err_field(e, 422, "active", ERR_NOT_BOOLEAN, "field \"active\": \"%s\" is not true or false", active);
 	r = DB_EXEC(db, e,
 		    "INSERT INTO department (code, name, kind, parent_id, contact, phone, active)"
 		    " SELECT $1, $2, $3, p.id, coalesce($5, ''), coalesce($6, ''), coalesce($7::boolean, true)"
@@ -242,14 +242,14 @@ static bool department_row(struct db *db, const struct csv_row *row, const int *
 		    " active = EXCLUDED.active RETURNING id",
 		    code, name, kind, parent, cell(row, pos[4]), cell(row, pos[5]), active);
 	if (!r) {
-		if (!strcmp(e->code, "constraint"))
-			err_field(e, 422, "code", "field \"code\": invalid code \"%s\" (1 to 32 letters, digits, _ or -)", code);
+		if (e->code == ERR_CONSTRAINT)
+			err_field(e, 422, "code", ERR_BAD_CODE, "field \"code\": invalid code \"%s\" (1 to 32 letters, digits, _ or -)", code);
 		return false;
 	}
 	bool ok = db_res_rows(r) == 1;
 	db_res_free(r);
 	if (!ok)
-		return err_field(e, 422, "parent", "field \"parent\": unknown department \"%s\" (list parents before their children)",
+		return err_field(e, 422, "parent", ERR_UNKNOWN_PARENT, "field \"parent\": unknown department \"%s\" (list parents before their children)",
 				 parent);
 	return true;
 }
@@ -260,9 +260,9 @@ static bool category_row(struct db *db, const struct csv_row *row, const int *po
 	struct db_res *r;
 
 	if (!code)
-		return err_field(e, 422, "code", "field \"code\" is empty");
+		return err_field(e, 422, "code", ERR_REQUIRED, "field \"code\" is empty");
 	if (!name)
-		return err_field(e, 422, "name", "field \"name\" is empty");
+		return err_field(e, 422, "name", ERR_REQUIRED, "field \"name\" is empty");
 	r = DB_EXEC(db, e,
 		    "INSERT INTO category (code, name, parent_code)"
 		    " SELECT $1, $2, p.code FROM (SELECT 1) one LEFT JOIN category p ON p.code = $3"
@@ -271,14 +271,14 @@ static bool category_row(struct db *db, const struct csv_row *row, const int *po
 		    " RETURNING code",
 		    code, name, parent);
 	if (!r) {
-		if (!strcmp(e->code, "constraint"))
-			err_field(e, 422, "code", "field \"code\": invalid code \"%s\" (2 to 12 letters or digits)", code);
+		if (e->code == ERR_CONSTRAINT)
+			err_field(e, 422, "code", ERR_BAD_CODE, "field \"code\": invalid code \"%s\" (2 to 12 letters or digits)", code);
 		return false;
 	}
 	bool ok = db_res_rows(r) == 1;
 	db_res_free(r);
 	if (!ok)
-		return err_field(e, 422, "parent", "field \"parent\": unknown category \"%s\" (list parents before their children)",
+		return err_field(e, 422, "parent", ERR_UNKNOWN_PARENT, "field \"parent\": unknown category \"%s\" (list parents before their children)",
 				 parent);
 	return true;
 }

@@ -76,7 +76,7 @@ static bool parse_int(const char *opt, const char *s, long min, long max, long *
 	long v = strtol(s, &end, 10);
 
 	if (!*s || *end || v < min || v > max)
-		return err_set(e, 400, "bad-option", "invalid value \"%s\" for %s: expected a whole number from %ld to %ld",
+		return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for %s: expected a whole number from %ld to %ld",
 			       s, opt, min, max);
 	*out = v;
 	return true;
@@ -107,7 +107,7 @@ static bool set_option(struct config *cfg, const char *name, const char *value, 
 		set_str(&cfg->zone, value);
 	} else if (!strcmp(name, "log-level")) {
 		if (log_level_parse(value) < 0)
-			return err_set(e, 400, "bad-option", "invalid value \"%s\" for --log-level: expected debug, info, warn or error", value);
+			return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for --log-level: expected debug, info, warn or error", value);
 		set_str(&cfg->log_level, value);
 	} else if (!strcmp(name, "templates")) {
 		set_str(&cfg->templates_dir, value);
@@ -202,7 +202,7 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 			continue;
 		}
 		if (!value)
-			return err_set(e, 400, "bad-option", "option --%s needs a value", name);
+			return err_set(e, 400, ERR_BAD_OPTION, "option --%s needs a value", name);
 		if (!set_option(cfg, name, value, e))
 			return false;
 		if (!eq && strcmp(name, "dev"))
@@ -216,7 +216,7 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 bool config_apply(const struct config *cfg, struct err *e)
 {
 	if (!timeutil_set_zone(cfg->zone))
-		return err_set(e, 400, "bad-option", "unknown time zone \"%s\": expected an IANA name such as Asia/Shanghai",
+		return err_set(e, 400, ERR_BAD_OPTION, "unknown time zone \"%s\": expected an IANA name such as Asia/Shanghai",
 			       cfg->zone);
 	log_set_level((enum log_level)log_level_parse(cfg->log_level));
 	/* libpq sets each session's TimeZone from PGTZ, so that SQL dates and

@@ -75,7 +75,7 @@ bool auth_login(struct db *db, const char *login, const char *password,
 	if (!r)
 		return false;
 	if (db_res_rows(r) == 1 && db_res_ll(r, 0, "failures") >= AUTH_MAX_FAILURES) {
-		err_set(e, 429, "too-many-failures",
+		err_set(e, 429, ERR_TOO_MANY_FAILURES,
 			"too many failed logins for \"%s\"; try again in 15 minutes", login);
 		goto out;
 	}
@@ -83,7 +83,7 @@ bool auth_login(struct db *db, const char *login, const char *password,
 	    || crypto_pwhash_str_verify(db_res_str(r, 0, "password_hash"), password,
 					strlen(password)) != 0) {
 		DB_RUN(db, NULL, "INSERT INTO login_failure (login) VALUES ($1)", login);
-		err_set(e, 401, "bad-credentials", "wrong login or password");
+		err_set(e, 401, ERR_BAD_CREDENTIALS, "wrong login or password");
 		goto out;
 	}
 	fill_principal(r, who);
@@ -127,7 +127,7 @@ static bool principal_by_secret(struct db *db, const char *sql, const char *toke
 	bool ok;
 
 	if (!secret_hash(token, hash_lit))
-		return err_set(e, 401, "unauthenticated", "%s", unknown);
+		return err_set(e, 401, ERR_UNAUTHENTICATED, "%s", unknown);
 	r = DB_EXEC_P(db, e, sql, hash_lit);
 	if (!r)
 		return false;
@@ -136,7 +136,7 @@ static bool principal_by_secret(struct db *db, const char *sql, const char *toke
 		fill_principal(r, who);
 		snprintf(who->csrf, sizeof(who->csrf), "%s", db_res_str(r, 0, "csrf_token"));
 	} else {
-		err_set(e, 401, "unauthenticated", "%s", unknown);
+		err_set(e, 401, ERR_UNAUTHENTICATED, "%s", unknown);
 	}
 	db_res_free(r);
 	return ok;
@@ -169,9 +169,9 @@ bool auth_bearer(struct db *db, const char *token, struct principal *who, struct
 static bool hash_password(const char *password, char out[crypto_pwhash_STRBYTES], struct err *e)
 {
 	if (strlen(password) < 8)
-		return err_field(e, 422, "password", "password is too short: at least 8 characters");
+		return err_field(e, 422, "password", ERR_PASSWORD_SHORT, "password is too short: at least 8 characters");
 	if (crypto_pwhash_str(out, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
-		return err_set(e, 500, "internal", "out of memory while hashing the password");
+		return err_set(e, 500, ERR_INTERNAL, "out of memory while hashing the password");
 	return true;
 }
 
@@ -184,13 +184,13 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 	bool dept_role;
 
 	if (r < 0 || r == ROLE_SYSTEM)
-		return err_field(e, 422, "role", "unknown role \"%s\": expected agent, reviewer, dept_handler, dept_admin, supervisor or admin",
+		return err_field(e, 422, "role", ERR_UNKNOWN_CHOICE, "unknown role \"%s\": expected agent, reviewer, dept_handler, dept_admin, supervisor or admin",
 				 role ? role : "");
 	dept_role = r == ROLE_DEPT_HANDLER || r == ROLE_DEPT_ADMIN;
 	if (dept_role && (!department_code || !*department_code))
-		return err_field(e, 422, "department", "role \"%s\" needs a department", role);
+		return err_field(e, 422, "department", ERR_ROLE_NEEDS_DEPARTMENT, "role \"%s\" needs a department", role);
 	if (!dept_role && department_code && *department_code)
-		return err_field(e, 422, "department", "role \"%s\" does not belong to a department", role);
+		return err_field(e, 422, "department", ERR_ROLE_WITHOUT_DEPARTMENT, "role \"%s\" does not belong to a department", role);
 	if (!hash_password(password, hash, e))
 		return false;
 	struct db_res *res = DB_EXEC(db, e,
@@ -200,16 +200,16 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 		" WHERE $3 IS NULL OR d.id IS NOT NULL RETURNING id",
 		login, role, dept_role ? department_code : NULL, display_name ? display_name : login, hash);
 	if (!res) {
-		if (e && !strcmp(e->code, "unique-violation"))
-			err_field(e, 409, "login", "login \"%s\" is already taken", login);
-		else if (e && !strcmp(e->code, "constraint"))
-			err_field(e, 422, "login", "invalid login \"%s\": 2 to 64 letters, digits or . _ @ -", login);
+		if (e && e->code == ERR_UNIQUE_VIOLATION)
+			err_field(e, 409, "login", ERR_LOGIN_TAKEN, "login \"%s\" is already taken", login);
+		else if (e && e->code == ERR_CONSTRAINT)
+			err_field(e, 422, "login", ERR_BAD_LOGIN, "invalid login \"%s\": 2 to 64 letters, digits or . _ @ -", login);
 		return false;
 	}
 	bool ok = db_res_rows(res) == 1;
 	db_res_free(res);
 	if (!ok)
-		return err_field(e, 422, "department", "unknown department \"%s\"", department_code);
+		return err_field(e, 422, "department", ERR_UNKNOWN_DEPARTMENT, "unknown department \"%s\"", department_code);
 	return true;
 }
 
@@ -227,7 +227,7 @@ bool auth_user_password(struct db *db, const char *login, const char *password, 
 	ok = db_res_affected(r) == 1;
 	db_res_free(r);
 	if (!ok)
-		return err_set(e, 404, "not-found", "no user with login \"%s\"", login);
+		return err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
 	return true;
 }
 
@@ -275,7 +275,7 @@ bool auth_user_set_active(struct db *db, const char *login, bool active, struct 
 		    login, active ? "true" : "false");
 	ok = r && db_res_rows(r) == 1;
 	if (r && !ok)
-		err_set(e, 404, "not-found", "no user with login \"%s\"", login);
+		err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
 	if (ok && !active)
 		ok = DB_RUN(db, e, "DELETE FROM session WHERE user_id = $1::integer", db_res_str(r, 0, "id"));
 	db_res_free(r);
@@ -302,7 +302,7 @@ bool auth_token_create(struct db *db, const char *login, const char *name,
 	ok = db_res_rows(r) == 1;
 	db_res_free(r);
 	if (!ok)
-		return err_set(e, 404, "not-found", "no user with login \"%s\"", login);
+		return err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
 	return true;
 }
 
@@ -320,7 +320,7 @@ bool auth_principal_for(struct db *db, const char *login, struct principal *who,
 	if (ok)
 		fill_principal(r, who);
 	else
-		err_set(e, 404, "not-found", "no active user with login \"%s\"", login);
+		err_set(e, 404, ERR_NOT_FOUND, "no active user with login \"%s\"", login);
 	db_res_free(r);
 	return ok;
 }

@@ -246,7 +246,7 @@ static bool day_field_err(struct err *e, size_t i, const char *key, const struct
 	char field[64];
 
 	snprintf(field, sizeof(field), "days[%zu].%s", i, key);
-	return err_field(e, 422, field, "days[%zu]: %s", i, inner->message);
+	return err_field(e, 422, field, inner->code, "days[%zu]: %s", i, inner->message);
 }
 
 /* Validates days[i] of a file for `year` into *out. */
@@ -260,7 +260,7 @@ static bool parse_day(json_object *item, size_t i, int year, struct pending_day 
 
 	if (!json_object_is_type(item, json_type_object)) {
 		snprintf(field, sizeof(field), "days[%zu]", i);
-		return err_field(e, 422, field,
+		return err_field(e, 422, field, ERR_WRONG_TYPE,
 				 "days[%zu] must be an object with name, date and isOffDay", i);
 	}
 	if (!json_get_string(item, "name", true, &out->name, &inner))
@@ -271,11 +271,11 @@ static bool parse_day(json_object *item, size_t i, int year, struct pending_day 
 		return day_field_err(e, i, "isOffDay", &inner);
 	snprintf(field, sizeof(field), "days[%zu].date", i);
 	if (!parse_date(date, &date_year, &out->day))
-		return err_field(e, 422, field,
+		return err_field(e, 422, field, ERR_BAD_DATE,
 				 "days[%zu]: invalid date \"%s\": expected a real date as YYYY-MM-DD",
 				 i, date);
 	if (date_year < year - 1 || date_year > year + 1)
-		return err_field(e, 422, field,
+		return err_field(e, 422, field, ERR_OUT_OF_RANGE,
 				 "days[%zu]: date \"%s\" is not within a year of %d, the year of the file",
 				 i, date, year);
 	out->index = i;
@@ -288,15 +288,15 @@ static bool parse_papers(json_object *doc, struct err *e)
 	char field[64];
 
 	if (!json_object_object_get_ex(doc, "papers", &papers) || !papers)
-		return err_field(e, 422, "papers",
+		return err_field(e, 422, "papers", ERR_REQUIRED,
 				 "field \"papers\" is required: the URLs of the State Council notices");
 	if (!json_object_is_type(papers, json_type_array))
-		return err_field(e, 422, "papers", "field \"papers\" must be an array of URLs");
+		return err_field(e, 422, "papers", ERR_WRONG_TYPE, "field \"papers\" must be an array of URLs");
 	for (size_t i = 0; i < json_object_array_length(papers); i++) {
 		if (json_object_is_type(json_object_array_get_idx(papers, i), json_type_string))
 			continue;
 		snprintf(field, sizeof(field), "papers[%zu]", i);
-		return err_field(e, 422, field, "papers[%zu] must be a string (a URL)", i);
+		return err_field(e, 422, field, ERR_WRONG_TYPE, "papers[%zu] must be a string (a URL)", i);
 	}
 	return true;
 }
@@ -316,7 +316,7 @@ static bool check_duplicates(const struct pending_day *sorted, size_t n, struct 
 		return true;
 	civil_from_days(sorted[worst].day, &y, &m, &d);
 	snprintf(field, sizeof(field), "days[%zu].date", sorted[worst].index);
-	return err_field(e, 422, field,
+	return err_field(e, 422, field, ERR_LISTED_TWICE,
 			 "days[%zu]: date \"%04d-%02d-%02d\" is listed twice (also days[%zu])",
 			 sorted[worst].index, y, m, d, sorted[worst - 1].index);
 }
@@ -335,18 +335,18 @@ bool calendar_load_json(struct calendar *cal, const char *text, size_t len,
 	if (!json_get_int(doc, "year", true, &year, e))
 		goto out;
 	if (year < CALENDAR_MIN_YEAR || year > CALENDAR_MAX_YEAR) {
-		err_field(e, 422, "year", "year %lld is out of range: expected %d to %d",
+		err_field(e, 422, "year", ERR_OUT_OF_RANGE, "year %lld is out of range: expected %d to %d",
 			  (long long)year, CALENDAR_MIN_YEAR, CALENDAR_MAX_YEAR);
 		goto out;
 	}
 	if (!parse_papers(doc, e))
 		goto out;
 	if (!json_object_object_get_ex(doc, "days", &days) || !days) {
-		err_field(e, 422, "days", "field \"days\" is required");
+		err_field(e, 422, "days", ERR_REQUIRED, "field \"days\" is required");
 		goto out;
 	}
 	if (!json_object_is_type(days, json_type_array)) {
-		err_field(e, 422, "days", "field \"days\" must be an array");
+		err_field(e, 422, "days", ERR_WRONG_TYPE, "field \"days\" must be an array");
 		goto out;
 	}
 	n = json_object_array_length(days);

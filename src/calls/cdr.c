@@ -79,7 +79,7 @@ static long file_read(void *ctx, char *dst, size_t n, struct err *e)
 	size_t got = fread(dst, 1, n, f);
 
 	if (got == 0 && ferror(f)) {
-		err_set(e, 500, "read-failed", "cannot read the call records: %s", strerror(errno));
+		err_set(e, 500, ERR_IO, "cannot read the call records: %s", strerror(errno));
 		return -1;
 	}
 	return (long)got;
@@ -201,7 +201,7 @@ static void fill(struct cdr_reader *r)
 	long n = r->src.read(r->src.ctx, r->in.data + r->in.len, CDR_CHUNK, &r->fail);
 	if (n < 0) {
 		if (!err_isset(&r->fail))
-			err_set(&r->fail, 500, "read-failed", "cannot read the call records");
+			err_set(&r->fail, 500, ERR_IO, "cannot read the call records");
 		r->failed = true;
 		return;
 	}
@@ -325,7 +325,7 @@ static enum cdr_status resync(struct cdr_reader *r, struct cdr_item *item, struc
 	unsigned long line = r->line;
 	char *nl = memchr(r->in.data + r->pos, '\n', r->in.len - r->pos);
 
-	err_set(e, 422, "bad-record", "%s", why);
+	err_set(e, 422, ERR_BAD_RECORD, "%s", why);
 	if (nl) {
 		consume(r, (size_t)(nl - r->in.data) + 1, 1);
 	} else {
@@ -372,7 +372,7 @@ static bool split_csv(struct cdr_reader *r, char *s, size_t n, size_t *nf_out, s
 			for (;;) {
 				char *q = memchr(p, '"', (size_t)(end - p));
 				if (!q)
-					return err_set(e, 422, "bad-quoting",
+					return err_set(e, 422, ERR_BAD_CSV,
 						       "field %zu: unbalanced quote", nf);
 				memmove(w, p, (size_t)(q - p));
 				w += q - p;
@@ -385,7 +385,7 @@ static bool split_csv(struct cdr_reader *r, char *s, size_t n, size_t *nf_out, s
 				break;
 			}
 			if (p < end && *p != ',')
-				return err_set(e, 422, "bad-quoting",
+				return err_set(e, 422, ERR_BAD_CSV,
 					       "field %zu: text after the closing quote", nf);
 		} else {
 			char *q = memchr(p, ',', (size_t)(end - p));
@@ -432,7 +432,7 @@ static enum cdr_status parse_record(struct cdr_reader *r, char *s, size_t n,
 	bool ok;
 
 	if (memchr(s, '\0', n)) {
-		err_set(e, 422, "bad-record", "record contains a NUL byte");
+		err_set(e, 422, ERR_BAD_RECORD, "record contains a NUL byte");
 		return reject(r, item, line, e);
 	}
 	/* One pass over the record; the parsers look field by field only to
@@ -447,7 +447,7 @@ static enum cdr_status parse_record(struct cdr_reader *r, char *s, size_t n,
 		r->format = cdr_detect_csv(r->fields, nf);
 		r->csv_pending = false;
 		if (r->format == CDR_AUTO) {
-			err_set(e, 400, "unknown-format",
+			err_set(e, 400, ERR_UNKNOWN_FORMAT,
 				"cannot tell the call record format from line %lu (%zu fields): expected asterisk-csv (16 to 21 fields), freeswitch-csv (15 fields, a uuid in field 11) or asterisk-queue-log (epoch|callid|…)",
 				line, nf);
 			return fatal(r, e);
@@ -499,7 +499,7 @@ static bool detect_family(struct cdr_reader *r, struct err *e)
 
 		if (!nl && !r->eof) {
 			if (avail > r->opt.max_record) {
-				err_set(e, 400, "unknown-format",
+				err_set(e, 400, ERR_UNKNOWN_FORMAT,
 					"cannot tell the call record format: line %lu is longer than %zu bytes",
 					r->line, r->opt.max_record);
 				fatal(r, e);
@@ -576,7 +576,7 @@ enum cdr_status cdr_reader_next(struct cdr_reader *r, struct cdr_item *item, str
 					      "unbalanced quote: the input ends inside a quoted field");
 			} else if (r->in_quotes || !r->opt.accept_unterminated) {
 				unsigned long line = r->line;
-				err_set(e, 422, "truncated-record", "truncated record: the input ends %s",
+				err_set(e, 422, ERR_BAD_CSV, "truncated record: the input ends %s",
 					r->in_quotes ? "inside a quoted field" : "without a line end");
 				consume(r, r->in.len, 1);
 				return reject(r, item, line, e);

@@ -122,7 +122,7 @@ static bool check_utf8(const struct cdr_parse_ctx *c, const char *name, const ch
 {
 	if (c->utf8_checked || cdr_valid_utf8(s, strlen(s)))
 		return true;
-	return err_field(e, 422, name,
+	return err_field(e, 422, name, ERR_NOT_UTF8,
 			 "field \"%s\": invalid UTF-8: convert the file to UTF-8 first (e.g. from GBK)",
 			 name);
 }
@@ -134,10 +134,10 @@ static bool parse_count(const char *name, const char *s, int *out, struct err *e
 	long v = 0;
 
 	if (!*s)
-		return err_field(e, 422, name, "field \"%s\": missing number", name);
+		return err_field(e, 422, name, ERR_REQUIRED, "field \"%s\": missing number", name);
 	for (const char *p = s; *p; p++) {
 		if (*p < '0' || *p > '9' || v > (INT_MAX - 9) / 10)
-			return err_field(e, 422, name,
+			return err_field(e, 422, name, ERR_NOT_INTEGER,
 					 "field \"%s\": invalid number \"%s\": expected a whole number",
 					 name, shown(s, sh));
 		v = v * 10 + (*p - '0');
@@ -214,13 +214,13 @@ static bool parse_time(struct cdr_parse_ctx *c, const char *name, const char *s,
 			*out = 0;
 			return true;
 		}
-		return err_field(e, 422, name, "field \"%s\": missing time", name);
+		return err_field(e, 422, name, ERR_REQUIRED, "field \"%s\": missing time", name);
 	}
 	if (parse_plain_time(c, s, out))
 		return true;
 	if (strlen(s) >= 16 && !c->utc_times && time_parse_iso(s, out, name, NULL))
 		return true;
-	return err_field(e, 422, name, "field \"%s\": invalid time \"%s\"", name, shown(s, sh));
+	return err_field(e, 422, name, ERR_BAD_TIME, "field \"%s\": invalid time \"%s\"", name, shown(s, sh));
 }
 
 /* ---- keys ---- */
@@ -413,7 +413,7 @@ static bool parse_disposition(const char *s, enum call_disposition *out, struct 
 			return true;
 		}
 	}
-	return err_field(e, 422, "disposition",
+	return err_field(e, 422, "disposition", ERR_UNKNOWN_CHOICE,
 			 "field \"disposition\": unknown disposition \"%s\": expected ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION, CANCEL or UNKNOWN",
 			 shown(s, sh));
 }
@@ -542,7 +542,7 @@ bool cdr_parse_asterisk_csv(struct cdr_parse_ctx *c, char **f, size_t n, struct 
 	struct asterisk_layout l;
 
 	if (n < A_FIXED || n > A_FIXED + 5)
-		return err_set(e, 422, "wrong-field-count",
+		return err_set(e, 422, ERR_BAD_CSV,
 			       "expected 16 to 21 fields for asterisk-csv, found %zu", n);
 	asterisk_layout(f, n, &l);
 	for (size_t i = 0; i < n; i++)
@@ -600,7 +600,7 @@ bool cdr_parse_freeswitch_csv(struct cdr_parse_ctx *c, char **f, size_t n, struc
 	struct call_record *r = &c->call;
 
 	if (n != F_COUNT)
-		return err_set(e, 422, "wrong-field-count",
+		return err_set(e, 422, ERR_BAD_CSV,
 			       "expected 15 fields for freeswitch-csv, found %zu", n);
 	for (size_t i = 0; i < n; i++)
 		if (!check_utf8(c, freeswitch_columns[i], f[i], e))
@@ -829,23 +829,23 @@ bool cdr_parse_queue_log(struct cdr_parse_ctx *c, char **f, size_t n, struct err
 	long long at = 0;
 
 	if (n < 5)
-		return err_set(e, 422, "wrong-field-count",
+		return err_set(e, 422, ERR_BAD_CSV,
 			       "expected at least 5 fields for asterisk-queue-log, found %zu", n);
 	if (n - 5 > QUEUE_EVENT_MAX_DATA)
-		return err_set(e, 422, "wrong-field-count",
+		return err_set(e, 422, ERR_BAD_CSV,
 			       "expected at most %d data fields for asterisk-queue-log, found %zu",
 			       QUEUE_EVENT_MAX_DATA, n - 5);
 	for (size_t i = 0; i < n; i++)
 		if (!check_utf8(c, i < 5 ? names[i] : queue_data_name(i - 5, dn), f[i], e))
 			return false;
 	if (!all_digits(f[0], 1, 12))
-		return err_field(e, 422, "time",
+		return err_field(e, 422, "time", ERR_BAD_TIME,
 				 "field \"time\": invalid time \"%s\": expected seconds since the epoch",
 				 shown(f[0], sh));
 	for (const char *p = f[0]; *p; p++)
 		at = at * 10 + (*p - '0');
 	if (!*f[4])
-		return err_field(e, 422, "event", "field \"event\": missing event name");
+		return err_field(e, 422, "event", ERR_REQUIRED, "field \"event\": missing event name");
 
 	memset(ev, 0, sizeof(*ev));
 	ev->at = (time_t)at;

@@ -41,7 +41,7 @@ static bool csv_quoted(struct csv_reader *r, struct buf *f, int start_line, stru
 {
 	for (;;) {
 		if (r->p == r->end)
-			return err_set(e, 400, "malformed-csv",
+			return err_set(e, 400, ERR_BAD_CSV,
 				       "line %d: quoted field is not closed", start_line);
 		if (*r->p == '"') {
 			if (r->p + 1 < r->end && r->p[1] == '"') {
@@ -57,7 +57,7 @@ static bool csv_quoted(struct csv_reader *r, struct buf *f, int start_line, stru
 		buf_addch(f, *r->p++);
 	}
 	if (r->p < r->end && !strchr(",\r\n", *r->p))
-		return err_set(e, 400, "malformed-csv",
+		return err_set(e, 400, ERR_BAD_CSV,
 			       "line %d: unexpected text after a closing quote", r->line);
 	return true;
 }

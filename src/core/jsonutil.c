@@ -25,9 +25,9 @@ bool json_parse_document(const char *text, size_t len, json_object **out, struct
 	int line, col;
 
 	if (len == 0)
-		return err_set(e, 400, "malformed-json", "request body is empty: a JSON document is required");
+		return err_set(e, 400, ERR_MALFORMED_JSON, "request body is empty: a JSON document is required");
 	if (len > INT32_MAX)
-		return err_set(e, 413, "too-large", "JSON document too large");
+		return err_set(e, 413, ERR_TOO_LARGE, "JSON document too large");
 	tok = json_tokener_new();
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -47,7 +47,7 @@ bool json_parse_document(const char *text, size_t len, json_object **out, struct
 		if (end > len)
 			end = len;
 		position(text, end, &line, &col);
-		return err_set(e, 400, "malformed-json",
+		return err_set(e, 400, ERR_MALFORMED_JSON,
 			       "malformed JSON at line %d, column %d (byte %zu): %s",
 			       line, col, end, json_tokener_error_desc(jerr));
 	}
@@ -57,7 +57,7 @@ bool json_parse_document(const char *text, size_t len, json_object **out, struct
 	if (end < len) {
 		json_object_put(obj);
 		position(text, end, &line, &col);
-		return err_set(e, 400, "malformed-json",
+		return err_set(e, 400, ERR_MALFORMED_JSON,
 			       "malformed JSON at line %d, column %d (byte %zu): unexpected data after the document",
 			       line, col, end);
 	}
@@ -73,7 +73,7 @@ bool json_parse_object(const char *text, size_t len, json_object **out, struct e
 		return false;
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		return err_set(e, 400, "malformed-json", "request body must be a JSON object");
+		return err_set(e, 400, ERR_MALFORMED_JSON, "request body must be a JSON object");
 	}
 	*out = obj;
 	return true;
@@ -87,14 +87,14 @@ static bool lookup(json_object *obj, const char *key, bool required, json_type t
 	    || json_object_is_type(*val, json_type_null)) {
 		*val = NULL;
 		if (required)
-			return err_field(e, 422, key, "field \"%s\" is required", key);
+			return err_field(e, 422, key, ERR_REQUIRED, "field \"%s\" is required", key);
 		return true;
 	}
 	if (json_object_is_type(*val, type)
 	    || (type == json_type_double && json_object_is_type(*val, json_type_int)))
 		return true;
 	*val = NULL;
-	return err_field(e, 422, key, "field \"%s\" must be %s", key, type_name);
+	return err_field(e, 422, key, ERR_WRONG_TYPE, "field \"%s\" must be %s", key, type_name);
 }
 
 bool json_get_string(json_object *obj, const char *key, bool required,
@@ -108,7 +108,7 @@ bool json_get_string(json_object *obj, const char *key, bool required,
 		return true;
 	/* A NUL inside the string would silently cut it short in C. */
 	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
-		return err_field(e, 422, key, "field \"%s\" contains a NUL character", key);
+		return err_field(e, 422, key, ERR_CONTROL_CHAR, "field \"%s\" contains a NUL character", key);
 	*out = json_object_get_string(v);
 	return true;
 }

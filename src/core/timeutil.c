@@ -174,7 +174,26 @@ bool time_parse_iso(const char *s, time_t *out, const char *field, struct err *e
 	}
 	return true;
 bad:
-	return err_field(e, 400, field,
+	return err_field(e, 400, field, ERR_BAD_TIME,
 			 "invalid time \"%s\" in \"%s\": expected ISO 8601 such as 2026-11-21T09:30:00+08:00",
 			 s ? s : "", field);
+}
+
+bool time_parse_day(const char *s, long *day)
+{
+	int y, m, d, yy, mm, dd;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	*day = days_from_civil(y, m, d);
+	civil_from_days(*day, &yy, &mm, &dd);
+	return yy == y && mm == m && dd == d;
 }

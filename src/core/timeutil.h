@@ -36,6 +36,8 @@ bool time_parse_iso(const char *s, time_t *out, const char *field, struct err *e
 
 /* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
 long days_from_civil(int y, int m, int d);
+/* "YYYY-MM-DD" (a real date, years 1900 to 2999) → its day number; false otherwise. */
+bool time_parse_day(const char *s, long *day);
 void civil_from_days(long days, int *y, int *m, int *d);
 /* 0 = Monday … 6 = Sunday. */
 int weekday_from_days(long days);

@@ -93,7 +93,7 @@ static struct db *db_wrap(PGconn *conn, struct err *e)
 		size_t n = strcspn(msg, "\n");
 		log_warn("database connection failed: %.*s", (int)n, msg);
 		PQfinish(conn);
-		return err_set(e, 503, "unavailable", "the database is unavailable"), NULL;
+		return err_set(e, 503, ERR_UNAVAILABLE, "the database is unavailable"), NULL;
 	}
 	PQsetNoticeProcessor(conn, notice_ignore, NULL);
 	db = xcalloc(1, sizeof(*db));
@@ -115,7 +115,7 @@ struct db *db_connect_like(struct db *db, struct err *e)
 	PGconn *conn;
 
 	if (!opts)
-		return err_set(e, 500, "internal", "out of memory"), NULL;
+		return err_set(e, 500, ERR_INTERNAL, "out of memory"), NULL;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		n++;
 	keys = xcalloc(n + 1, sizeof(*keys));
@@ -188,7 +188,7 @@ struct db *db_thread(struct err *e)
 			log_info("database connection re-established");
 			return db;
 		}
-		return err_set(e, 503, "unavailable", "the database is unavailable"), NULL;
+		return err_set(e, 503, ERR_UNAVAILABLE, "the database is unavailable"), NULL;
 	}
 	db = db_connect(db_conninfo(), e);
 	if (db)
@@ -223,29 +223,29 @@ static void fail_from_result(struct db *db, const PGresult *res, const char *sql
 	if (PQstatus(db->conn) != CONNECTION_OK || !state || !strncmp(state, "08", 2)
 	    || !strncmp(state, "57P", 3)) {
 		log_warn("database unavailable: %.*s", (int)strcspn(msg, "\n"), msg);
-		err_set(e, 503, "unavailable", "the database is unavailable");
+		err_set(e, 503, ERR_UNAVAILABLE, "the database is unavailable");
 	} else if (!strcmp(state, "23505")) {
-		err_set(e, 409, "unique-violation", "a record with the same key already exists (%s)",
+		err_set(e, 409, ERR_UNIQUE_VIOLATION, "a record with the same key already exists (%s)",
 			constraint ? constraint : "unique");
 		if (e && constraint)
 			snprintf(e->field, sizeof(e->field), "%s", constraint);
 	} else if (!strcmp(state, "40001") || !strcmp(state, "40P01")) {
-		err_set(e, 409, "conflict", "a concurrent change conflicted with this one; try again");
+		err_set(e, 409, ERR_CONFLICT, "a concurrent change conflicted with this one; try again");
 	} else if (!strncmp(state, "23", 2)) {
-		err_set(e, 422, "constraint", "the data violates constraint \"%s\"",
+		err_set(e, 422, ERR_CONSTRAINT, "the data violates constraint \"%s\"",
 			constraint ? constraint : state);
 		if (e && constraint)
 			snprintf(e->field, sizeof(e->field), "%s", constraint);
 	} else if (!strcmp(state, "22021")) {
-		err_set(e, 400, "invalid-encoding", "the request contains text that is not valid UTF-8");
+		err_set(e, 400, ERR_BAD_ENCODING, "the request contains text that is not valid UTF-8");
 	} else if (!strcmp(state, "22P02") || !strcmp(state, "22007") || !strcmp(state, "22008")
 		   || !strcmp(state, "22003")) {
-		err_set(e, 422, "invalid-value", "%.*s", (int)strcspn(msg, "\n"),
+		err_set(e, 422, ERR_INVALID_VALUE, "%.*s", (int)strcspn(msg, "\n"),
 			strncmp(msg, "ERROR:  ", 8) ? msg : msg + 8);
 	} else {
 		log_error("sql failed (%s): %.*s; statement: %.200s", state,
 			  (int)strcspn(msg, "\n"), msg, sql);
-		err_set(e, 500, "internal", "internal database error");
+		err_set(e, 500, ERR_INTERNAL, "internal database error");
 	}
 }
 
@@ -432,7 +432,7 @@ static struct db_res *exec(struct db *db, const char *sql, int nparams,
 			PQclear(res);
 			if (conn_reset(db))
 				continue;
-			return err_set(e, 503, "unavailable", "the database is unavailable"), NULL;
+			return err_set(e, 503, ERR_UNAVAILABLE, "the database is unavailable"), NULL;
 		}
 		fail_from_result(db, res, sql, e);
 		PQclear(res);
@@ -482,10 +482,10 @@ bool db_run_script(struct db *db, const char *sql, struct err *e)
 	if (!ok) {
 		const char *msg = PQresultErrorMessage(res);
 		if (PQstatus(db->conn) != CONNECTION_OK) {
-			err_set(e, 503, "unavailable", "the database is unavailable");
+			err_set(e, 503, ERR_UNAVAILABLE, "the database is unavailable");
 		} else {
 			const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-			err_set(e, 500, "script-failed", "%.*s%s%s", (int)strcspn(msg, "\n"), msg,
+			err_set(e, 500, ERR_SCRIPT_FAILED, "%.*s%s%s", (int)strcspn(msg, "\n"), msg,
 				pos ? " at character " : "", pos ? pos : "");
 		}
 	}
@@ -619,7 +619,7 @@ bool db_copy_begin(struct db *db, const char *copy_sql, struct err *e)
 	bool ok = PQresultStatus(r->res) == PGRES_COPY_IN;
 	db_res_free(r);
 	if (!ok)
-		return err_set(e, 500, "internal", "COPY did not start");
+		return err_set(e, 500, ERR_INTERNAL, "COPY did not start");
 	return true;
 }
 
@@ -628,7 +628,7 @@ bool db_copy_put(struct db *db, const char *data, size_t len, struct err *e)
 	while (len > 0) {
 		int chunk = len > (1 << 30) ? 1 << 30 : (int)len;
 		if (PQputCopyData(db->conn, data, chunk) != 1)
-			return err_set(e, 503, "unavailable", "the database connection failed during COPY");
+			return err_set(e, 503, ERR_UNAVAILABLE, "the database connection failed during COPY");
 		data += chunk;
 		len -= (size_t)chunk;
 	}
@@ -641,7 +641,7 @@ long db_copy_end(struct db *db, const char *abort_reason, struct err *e)
 	long rows = -1;
 
 	if (PQputCopyEnd(db->conn, abort_reason) != 1)
-		return err_set(e, 503, "unavailable", "the database connection failed during COPY"), -1;
+		return err_set(e, 503, ERR_UNAVAILABLE, "the database connection failed during COPY"), -1;
 	while ((res = PQgetResult(db->conn))) {
 		if (PQresultStatus(res) == PGRES_COMMAND_OK)
 			rows = atol(PQcmdTuples(res));

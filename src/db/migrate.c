@@ -69,7 +69,7 @@ static bool list_load_dir(struct migration_list *l, const char *dir, struct err 
 	memset(l, 0, sizeof(*l));
 	l->owned = true;
 	if (!d)
-		return err_set(e, 400, "no-migrations", "cannot open migrations directory \"%s\": %s",
+		return err_set(e, 400, ERR_NO_MIGRATIONS, "cannot open migrations directory \"%s\": %s",
 			       dir, strerror(errno));
 	while ((ent = readdir(d))) {
 		const char *name = ent->d_name;
@@ -146,14 +146,14 @@ static bool compare(struct db *db, const struct migration_list *l, bool *applied
 			}
 		}
 		if (!m) {
-			err_set(e, 503, "schema-ahead",
+			err_set(e, 503, ERR_SCHEMA_AHEAD,
 				"database has migration %04d_%s, which this build of hotline does not know: upgrade hotline",
 				version, db_res_str(r, i, "name"));
 			goto out;
 		}
 		checksum_hex(m->sql, sum);
 		if (strcmp(sum, db_res_str(r, i, "checksum"))) {
-			err_set(e, 409, "migration-edited",
+			err_set(e, 409, ERR_MIGRATION_EDITED,
 				"migration %04d_%s was edited after it was applied: restore its original text and add a new migration instead",
 				m->version, m->name);
 			goto out;
@@ -177,7 +177,7 @@ static bool apply_one(struct db *db, const struct migration *m, struct err *e)
 	if (!db_run_script(db, m->sql, e)) {
 		struct err inner = *e;
 		db_rollback(db);
-		return err_set(e, inner.status, "migration-failed", "migration %04d_%s failed: %s",
+		return err_set(e, inner.status, ERR_MIGRATION_FAILED, "migration %04d_%s failed: %s",
 			       m->version, m->name, inner.message);
 	}
 	if (!DB_RUN(db, e, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
@@ -245,7 +245,7 @@ bool migrate_check(struct db *db, struct err *e)
 	if (!exists) {
 		if (l.count == 0)
 			return true;
-		return err_set(e, 503, "schema-behind",
+		return err_set(e, 503, ERR_SCHEMA_BEHIND,
 			       "database has no schema yet: run `hotline migrate`");
 	}
 	applied = xcalloc(l.count + 1, sizeof(*applied));
@@ -255,7 +255,7 @@ bool migrate_check(struct db *db, struct err *e)
 	}
 	for (size_t i = 0; ok && i < l.count; i++)
 		if (!applied[i])
-			ok = err_set(e, 503, "schema-behind",
+			ok = err_set(e, 503, ERR_SCHEMA_BEHIND,
 				     "database is behind: migration %04d_%s is not applied; run `hotline migrate`",
 				     l.items[i].version, l.items[i].name);
 	free(applied);

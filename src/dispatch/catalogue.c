@@ -95,7 +95,7 @@ static bool opt_text(json_object *body, const char *key, size_t max_chars, const
 	if (*out && !**out)
 		*out = NULL;
 	if (*out && strlen(*out) > max_chars * 4)
-		return err_field(e, 422, key, "%s is too long (at most %zu characters)", key, max_chars);
+		return err_field(e, 422, key, ERR_TOO_LONG, "%s is too long (at most %zu characters)", key, max_chars);
 	return true;
 }
 
@@ -118,7 +118,7 @@ static bool parse_body(json_object *body, struct rule_def *def, bool *active, st
 			if (!strcmp(key, body_members[i]))
 				known = true;
 		if (!known)
-			return err_field(e, 422, key, "unknown member \"%s\" in a routing rule", key);
+			return err_field(e, 422, key, ERR_UNKNOWN_MEMBER, "unknown member \"%s\" in a routing rule", key);
 	}
 	if (!json_get_int(body, "priority", false, &priority, e)
 	    || !json_get_string(body, "name", true, &def->name, e)
@@ -135,14 +135,14 @@ static bool parse_body(json_object *body, struct rule_def *def, bool *active, st
 	    || !json_get_bool(body, "active", false, active, e))
 		return false;
 	if (priority < -1000000 || priority > 1000000)
-		return err_field(e, 422, "priority", "priority %" PRId64 " is out of range -1000000 to 1000000",
+		return err_field_n(e, 422, "priority", ERR_OUT_OF_RANGE, -1000000, 1000000, "priority %" PRId64 " is out of range -1000000 to 1000000",
 				 priority);
 	def->priority = (int)priority;
 	if (strlen(def->name) > RULE_NAME_MAX * 4)
-		return err_field(e, 422, "name", "name is too long (at most %d characters)", RULE_NAME_MAX);
+		return err_field(e, 422, "name", ERR_TOO_LONG, "name is too long (at most %d characters)", RULE_NAME_MAX);
 	def->applies_to = RULE_ON_CONTENT;
 	if (applies && !rule_target_parse(applies, &def->applies_to))
-		return err_field(e, 422, "applies_to",
+		return err_field(e, 422, "applies_to", ERR_UNKNOWN_CHOICE,
 				 "applies_to \"%s\" is not content, address or both", applies);
 	return dispatch_rule_check(def, e);
 }
@@ -211,9 +211,9 @@ static bool suggestions_exist(struct db *db, const struct rule_def *d, struct er
 	if (!r)
 		return false;
 	if (!db_res_bool(r, 0, "dept_ok"))
-		ok = err_field(e, 422, "suggest_department", "unknown or inactive department \"%s\"", dept);
+		ok = err_field(e, 422, "suggest_department", ERR_UNKNOWN_DEPARTMENT, "unknown or inactive department \"%s\"", dept);
 	else if (!db_res_bool(r, 0, "cat_ok"))
-		ok = err_field(e, 422, "suggest_category", "unknown category \"%s\"", cat);
+		ok = err_field(e, 422, "suggest_category", ERR_UNKNOWN_CATEGORY, "unknown category \"%s\"", cat);
 	db_res_free(r);
 	return ok;
 }
@@ -282,7 +282,7 @@ json_object *dispatch_rule_get(struct db *db, int64_t id, struct err *e)
 	if (db_res_rows(r) == 1)
 		o = rule_json(r, 0);
 	else
-		err_set(e, 404, "not-found", "no routing rule %" PRId64, id);
+		err_set(e, 404, ERR_NOT_FOUND, "no routing rule %" PRId64, id);
 	db_res_free(r);
 	return o;
 }
@@ -323,7 +323,7 @@ json_object *dispatch_rule_update(struct db *db, int64_t id, json_object *body, 
 	found = db_res_rows(r) == 1;
 	db_res_free(r);
 	if (!found)
-		return err_set(e, 404, "not-found", "no routing rule %" PRId64, id), NULL;
+		return err_set(e, 404, ERR_NOT_FOUND, "no routing rule %" PRId64, id), NULL;
 	dispatch_rules_invalidate();
 	return dispatch_rule_get(db, id, e);
 }
@@ -341,7 +341,7 @@ bool dispatch_rule_delete(struct db *db, int64_t id, struct err *e)
 	n = db_res_affected(r);
 	db_res_free(r);
 	if (n == 0)
-		return err_set(e, 404, "not-found", "no routing rule %" PRId64, id);
+		return err_set(e, 404, ERR_NOT_FOUND, "no routing rule %" PRId64, id);
 	dispatch_rules_invalidate();
 	return true;
 }

@@ -28,7 +28,7 @@ bool dispatch_init(struct err *e)
 		char *end;
 		long days = strtol(v, &end, 10);
 		if (*end || days < 1 || days > 365) {
-			err_set(e, 400, "bad-option",
+			err_set(e, 400, ERR_BAD_OPTION,
 				"invalid value \"%s\" for the duplicate window: expected a whole number of days from 1 to 365", v);
 			snprintf(e->field, sizeof(e->field), "HOTLINE_DUPLICATE_DAYS");
 			return false;
@@ -371,7 +371,7 @@ json_object *dispatch_duplicates(struct db *db, const struct principal *who, con
 		return NULL;
 	if (db_res_rows(r) != 1) {
 		db_res_free(r);
-		return err_set(e, 404, "not-found", "no order \"%s\"", number), NULL;
+		return err_set(e, 404, ERR_NOT_FOUND, "no order \"%s\"", number), NULL;
 	}
 	snprintf(id, sizeof(id), "%s", db_res_str(r, 0, "id"));
 	snprintf(around, sizeof(around), "%s", db_res_str(r, 0, "around"));

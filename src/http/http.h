@@ -106,7 +106,7 @@ void http_reply_json(struct http_req *req, int status, json_object *obj);
 /* Replies with an application/problem+json body built from `e`. */
 void http_reply_problem(struct http_req *req, const struct err *e);
 /* Shorthand for a problem built from the arguments. */
-void http_reply_error(struct http_req *req, int status, const char *code, const char *fmt, ...)
+void http_reply_error(struct http_req *req, int status, enum err_code code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* 303 See Other to `location`. */
 void http_redirect(struct http_req *req, const char *location);

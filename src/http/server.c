@@ -330,13 +330,32 @@ void http_reply_json(struct http_req *req, int status, json_object *obj)
 	http_reply_buf(req, status, "application/json; charset=utf-8", &b);
 }
 
+/* ,"errors":[{"field","type","detail"},…]: every bad field of the input, the first included. */
+static void add_problem_errors(struct buf *b, const struct err *e)
+{
+	struct err_detail d;
+
+	buf_adds(b, ",\"errors\":[");
+	for (int i = 0; i <= e->nmore; i++) {
+		err_detail_at(e, i, &d);
+		buf_adds(b, i ? ",{\"field\":" : "{\"field\":");
+		buf_add_json_string(b, d.field);
+		buf_adds(b, ",\"type\":");
+		buf_add_json_string(b, err_code_slug(d.code));
+		buf_adds(b, ",\"detail\":");
+		buf_add_json_string(b, d.message);
+		buf_addch(b, '}');
+	}
+	buf_addch(b, ']');
+}
+
 void http_reply_problem(struct http_req *req, const struct err *e)
 {
 	struct buf b = BUF_INIT;
 	int status = e->status ? e->status : 500;
 
 	buf_adds(&b, "{\"type\":");
-	buf_add_json_string(&b, e->code[0] ? e->code : "about:blank");
+	buf_add_json_string(&b, e->code != ERR_NONE ? err_code_slug(e->code) : "about:blank");
 	buf_adds(&b, ",\"title\":");
 	buf_add_json_string(&b, http_status_title(status));
 	buf_addf(&b, ",\"status\":%d,\"detail\":", status);
@@ -351,19 +370,21 @@ void http_reply_problem(struct http_req *req, const struct err *e)
 		buf_addch(&b, ':');
 		buf_add_json_string(&b, e->ext_value);
 	}
+	if (e->nmore > 0)
+		add_problem_errors(&b, e);
 	buf_adds(&b, ",\"request_id\":");
 	buf_add_json_string(&b, req->request_id);
 	buf_addch(&b, '}');
 	http_reply_buf(req, status, "application/problem+json; charset=utf-8", &b);
 }
 
-void http_reply_error(struct http_req *req, int status, const char *code, const char *fmt, ...)
+void http_reply_error(struct http_req *req, int status, enum err_code code, const char *fmt, ...)
 {
 	struct err e = ERR_INIT;
 	va_list ap;
 
 	e.status = status;
-	snprintf(e.code, sizeof(e.code), "%s", code);
+	e.code = code;
 	va_start(ap, fmt);
 	vsnprintf(e.message, sizeof(e.message), fmt, ap);
 	va_end(ap);
@@ -460,7 +481,7 @@ static void dispatch(struct http_req *req)
 	bool path_known;
 
 	if (req->too_large) {
-		http_reply_error(req, 413, "too-large",
+		http_reply_error(req, 413, ERR_TOO_LARGE,
 				 "request body exceeds the limit of %zu bytes", s->cfg.max_body);
 		goto out;
 	}
@@ -468,11 +489,11 @@ static void dispatch(struct http_req *req)
 	if (req->route_index < 0) {
 		if (path_known) {
 			http_set_header(req, "Allow", allow.data);
-			http_reply_error(req, 405, "method-not-allowed",
+			http_reply_error(req, 405, ERR_METHOD_NOT_ALLOWED,
 					 "method %s is not allowed on \"%s\"; allowed: %s",
 					 req->method, req->path, allow.data);
 		} else {
-			http_reply_error(req, 404, "not-found", "no resource at \"%s\"", req->path);
+			http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", req->path);
 		}
 		goto out;
 	}
@@ -485,7 +506,7 @@ static void dispatch(struct http_req *req)
 	route->handler(req);
 	if (!req->replied) {
 		log_error("handler for %s %s did not reply", req->method, route->pattern);
-		http_reply_error(req, 500, "internal", "internal error");
+		http_reply_error(req, 500, ERR_INTERNAL, "internal error");
 	}
 out:
 	buf_release(&allow);
@@ -630,7 +651,7 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 		compile_route(&s->routes[i], &cfg->routes[i]);
 	addr.sin_port = htons((uint16_t)cfg->port);
 	if (inet_pton(AF_INET, cfg->bind, &addr.sin_addr) != 1) {
-		err_set(e, 400, "bad-address", "invalid listen address \"%s\": expected an IPv4 address",
+		err_set(e, 400, ERR_BAD_OPTION, "invalid listen address \"%s\": expected an IPv4 address",
 			cfg->bind);
 		goto fail;
 	}
@@ -645,7 +666,7 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 		MHD_OPTION_CONNECTION_LIMIT, 1024u,
 		MHD_OPTION_END);
 	if (!s->daemon) {
-		err_set(e, 503, "listen-failed", "cannot listen on %s:%d (is the port in use?)",
+		err_set(e, 503, ERR_LISTEN_FAILED, "cannot listen on %s:%d (is the port in use?)",
 			cfg->bind, cfg->port);
 		goto fail;
 	}

@@ -173,7 +173,7 @@ static bool event_text(json_object *body, const char *key, size_t max, const cha
 	if (*out && !text_check(*out, max, key, e))
 		return false;
 	if (*out && strpbrk(*out, "\t\r\n"))
-		return err_field(e, 422, key, "%s \"%s\" must be on one line", key, *out);
+		return err_field(e, 422, key, ERR_NOT_ONE_LINE, "%s \"%s\" must be on one line", key, *out);
 	return true;
 }
 
@@ -196,12 +196,12 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		known |= !strcmp(type, types[i]);
 	if (!known)
-		return err_field(e, 422, "type", "unknown event type \"%s\": expected offered, answered or ended",
+		return err_field(e, 422, "type", ERR_UNKNOWN_CHOICE, "unknown event type \"%s\": expected offered, answered or ended",
 				 type), NULL;
 	if (!event_text(body, "call_id", CALL_ID_MAX, &call_id, e))
 		return NULL;
 	if (!call_id)
-		return err_field(e, 422, "call_id", "call_id must not be empty"), NULL;
+		return err_field(e, 422, "call_id", ERR_REQUIRED, "call_id must not be empty"), NULL;
 	if (!event_text(body, "caller", EVENT_TEXT_MAX, &caller, e)
 	    || !event_text(body, "dialled", EVENT_TEXT_MAX, &dialled, e)
 	    || !event_text(body, "queue", EVENT_TEXT_MAX, &queue, e)
@@ -252,7 +252,7 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 	goto out;
 fail:
 	if (r && !err_isset(e))
-		err_set(e, 500, "internal", "the call \"%s\" vanished while recording its event", call_id);
+		err_set(e, 500, ERR_INTERNAL, "the call \"%s\" vanished while recording its event", call_id);
 	db_rollback(db);
 out:
 	db_res_free(r);
@@ -323,7 +323,7 @@ json_object *caller_history(struct db *db, const char *phone, int limit, struct 
 	char normal[PHONE_MAX];
 
 	if (limit < 1 || limit > CALL_HISTORY_MAX)
-		return err_field(e, 422, "limit", "limit \"%d\" must be 1 to %d", limit,
+		return err_field(e, 422, "limit", ERR_OUT_OF_RANGE, "limit \"%d\" must be 1 to %d", limit,
 				 CALL_HISTORY_MAX), NULL;
 	if (!phone_normalise(phone, normal, "phone", e))
 		return NULL;
@@ -373,7 +373,7 @@ bool agent_extension_set(struct db *db, const char *login, const char *extension
 
 	if (n < 1 || n > 32
 	    || strspn(extension, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-") != n)
-		return err_field(e, 422, "extension",
+		return err_field(e, 422, "extension", ERR_BAD_CODE,
 				 "extension \"%s\" must be 1 to 32 letters, digits, '_', '.' or '-'",
 				 extension);
 	r = DB_EXEC(db, e, "SELECT id FROM app_user WHERE login = $1", login);
@@ -381,7 +381,7 @@ bool agent_extension_set(struct db *db, const char *login, const char *extension
 		return false;
 	if (db_res_rows(r) != 1) {
 		db_res_free(r);
-		return err_field(e, 404, "login", "no user with login \"%s\"", login);
+		return err_field(e, 404, "login", ERR_UNKNOWN_USER, "no user with login \"%s\"", login);
 	}
 	snprintf(uid, sizeof(uid), "%s", db_res_get(r, 0, 0));
 	db_res_free(r);

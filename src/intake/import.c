@@ -854,7 +854,7 @@ static bool cdr_batch_run(struct batch *b, struct err *e)
 		if ((inserted = cdr_store(b, e)) >= 0 && db_commit(b->db, e))
 			break;
 		db_rollback(b->db);
-		if (attempt == 0 && !strcmp(e->code, "unique-violation")) {
+		if (attempt == 0 && e->code == ERR_UNIQUE_VIOLATION) {
 			err_clear(e);
 			continue;
 		}

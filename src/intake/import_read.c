@@ -236,7 +236,7 @@ static void *reading_main(void *arg)
 			if (st == CDR_ERROR)
 				ch->err = re;
 			else if (st != CDR_END)
-				err_set(&ch->err, 500, "internal", "call_import needs a pulling reader, not push mode");
+				err_set(&ch->err, 500, ERR_INTERNAL, "call_import needs a pulling reader, not push mode");
 			if (ch->format == CDR_AUTO)
 				ch->format = cdr_reader_format(rd->reader);
 			ch->end = true;
@@ -267,7 +267,7 @@ struct import_reading *import_reading_start(struct cdr_reader *r, const struct i
 	}
 	rc = pthread_create(&rd->thread, NULL, reading_main, rd);
 	if (rc) {
-		err_set(e, 500, "internal", "cannot start the reading thread: %s", strerror(rc));
+		err_set(e, 500, ERR_INTERNAL, "cannot start the reading thread: %s", strerror(rc));
 		import_reading_free(rd);
 		return NULL;
 	}

@@ -65,7 +65,7 @@ static long counted_read(void *ctx, char *dst, size_t n, struct err *e)
 	size_t got = fread(dst, 1, n, cf->f);
 
 	if (got == 0 && ferror(cf->f))
-		return err_set(e, 500, "read-error", "cannot read: %s", strerror(errno)), -1;
+		return err_set(e, 500, ERR_IO, "cannot read: %s", strerror(errno)), -1;
 	__atomic_fetch_add(&cf->read, (unsigned long long)got, __ATOMIC_RELAXED);
 	return (long)got;
 }

@@ -45,9 +45,9 @@ bool intake_set_hotline_numbers(const char *list, struct err *e)
 			for (size_t i = 0; i < n; i++)
 				free(parsed[i]);
 			if (!digits)
-				return err_set(e, 400, "bad-option", "invalid value \"%s\" for --hotline-numbers: expected numbers of 3 to 20 digits separated by commas, e.g. 12345,12315",
+				return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for --hotline-numbers: expected numbers of 3 to 20 digits separated by commas, e.g. 12345,12315",
 						 list);
-			return err_set(e, 400, "bad-option", "too many hotline numbers in \"%.100s\": at most %d", list,
+			return err_set(e, 400, ERR_BAD_OPTION, "too many hotline numbers in \"%.100s\": at most %d", list,
 					 INTAKE_MAX_HOTLINE_NUMBERS);
 		}
 		bool seen = false;
@@ -73,7 +73,7 @@ bool intake_set_short_abandon_seconds(const char *value, struct err *e)
 	long v = strtol(value, &end, 10);
 
 	if (!*value || *end || v < 0 || v > 60)
-		return err_set(e, 400, "bad-option", "invalid value \"%s\" for --short-abandon-seconds: expected a whole number from 0 to 60",
+		return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for --short-abandon-seconds: expected a whole number from 0 to 60",
 				 value);
 	current.short_abandon_seconds = (int)v;
 	return true;
@@ -94,7 +94,7 @@ bool intake_set_short_abandons_offered(const char *value, struct err *e)
 			return true;
 		}
 	}
-	return err_set(e, 400, "bad-option", "invalid value \"%s\" for --short-abandons-offered: expected yes or no", value);
+	return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for --short-abandons-offered: expected yes or no", value);
 }
 
 bool intake_is_hotline(const struct intake_settings *s, const char *number)

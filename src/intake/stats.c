@@ -204,14 +204,14 @@ json_object *call_stats(struct db *db, const struct call_stats_query *q, struct 
 	long n;
 
 	if (!whole_hour(q->from))
-		return err_field(e, 422, "from", "from must be on a whole hour: the statistics are kept per hour"), NULL;
+		return err_field(e, 422, "from", ERR_NOT_WHOLE_HOUR, "from must be on a whole hour: the statistics are kept per hour"), NULL;
 	if (!whole_hour(q->to))
-		return err_field(e, 422, "to", "to must be on a whole hour: the statistics are kept per hour"), NULL;
+		return err_field(e, 422, "to", ERR_NOT_WHOLE_HOUR, "to must be on a whole hour: the statistics are kept per hour"), NULL;
 	if (q->to <= q->from)
-		return err_field(e, 422, "to", "to must be after from (the range is [from, to))"), NULL;
+		return err_field(e, 422, "to", ERR_BAD_PERIOD, "to must be after from (the range is [from, to))"), NULL;
 	n = (long)((q->to - q->from) / 3600);
 	if (n > CALL_STATS_MAX_HOURS)
-		return err_field(e, 422, "to", "the range is %ld hours long: at most %d", n,
+		return err_field(e, 422, "to", ERR_BAD_PERIOD, "the range is %ld hours long: at most %d", n,
 				 CALL_STATS_MAX_HOURS), NULL;
 	hours = xcalloc((size_t)n, sizeof(*hours));
 	windows = xcalloc((size_t)n, sizeof(*windows));

@@ -166,7 +166,7 @@ bool deadline_policy_get(struct db *db, const char *request_type, const char *ur
 		out->handle_unit = (enum deadline_unit)deadline_unit_parse(db_res_str(r, 0, "handle_unit"));
 		out->warn_fraction = atof(db_res_str(r, 0, "warn_fraction"));
 	} else {
-		err_set(e, 422, "no-policy", "no deadline policy for request type \"%s\" and urgency \"%s\"",
+		err_set(e, 422, ERR_NO_POLICY, "no deadline policy for request type \"%s\" and urgency \"%s\"",
 			request_type, urgency);
 	}
 	db_res_free(r);
@@ -192,15 +192,15 @@ bool deadline_policy_set(struct db *db, json_object *policy, struct err *e)
 	    || !json_get_double(policy, "warn_fraction", false, &warn, e))
 		return false;
 	if (deadline_unit_parse(sign_unit) < 0)
-		return err_field(e, 422, "sign_unit", "unknown unit \"%s\": expected hours or workdays", sign_unit);
+		return err_field(e, 422, "sign_unit", ERR_UNKNOWN_CHOICE, "unknown unit \"%s\": expected hours or workdays", sign_unit);
 	if (deadline_unit_parse(handle_unit) < 0)
-		return err_field(e, 422, "handle_unit", "unknown unit \"%s\": expected hours or workdays", handle_unit);
+		return err_field(e, 422, "handle_unit", ERR_UNKNOWN_CHOICE, "unknown unit \"%s\": expected hours or workdays", handle_unit);
 	if (sign_limit < 1 || sign_limit > 1000)
-		return err_field(e, 422, "sign_limit", "sign_limit %lld is out of range 1 to 1000", (long long)sign_limit);
+		return err_field_n(e, 422, "sign_limit", ERR_OUT_OF_RANGE, 1, 1000, "sign_limit %lld is out of range 1 to 1000", (long long)sign_limit);
 	if (handle_limit < 1 || handle_limit > 1000)
-		return err_field(e, 422, "handle_limit", "handle_limit %lld is out of range 1 to 1000", (long long)handle_limit);
+		return err_field_n(e, 422, "handle_limit", ERR_OUT_OF_RANGE, 1, 1000, "handle_limit %lld is out of range 1 to 1000", (long long)handle_limit);
 	if (has_warn && !(warn > 0 && warn < 1))
-		return err_field(e, 422, "warn_fraction", "warn_fraction %g must be between 0 and 1", warn);
+		return err_field(e, 422, "warn_fraction", ERR_OUT_OF_RANGE, "warn_fraction %g must be between 0 and 1", warn);
 	snprintf(sl, sizeof(sl), "%lld", (long long)sign_limit);
 	snprintf(hl, sizeof(hl), "%lld", (long long)handle_limit);
 	snprintf(wf, sizeof(wf), "%.3f", warn);
@@ -215,7 +215,7 @@ bool deadline_policy_set(struct db *db, json_object *policy, struct err *e)
 	ok = db_res_affected(r) == 1;
 	db_res_free(r);
 	if (!ok)
-		return err_field(e, 422, "request_type", "no policy for request type \"%s\" and urgency \"%s\"",
+		return err_field(e, 422, "request_type", ERR_NO_POLICY, "no policy for request type \"%s\" and urgency \"%s\"",
 				 type, urgency);
 	return true;
 }

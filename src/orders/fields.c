@@ -30,11 +30,11 @@ bool phone_normalise(const char *in, char out[PHONE_MAX], const char *field, str
 	for (; *p; p++) {
 		if (isdigit((unsigned char)*p)) {
 			if (n + 2 >= sizeof(d))
-				return err_field(e, 422, field, "phone number \"%s\" is too long", in);
+				return err_field(e, 422, field, ERR_PHONE_TOO_LONG, "phone number \"%s\" is too long", in);
 			d[1 + n++] = *p;	/* d[0] is room for a trunk 0 */
 		} else if (!strchr(" -.()", *p)) {
 			int len = (int)utf8_char_len((unsigned char)*p);
-			return err_field(e, 422, field,
+			return err_field(e, 422, field, ERR_PHONE_INVALID,
 					 "phone number \"%s\" contains \"%.*s\": only ASCII digits, spaces, dashes and a leading + are allowed",
 					 in, len, p);
 		}
@@ -56,10 +56,10 @@ bool phone_normalise(const char *in, char out[PHONE_MAX], const char *field, str
 	}
 	n = strlen(digits);
 	if (n == 0)
-		return err_field(e, 422, field, "phone number \"%s\" has no digits", in);
+		return err_field(e, 422, field, ERR_PHONE_NO_DIGITS, "phone number \"%s\" has no digits", in);
 	if (digits[0] == '1' && n == 11) {
 		if (digits[1] < '3')
-			return err_field(e, 422, field, "phone number \"%s\" is not a valid mobile number: the second digit must be 3 to 9", in);
+			return err_field(e, 422, field, ERR_PHONE_BAD_MOBILE, "phone number \"%s\" is not a valid mobile number: the second digit must be 3 to 9", in);
 		snprintf(out, PHONE_MAX, "%s", digits);
 		return true;
 	}
@@ -76,14 +76,14 @@ bool phone_normalise(const char *in, char out[PHONE_MAX], const char *field, str
 		size_t area = digits[1] == '1' || digits[1] == '2' ? 3 : 4;
 		size_t local = n - area;
 		if (n < area + 7 || local > 8)
-			return err_field(e, 422, field,
+			return err_field(e, 422, field, ERR_PHONE_INVALID,
 					 "phone number \"%s\" is not a valid landline: expected an area code and 7 or 8 digits", in);
 		snprintf(out, PHONE_MAX, "%.*s-%s", (int)area, digits, digits + area);
 		return true;
 	}
 	if (n == 7 || n == 8)
-		return err_field(e, 422, field, "landline \"%s\" needs its area code, e.g. 010-%s", in, digits);
-	return err_field(e, 422, field, "phone number \"%s\" is neither a mobile (11 digits starting with 1) nor a landline with area code", in);
+		return err_field(e, 422, field, ERR_PHONE_NEEDS_AREA, "landline \"%s\" needs its area code, e.g. 010-%s", in, digits);
+	return err_field(e, 422, field, ERR_PHONE_INVALID, "phone number \"%s\" is neither a mobile (11 digits starting with 1) nor a landline with area code", in);
 }
 
 void phone_mask(struct buf *out, const char *phone)
@@ -142,7 +142,7 @@ bool text_check(const char *s, size_t max_chars, const char *field, struct err *
 
 		if (c < 0x80) {
 			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				return err_field(e, 422, field, "field \"%s\" contains control character 0x%02x at character %zu",
+				return err_field(e, 422, field, ERR_CONTROL_CHAR, "field \"%s\" contains control character 0x%02x at character %zu",
 						 field, c, chars + 1);
 			len = 1;
 			cp = c;
@@ -170,10 +170,11 @@ bool text_check(const char *s, size_t max_chars, const char *field, struct err *
 		chars++;
 	}
 	if (chars > max_chars)
-		return err_field(e, 422, field, "field \"%s\" has %zu characters; at most %zu are allowed",
+		return err_field_n(e, 422, field, ERR_TOO_LONG, (double)chars, (double)max_chars,
+				   "field \"%s\" has %zu characters; at most %zu are allowed",
 				 field, chars, max_chars);
 	return true;
 bad:
-	return err_field(e, 422, field, "field \"%s\" is not valid UTF-8 (at character %zu)", field,
+	return err_field(e, 422, field, ERR_NOT_UTF8, "field \"%s\" is not valid UTF-8 (at character %zu)", field,
 			 chars + 1);
 }

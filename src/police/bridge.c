@@ -29,7 +29,7 @@ static bool env_int(const char *name, long min, long max, int *out, struct err *
 		return true;
 	n = strtol(v, &end, 10);
 	if (*end || n < min || n > max) {
-		err_set(e, 400, "bad-option", "invalid value \"%s\": expected a whole number from %ld to %ld",
+		err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\": expected a whole number from %ld to %ld",
 			v, min, max);
 		snprintf(e->field, sizeof(e->field), "%s", name);
 		return false;
@@ -73,21 +73,21 @@ bool police_init(struct err *e)
 	if (settings.retry_max_ms < settings.retry_ms)
 		settings.retry_max_ms = settings.retry_ms;
 	if (settings.url && strncmp(settings.url, "http://", 7) && strncmp(settings.url, "https://", 8)) {
-		err_set(e, 400, "bad-option", "invalid 110 endpoint \"%s\": expected an http:// or https:// URL",
+		err_set(e, 400, ERR_BAD_OPTION, "invalid 110 endpoint \"%s\": expected an http:// or https:// URL",
 			settings.url);
 		snprintf(e->field, sizeof(e->field), "HOTLINE_POLICE_URL");
 		return false;
 	}
 	if (settings.url && !settings.secret) {
-		err_set(e, 400, "bad-option",
+		err_set(e, 400, ERR_BAD_OPTION,
 			"the 110 endpoint is set but no shared secret: messages to 110 must be signed");
 		snprintf(e->field, sizeof(e->field), "HOTLINE_POLICE_SECRET");
 		return false;
 	}
 	if (sodium_init() < 0)
-		return err_set(e, 500, "internal", "libsodium failed to initialise");
+		return err_set(e, 500, ERR_INTERNAL, "libsodium failed to initialise");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return err_set(e, 500, "internal", "libcurl failed to initialise");
+		return err_set(e, 500, ERR_INTERNAL, "libcurl failed to initialise");
 	orders_on_change(police_on_change);
 	if (!settings.url)
 		log_info("110 bridge: no HOTLINE_POLICE_URL, messages to 110 wait in the outbox");
@@ -124,26 +124,26 @@ bool police_verify(const char *secret, const char *timestamp, const char *signat
 	char *end;
 
 	if (!timestamp || !*timestamp)
-		return err_set(e, 401, "unsigned", "missing X-Hotline-Timestamp header");
+		return err_set(e, 401, ERR_UNSIGNED, "missing X-Hotline-Timestamp header");
 	if (!signature || !*signature)
-		return err_set(e, 401, "unsigned", "missing X-Hotline-Signature header");
+		return err_set(e, 401, ERR_UNSIGNED, "missing X-Hotline-Signature header");
 	ts = strtoll(timestamp, &end, 10);
 	if (*end || strlen(timestamp) > 12 || !isdigit((unsigned char)timestamp[0]))
-		return err_set(e, 401, "bad-timestamp",
+		return err_set(e, 401, ERR_BAD_TIMESTAMP,
 			       "X-Hotline-Timestamp \"%.20s\" is not a number of seconds since 1970", timestamp);
 	if (ts < (long long)now - POLICE_WINDOW_SECONDS || ts > (long long)now + POLICE_WINDOW_SECONDS)
-		return err_set(e, 401, "stale-timestamp",
+		return err_set(e, 401, ERR_STALE_TIMESTAMP,
 			       "X-Hotline-Timestamp %lld is %lld seconds from our clock; at most %d are allowed",
 			       ts, ts > (long long)now ? ts - (long long)now : (long long)now - ts,
 			       POLICE_WINDOW_SECONDS);
 	if (strlen(signature) != POLICE_SIGNATURE_LEN - 1 || strncmp(signature, "sha256=", 7))
-		return err_set(e, 401, "bad-signature",
+		return err_set(e, 401, ERR_BAD_SIGNATURE,
 			       "X-Hotline-Signature must be \"sha256=\" and 64 hexadecimal digits");
 	for (size_t i = 0; i < POLICE_SIGNATURE_LEN; i++)
 		given[i] = (char)tolower((unsigned char)signature[i]);
 	police_sign(secret, timestamp, body, len, expected);
 	if (sodium_memcmp(expected, given, POLICE_SIGNATURE_LEN - 1) != 0)
-		return err_set(e, 401, "bad-signature",
+		return err_set(e, 401, ERR_BAD_SIGNATURE,
 			       "the signature does not match the body and timestamp: check the shared secret");
 	return true;
 }
@@ -156,7 +156,7 @@ bool police_authenticate(struct db *db, const char *timestamp, const char *signa
 	bool fresh;
 
 	if (!settings.secret)
-		return err_set(e, 503, "not-configured",
+		return err_set(e, 503, ERR_NOT_CONFIGURED,
 			       "the 110 bridge is not configured on this server (no shared secret)");
 	if (!police_verify(settings.secret, timestamp, signature, body, len, time(NULL), e)) {
 		atomic_fetch_add(&police_stats.rejected, 1);
@@ -174,7 +174,7 @@ bool police_authenticate(struct db *db, const char *timestamp, const char *signa
 	if (!fresh) {
 		atomic_fetch_add(&police_stats.rejected, 1);
 		log_warn("110 bridge: refused a replayed request (signature seen before)");
-		return err_set(e, 401, "replayed",
+		return err_set(e, 401, ERR_REPLAYED,
 			       "this request was already received: sign every attempt with a fresh timestamp");
 	}
 	return true;

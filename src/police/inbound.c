@@ -34,7 +34,7 @@ static bool malformed(struct err *e)
 {
 	if (e && e->status == 422) {
 		e->status = 400;
-		snprintf(e->code, sizeof(e->code), "bad-request");
+		e->code = ERR_BAD_REQUEST;
 	}
 	return false;
 }
@@ -60,7 +60,7 @@ static bool incident_valid(const char *s, struct err *e)
 
 	if (n == 0 || n > INCIDENT_MAX
 	    || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") != n)
-		return err_field(e, 422, "incident_no",
+		return err_field(e, 422, "incident_no", ERR_BAD_CODE,
 				 "incident_no \"%.64s\" must be 1 to %d letters, digits or . _ : -", s,
 				 INCIDENT_MAX);
 	return true;
@@ -114,13 +114,13 @@ static bool parse_transfer(json_object *body, struct transfer *t, struct err *e)
 		if (!strcmp(urgency, urgency_words[i].word))
 			t->urgency = urgency_words[i].code;
 	if (urgency && !strcmp(t->urgency, "normal") && strcmp(urgency, "normal") && strcmp(urgency, "一般"))
-		return err_field(e, 422, "urgency",
+		return err_field(e, 422, "urgency", ERR_UNKNOWN_CHOICE,
 				 "unknown urgency \"%.32s\": expected normal, urgent or critical", urgency);
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (!strcmp(t->request_type, types[i]))
 			known = true;
 	if (!known)
-		return err_field(e, 422, "request_type",
+		return err_field(e, 422, "request_type", ERR_UNKNOWN_CHOICE,
 				 "unknown request_type \"%.32s\": expected consult, help, complaint, report or suggestion",
 				 t->request_type);
 	if (t->category_code && !*t->category_code)
@@ -228,7 +228,8 @@ json_object *police_receive_transfer(struct db *db, json_object *body, bool *cre
 			goto out;
 		system_principal(&sys);
 		obody = order_body(&t, category);
-		order = orders_create(db, &sys, obody, key, created, e);
+		struct param_source src = params_from_json(obody);
+		order = orders_create_input(db, &sys, &src, key, created, e);
 		json_object_put(obody);
 		if (!order && !err_isset(e)) {
 			/* Another request for the incident won the race: its order. */
@@ -301,7 +302,7 @@ static bool parse_feedback(json_object *body, struct feedback *f, struct err *e)
 		if (!strcmp(f->state, feedback_states[i]))
 			known = true;
 	if (!known)
-		return err_field(e, 422, "state",
+		return err_field(e, 422, "state", ERR_UNKNOWN_CHOICE,
 				 "unknown state \"%.32s\": expected accepted, dispatched, arrived, in_progress,"
 				 " completed or returned", f->state);
 	return text_check(f->result, ORDER_CONTENT_MAX, "result", e)
@@ -352,14 +353,14 @@ json_object *police_receive_feedback(struct db *db, json_object *body, const cha
 		return NULL;
 	if (db_res_rows(r) != 1 || !db_res_bool(r, 0, "transferred")) {
 		db_res_free(r);
-		return err_field(e, 404, "order_number", "no order \"%.40s\" was transferred to 110",
+		return err_field(e, 404, "order_number", ERR_UNKNOWN_ORDER, "no order \"%.40s\" was transferred to 110",
 				 f.order_number), NULL;
 	}
 	snprintf(id, sizeof(id), "%s", db_res_str(r, 0, "id"));
 	snprintf(status, sizeof(status), "%s", db_res_str(r, 0, "status"));
 	known_incident = db_res_str(r, 0, "incident_no");
 	if (f.incident_no && *f.incident_no && *known_incident && strcmp(f.incident_no, known_incident)) {
-		err_field(e, 422, "incident_no", "incident \"%s\" is not the one 110 gave order %s (\"%s\")",
+		err_field(e, 422, "incident_no", ERR_INVALID_VALUE, "incident \"%s\" is not the one 110 gave order %s (\"%s\")",
 			  f.incident_no, f.order_number, known_incident);
 		db_res_free(r);
 		return NULL;

@@ -225,17 +225,17 @@ static pcre2_code *compile(const char *pattern, bool caseless, struct err *e)
 	int errcode;
 
 	if (!pattern || !*pattern) {
-		err_field(e, 422, "pattern", "pattern is required");
+		err_field(e, 422, "pattern", ERR_REQUIRED, "pattern is required");
 		return NULL;
 	}
 	len = strlen(pattern);
 	if (len > RULE_PATTERN_MAX) {
-		err_field(e, 422, "pattern", "pattern is too long (%zu bytes, at most %d)",
+		err_field(e, 422, "pattern", ERR_TOO_LONG, "pattern is too long (%zu bytes, at most %d)",
 			  len, RULE_PATTERN_MAX);
 		return NULL;
 	}
 	if (!rule_utf8_valid(pattern, len, &bad)) {
-		err_field(e, 422, "pattern", "pattern is not valid UTF-8 (byte %zu)", bad);
+		err_field(e, 422, "pattern", ERR_NOT_UTF8, "pattern is not valid UTF-8 (byte %zu)", bad);
 		return NULL;
 	}
 	code = pcre2_compile((PCRE2_SPTR)pattern, len,
@@ -247,10 +247,12 @@ static pcre2_code *compile(const char *pattern, bool caseless, struct err *e)
 		pcre2_get_error_message(errcode, reason, sizeof(reason));
 		char offset[24];
 		snprintf(offset, sizeof(offset), "%zu", char_offset(pattern, erroff));
-		err_field(e, 422, "pattern", "invalid pattern \"%s\" at offset %s: %s",
+		err_field(e, 422, "pattern", ERR_BAD_PATTERN, "invalid pattern \"%s\" at offset %s: %s",
 			  abbrev(pattern, &b), offset, (const char *)reason);
 		/* Also as a member of its own, for forms that put the cursor there. */
 		err_extra(e, "offset", offset);
+		err_num(e, (double)char_offset(pattern, erroff) + 1, 0);
+		err_text_arg(e, (const char *)reason);
 		buf_release(&b);
 	}
 	return code;
@@ -275,11 +277,11 @@ static bool check_text(const char *field, const char *s, bool required, struct e
 
 	if (!s || !*s) {
 		if (required)
-			return err_field(e, 422, field, "%s is required", field);
+			return err_field(e, 422, field, ERR_REQUIRED, "%s is required", field);
 		return true;
 	}
 	if (!rule_utf8_valid(s, strlen(s), &bad))
-		return err_field(e, 422, field, "%s is not valid UTF-8 (byte %zu)", field, bad);
+		return err_field(e, 422, field, ERR_NOT_UTF8, "%s is not valid UTF-8 (byte %zu)", field, bad);
 	return true;
 }
 
@@ -312,17 +314,17 @@ static bool check_members(const struct rule_def *def, struct err *e)
 			return false;
 	if (def->applies_to != 0 && def->applies_to != RULE_ON_CONTENT
 	    && def->applies_to != RULE_ON_ADDRESS && def->applies_to != RULE_ON_BOTH)
-		return err_field(e, 422, "applies_to", "applies_to %d is not content, address or both",
+		return err_field(e, 422, "applies_to", ERR_UNKNOWN_CHOICE, "applies_to %d is not content, address or both",
 				 (int)def->applies_to);
 	if (!rule_urgency_valid(def->suggest_urgency)) {
-		err_field(e, 422, "suggest_urgency",
+		err_field(e, 422, "suggest_urgency", ERR_UNKNOWN_CHOICE,
 			  "suggest_urgency \"%s\" is not one of 一般, 紧急, 特急",
 			  abbrev(def->suggest_urgency, &b));
 		goto out;
 	}
 	if (!nonempty(def->suggest_category) && !nonempty(def->suggest_department)
 	    && !nonempty(def->suggest_urgency) && !def->police) {
-		err_field(e, 422, "suggest_category",
+		err_field(e, 422, "suggest_category", ERR_RULE_SUGGESTS_NOTHING,
 			  "rule \"%s\" suggests nothing: give a category, department, urgency or the police flag",
 			  abbrev(def->name, &b));
 		goto out;
@@ -594,7 +596,7 @@ static bool check_input(const char *field, const char *s, size_t *len, struct er
 
 	*len = s ? strlen(s) : 0;
 	if (s && !rule_utf8_valid(s, *len, &bad))
-		return err_field(e, 422, field, "%s is not valid UTF-8 (byte %zu)", field, bad);
+		return err_field(e, 422, field, ERR_NOT_UTF8, "%s is not valid UTF-8 (byte %zu)", field, bad);
 	return true;
 }
 

@@ -117,11 +117,11 @@ static bool json_read_rule(json_object *obj, struct rule_def *d, struct err *e)
 
 	memset(d, 0, sizeof(*d));
 	if (!json_object_is_type(obj, json_type_object))
-		return err_set(e, 422, "invalid-rule", "a rule must be a JSON object");
+		return err_set(e, 422, ERR_WRONG_TYPE, "a rule must be a JSON object");
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
 		if (!json_known_member(key))
-			return err_field(e, 422, key, "unknown member \"%s\"", key);
+			return err_field(e, 422, key, ERR_UNKNOWN_MEMBER, "unknown member \"%s\"", key);
 	}
 	if (!json_get_int(obj, "id", false, &d->id, e)
 	    || !json_get_int(obj, "priority", false, &priority, e)
@@ -138,11 +138,11 @@ static bool json_read_rule(json_object *obj, struct rule_def *d, struct err *e)
 	    || !json_get_bool(obj, "police", false, &d->police, e))
 		return false;
 	if (priority < INT_MIN || priority > INT_MAX)
-		return err_field(e, 422, "priority", "priority %" PRId64 " is out of range", priority);
+		return err_field(e, 422, "priority", ERR_OUT_OF_RANGE, "priority %" PRId64 " is out of range", priority);
 	d->priority = (int)priority;
 	d->applies_to = RULE_ON_CONTENT;
 	if (applies && !rule_target_parse(applies, &d->applies_to))
-		return err_field(e, 422, "applies_to",
+		return err_field(e, 422, "applies_to", ERR_UNKNOWN_CHOICE,
 				 "applies_to \"%s\" is not one of content, address, both", applies);
 	return rule_def_check(d, e);
 }
@@ -158,7 +158,7 @@ bool rule_defs_parse_json(const char *text, size_t len, struct rule_def_list *ou
 	if (!json_parse_document(text, len, &doc, e))
 		return false;
 	if (!json_object_is_type(doc, json_type_array)) {
-		err_set(e, 400, "malformed-rules", "a rules file must hold a JSON array of rules");
+		err_set(e, 400, ERR_MALFORMED_JSON, "a rules file must hold a JSON array of rules");
 		goto out;
 	}
 	n = json_object_array_length(doc);
@@ -262,7 +262,7 @@ static bool csv_bool(const char *col, const char *s, bool *out, struct err *e)
 		if (strcasecmp(s, no[i]) == 0)
 			return true;
 	}
-	return err_field(e, 422, col, "%s \"%s\" is not true or false", col, s);
+	return err_field(e, 422, col, ERR_NOT_BOOLEAN, "%s \"%s\" is not true or false", col, s);
 }
 
 static bool csv_int(const char *col, const char *s, long long lo, long long hi,
@@ -276,9 +276,9 @@ static bool csv_int(const char *col, const char *s, long long lo, long long hi,
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	if (errno || *end || end == s)
-		return err_field(e, 422, col, "%s \"%s\" is not an integer", col, s);
+		return err_field(e, 422, col, ERR_NOT_INTEGER, "%s \"%s\" is not an integer", col, s);
 	if (*out < lo || *out > hi)
-		return err_field(e, 422, col, "%s \"%s\" is out of range", col, s);
+		return err_field(e, 422, col, ERR_OUT_OF_RANGE, "%s \"%s\" is out of range", col, s);
 	return true;
 }
 
@@ -292,20 +292,20 @@ static bool csv_header(struct csv_row *row, int map[COL_COUNT], struct err *e)
 		int c;
 
 		if (!name)
-			return err_set(e, 422, "invalid-header", "line %d: column %zu has no name",
+			return err_set(e, 422, ERR_MISSING_COLUMN, "line %d: column %zu has no name",
 				       row->line, i + 1);
 		for (c = 0; c < COL_COUNT; c++)
 			if (strcasecmp(name, csv_names[c]) == 0)
 				break;
 		if (c == COL_COUNT)
-			return err_field(e, 422, name, "line %d: unknown column \"%s\"", row->line, name);
+			return err_field(e, 422, name, ERR_UNKNOWN_MEMBER, "line %d: unknown column \"%s\"", row->line, name);
 		if (map[c] >= 0)
-			return err_field(e, 422, name, "line %d: column \"%s\" appears twice",
+			return err_field(e, 422, name, ERR_BAD_CSV, "line %d: column \"%s\" appears twice",
 					 row->line, name);
 		map[c] = (int)i;
 	}
 	if (map[COL_NAME] < 0 || map[COL_PATTERN] < 0)
-		return err_set(e, 422, "invalid-header",
+		return err_set(e, 422, ERR_MISSING_COLUMN,
 			       "line %d: the header must name the columns name and pattern "
 			       "(and may name priority, applies_to, category_prefix, district, street, "
 			       "suggest_category, suggest_department, suggest_urgency, police, caseless, id)",
@@ -339,7 +339,7 @@ static bool csv_read_rule(struct csv_row *row, const int map[COL_COUNT], struct 
 	d->pattern = v[COL_PATTERN];
 	d->applies_to = RULE_ON_CONTENT;
 	if (v[COL_APPLIES_TO] && !rule_target_parse(v[COL_APPLIES_TO], &d->applies_to))
-		return err_field(e, 422, "applies_to",
+		return err_field(e, 422, "applies_to", ERR_UNKNOWN_CHOICE,
 				 "applies_to \"%s\" is not one of content, address, both",
 				 v[COL_APPLIES_TO]);
 	d->category_prefix = v[COL_CATEGORY_PREFIX];
@@ -371,13 +371,13 @@ bool rule_defs_parse_csv(const char *text, size_t len, struct rule_def_list *out
 
 		for (const char *q = r.p; q < r.p + bad; q++)
 			line += *q == '\n';
-		return err_set(e, 400, "malformed-csv",
+		return err_set(e, 400, ERR_BAD_CSV,
 			       "line %d: the file is not UTF-8 (byte %zu); save it as UTF-8",
 			       line, bad + (size_t)(r.p - text));
 	}
 	rc = csv_next(&r, &row, e);
 	if (rc == 0)
-		err_set(e, 400, "malformed-csv", "the file is empty: a header row is required");
+		err_set(e, 400, ERR_BAD_CSV, "the file is empty: a header row is required");
 	if (rc <= 0 || !csv_header(&row, map, e))
 		goto out;
 	width = row.n;
@@ -385,7 +385,7 @@ bool rule_defs_parse_csv(const char *text, size_t len, struct rule_def_list *out
 		struct rule_def d;
 
 		if (row.n != width) {
-			err_set(e, 400, "malformed-csv", "line %d: %zu fields, but the header has %zu",
+			err_set(e, 400, ERR_BAD_CSV, "line %d: %zu fields, but the header has %zu",
 				row.line, row.n, width);
 			goto out;
 		}
@@ -446,21 +446,21 @@ bool rule_defs_read_file(const char *path, struct rule_def_list *out, struct err
 	bool ok = false;
 
 	if (fmt == RULE_FORMAT_UNKNOWN)
-		return err_set(e, 400, "unknown-format",
+		return err_set(e, 400, ERR_UNKNOWN_FORMAT,
 			       "cannot tell the format of \"%s\": name it .json or .csv", path);
 	f = fopen(path, "rb");
 	if (!f)
-		return err_set(e, 500, "io-error", "cannot open \"%s\": %s", path, strerror(errno));
+		return err_set(e, 500, ERR_IO, "cannot open \"%s\": %s", path, strerror(errno));
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		buf_add(&text, chunk, got);
 		if (text.len > RULES_FILE_MAX) {
-			err_set(e, 413, "too-large", "\"%s\" is larger than %u bytes", path,
+			err_set(e, 413, ERR_TOO_LARGE, "\"%s\" is larger than %u bytes", path,
 				RULES_FILE_MAX);
 			goto out;
 		}
 	}
 	if (ferror(f)) {
-		err_set(e, 500, "io-error", "cannot read \"%s\": %s", path, strerror(errno));
+		err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
 		goto out;
 	}
 	if (fmt == RULE_FORMAT_JSON)
@@ -482,7 +482,7 @@ bool rule_defs_write_file(const char *path, const struct rule_def *defs, size_t 
 	FILE *f;
 
 	if (fmt == RULE_FORMAT_UNKNOWN)
-		return err_set(e, 400, "unknown-format",
+		return err_set(e, 400, ERR_UNKNOWN_FORMAT,
 			       "cannot tell the format of \"%s\": name it .json or .csv", path);
 	if (fmt == RULE_FORMAT_JSON)
 		rule_defs_to_json(defs, n, &text);
@@ -490,16 +490,16 @@ bool rule_defs_write_file(const char *path, const struct rule_def *defs, size_t 
 		rule_defs_to_csv(defs, n, &text);
 	f = fopen(path, "wb");
 	if (!f) {
-		err_set(e, 500, "io-error", "cannot create \"%s\": %s", path, strerror(errno));
+		err_set(e, 500, ERR_IO, "cannot create \"%s\": %s", path, strerror(errno));
 		goto out;
 	}
 	if (fwrite(text.data, 1, text.len, f) != text.len) {
-		err_set(e, 500, "io-error", "cannot write \"%s\": %s", path, strerror(errno));
+		err_set(e, 500, ERR_IO, "cannot write \"%s\": %s", path, strerror(errno));
 		fclose(f);
 		goto out;
 	}
 	if (fclose(f) != 0) {
-		err_set(e, 500, "io-error", "cannot write \"%s\": %s", path, strerror(errno));
+		err_set(e, 500, ERR_IO, "cannot write \"%s\": %s", path, strerror(errno));
 		goto out;
 	}
 	ok = true;

@@ -55,14 +55,14 @@ static bool check_number(const struct setting_desc *d, const char *field, json_o
 	bool is_int = json_object_is_type(j, json_type_int);
 
 	if (d->type == S_INT && !is_int)
-		return err_field(e, 422, field, "setting \"%s\" must be a whole number from %g to %g",
+		return err_field_n(e, 422, field, ERR_OUT_OF_RANGE, d->min, d->max, "setting \"%s\" must be a whole number from %g to %g",
 				 field, d->min, d->max);
 	if (!is_int && !json_object_is_type(j, json_type_double))
-		return err_field(e, 422, field, "setting \"%s\" must be a number from %g to %g", field,
+		return err_field_n(e, 422, field, ERR_OUT_OF_RANGE, d->min, d->max, "setting \"%s\" must be a number from %g to %g", field,
 				 d->min, d->max);
 	*out = json_object_get_double(j);
 	if (!isfinite(*out) || *out < d->min || *out > d->max)
-		return err_field(e, 422, field, "setting \"%s\" is %s, out of range %g to %g", field,
+		return err_field_n(e, 422, field, ERR_OUT_OF_RANGE, d->min, d->max, "setting \"%s\" is %s, out of range %g to %g", field,
 				 json_object_to_json_string(j), d->min, d->max);
 	return true;
 }
@@ -72,22 +72,22 @@ static bool check_weights(json_object *j, double w[3], struct err *e)
 	double sum = 0;
 
 	if (!json_object_is_type(j, json_type_object) || json_object_object_length(j) != 3)
-		return err_field(e, 422, "weights",
+		return err_field(e, 422, "weights", ERR_WRONG_TYPE,
 				 "setting \"weights\" must be an object with exactly \"response\", \"resolution\" and \"satisfaction\"");
 	for (int i = 0; i < 3; i++) {
 		json_object *v;
 		if (!json_object_object_get_ex(j, weight_names[i], &v) || !v
 		    || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-			return err_field(e, 422, "weights", "weight \"%s\" is missing or not a number",
+			return err_field(e, 422, "weights", ERR_NOT_NUMBER, "weight \"%s\" is missing or not a number",
 					 weight_names[i]);
 		w[i] = json_object_get_double(v);
 		if (!isfinite(w[i]) || w[i] < 0 || w[i] > 1)
-			return err_field(e, 422, "weights", "weight \"%s\" is %g, out of range 0 to 1",
+			return err_field_n(e, 422, "weights", ERR_OUT_OF_RANGE, 0, 1, "weight \"%s\" is %g, out of range 0 to 1",
 					 weight_names[i], w[i]);
 		sum += w[i];
 	}
 	if (fabs(sum - 1) > 1e-6)
-		return err_field(e, 422, "weights", "the weights add up to %g: they must add up to 1", sum);
+		return err_field(e, 422, "weights", ERR_WEIGHTS_SUM, "the weights add up to %g: they must add up to 1", sum);
 	return true;
 }
 
@@ -95,7 +95,7 @@ static bool check_value(const struct setting_desc *d, json_object *j, struct set
 			struct err *e)
 {
 	if (!j)
-		return err_field(e, 422, d->name, "setting \"%s\" must not be null", d->name);
+		return err_field(e, 422, d->name, ERR_REQUIRED, "setting \"%s\" must not be null", d->name);
 	if (d->type == S_WEIGHTS)
 		return check_weights(j, v->w, e);
 	return check_number(d, d->name, j, &v->num, e);
@@ -195,7 +195,7 @@ static bool known_group(const char *group, struct err *e)
 {
 	if (group && (!strcmp(group, "callbacks") || !strcmp(group, "ranking")))
 		return true;
-	return err_set(e, 404, "not-found", "no settings group \"%s\": expected callbacks or ranking",
+	return err_set(e, 404, ERR_NOT_FOUND, "no settings group \"%s\": expected callbacks or ranking",
 		       group ? group : "");
 }
 
@@ -240,7 +240,7 @@ static bool apply_body(const char *group, json_object *body, struct setting_valu
 		if (i == NDESCS) {
 			struct buf names = BUF_INIT;
 			group_names(group, &names);
-			err_field(e, 422, name, "unknown setting \"%s\": expected %s", name, names.data);
+			err_field(e, 422, name, ERR_UNKNOWN_CHOICE, "unknown setting \"%s\": expected %s", name, names.data);
 			buf_release(&names);
 			return false;
 		}
@@ -250,7 +250,7 @@ static bool apply_body(const char *group, json_object *body, struct setting_valu
 	}
 	if (!strcmp(group, "ranking")
 	    && find(vals, "ranking.red_min")->num < find(vals, "ranking.black_max")->num)
-		return err_field(e, 422, "red_min",
+		return err_field(e, 422, "red_min", ERR_RED_BELOW_BLACK,
 				 "red_min %g is below black_max %g: a unit cannot be on both lists",
 				 find(vals, "ranking.red_min")->num, find(vals, "ranking.black_max")->num);
 	return true;
@@ -266,7 +266,7 @@ json_object *settings_group_put(struct db *db, const char *group, json_object *b
 	if (!known_group(group, e))
 		return NULL;
 	if (!json_object_is_type(body, json_type_object))
-		return err_set(e, 400, "bad-body", "the body must be a JSON object"), NULL;
+		return err_set(e, 400, ERR_MALFORMED_JSON, "the body must be a JSON object"), NULL;
 	if (!db_begin(db, e))
 		return NULL;
 	/* The lock keeps two concurrent changes from mixing. */

@@ -313,7 +313,7 @@ static void metrics_add(json_object *o, const long long *c)
 static bool check_period(time_t from, time_t to, struct err *e)
 {
 	if (from >= to)
-		return err_field(e, 400, "to", "the period is empty: \"to\" must be later than \"from\"");
+		return err_field(e, 400, "to", ERR_BAD_PERIOD, "the period is empty: \"to\" must be later than \"from\"");
 	return true;
 }
 
@@ -578,7 +578,7 @@ json_object *stats_hot_topics(struct db *db, time_t from, time_t to, int limit, 
 	if (!check_period(from, to, e))
 		return NULL;
 	if (limit < 1 || limit > HOT_TOPICS_MAX)
-		return err_field(e, 400, "limit", "limit %d is out of range 1 to %d", limit, HOT_TOPICS_MAX), NULL;
+		return err_field(e, 400, "limit", ERR_OUT_OF_RANGE, "limit %d is out of range 1 to %d", limit, HOT_TOPICS_MAX), NULL;
 	if (!(cats = hot_categories(db, from, to, prev, limit, e)))
 		return NULL;
 	if (!(addrs = hot_addresses(db, from, to, prev, limit, e))) {

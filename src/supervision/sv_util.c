@@ -100,7 +100,7 @@ bool sv_parse_time(const char *value, const char *name, bool required, time_t *o
 {
 	if (!value || !*value) {
 		if (required)
-			return err_field(e, 400, name, "parameter \"%s\" is required (an ISO 8601 time such as 2026-03-01 or 2026-03-01T00:00:00+08:00)",
+			return err_field(e, 400, name, ERR_REQUIRED, "parameter \"%s\" is required (an ISO 8601 time such as 2026-03-01 or 2026-03-01T00:00:00+08:00)",
 					 name);
 		*out = 0;
 		return true;

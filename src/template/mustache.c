@@ -143,7 +143,7 @@ static bool syntax_error(struct parser *p, size_t pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	err_set(p->e, 500, "template-syntax", "%s:%zu: %s",
+	err_set(p->e, 500, ERR_TEMPLATE_SYNTAX, "%s:%zu: %s",
 		p->label, line_of(p->src, pos), b.data);
 	buf_release(&b);
 	return false;
@@ -545,7 +545,7 @@ static bool read_file(const char *path, struct buf *b, struct err *e)
 	size_t n;
 
 	if (!f)
-		return err_set(e, 500, "template-io", "cannot read template \"%s\": %s",
+		return err_set(e, 500, ERR_IO, "cannot read template \"%s\": %s",
 			       path, strerror(errno));
 	do {
 		buf_grow(b, 8192);
@@ -557,7 +557,7 @@ static bool read_file(const char *path, struct buf *b, struct err *e)
 		int saved = errno;
 
 		fclose(f);
-		return err_set(e, 500, "template-io", "cannot read template \"%s\": %s",
+		return err_set(e, 500, ERR_IO, "cannot read template \"%s\": %s",
 			       path, strerror(saved));
 	}
 	fclose(f);
@@ -891,9 +891,9 @@ bool mustache_render_named(const struct mustache_set *set, const char *name,
 	const struct mustache_template *t = mustache_set_get(set, name);
 
 	if (!t)
-		return err_set(e, 500, "template-missing", "template \"%s\" does not exist", name);
+		return err_set(e, 500, ERR_TEMPLATE_MISSING, "template \"%s\" does not exist", name);
 	if (!mustache_render(set, t, data, out))
-		return err_set(e, 500, "template-recursion",
+		return err_set(e, 500, ERR_TEMPLATE_RECURSION,
 			       "template \"%s\": partials nested deeper than %d levels (a partial including itself?)",
 			       name, MUSTACHE_MAX_PARTIAL_DEPTH);
 	return true;
@@ -1036,7 +1036,7 @@ static bool scan_dir(const char *dir, const char *rel, int depth,
 	bool ok = false;
 
 	if (!d) {
-		err_set(e, 500, "template-io", "cannot open template directory \"%s\": %s",
+		err_set(e, 500, ERR_IO, "cannot open template directory \"%s\": %s",
 			path, strerror(errno));
 		goto out;
 	}
@@ -1050,11 +1050,11 @@ static bool scan_dir(const char *dir, const char *rel, int depth,
 		child_rel = rel[0] ? join_path(rel, de->d_name) : xstrdup(de->d_name);
 		child = join_path(dir, child_rel);
 		if (stat(child, &st) != 0) {
-			child_ok = err_set(e, 500, "template-io", "cannot read \"%s\": %s",
+			child_ok = err_set(e, 500, ERR_IO, "cannot read \"%s\": %s",
 					   child, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			if (depth >= MAX_DIR_DEPTH)
-				child_ok = err_set(e, 500, "template-io",
+				child_ok = err_set(e, 500, ERR_IO,
 						   "template directory \"%s\" is nested deeper than %d levels",
 						   child, MAX_DIR_DEPTH);
 			else

@@ -46,7 +46,7 @@ static bool read_all(const char *path, struct buf *b, struct err *e)
 	bool ok;
 
 	if (!f)
-		return err_set(e, 500, "io", "cannot read \"%s\": %s", path, strerror(errno));
+		return err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
 	do {
 		buf_grow(b, 8192);
 		n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
@@ -55,7 +55,7 @@ static bool read_all(const char *path, struct buf *b, struct err *e)
 	b->data[b->len] = '\0';
 	ok = !ferror(f);
 	if (!ok)
-		err_set(e, 500, "io", "cannot read \"%s\": %s", path, strerror(errno));
+		err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
 	fclose(f);
 	return ok;
 }

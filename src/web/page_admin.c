@@ -176,9 +176,9 @@ void page_admin_user_add(struct http_req *req)
 	login = form_get(&f, "login");
 	password = form_get(&f, "password");
 	if (!login || !*login)
-		err_field(&e, 422, "login", "login is required");
+		err_field(&e, 422, "login", ERR_REQUIRED, "login is required");
 	else if (!password || !*password)
-		err_field(&e, 422, "password", "password is required");
+		err_field(&e, 422, "password", ERR_REQUIRED, "password is required");
 	if (!err_isset(&e) && auth_user_add(pg.db, login, form_get(&f, "role"), form_get_nonempty(&f, "department"),
 					    form_get_nonempty(&f, "display_name"), password, &e)) {
 		page_redirect(&pg, "/admin/users", "done", "added", "what", login, NULL);
@@ -245,7 +245,7 @@ void page_admin_user_active(struct http_req *req)
 	active = form_get(&f, "active");
 	on = active && !strcmp(active, "true");
 	if (!on && login && !strcmp(login, pg.who->login))
-		err_set(&e, 409, "self-deactivate", "an administrator cannot deactivate their own account");
+		err_set(&e, 409, ERR_SELF_DEACTIVATE, "an administrator cannot deactivate their own account");
 	if (!err_isset(&e) && auth_user_set_active(pg.db, login, on, &e))
 		page_redirect(&pg, "/admin/users", "done", on ? "activated" : "deactivated", "what", login, NULL);
 	else
@@ -259,17 +259,14 @@ out:
 
 void upload_error_text(struct buf *out, const struct err *e)
 {
-	const char *line = strstr(e->message, ": line ");
-	int n;
-
-	if (!strcmp(e->code, "no-file")) {
+	if (e->code == ERR_NO_FILE) {
 		err_text(out, e);
 		return;
 	}
 	size_t start = out->len;
 
-	if (line && sscanf(line, ": line %d:", &n) == 1)
-		buf_addf(out, "第 %d 行：", n);
+	if (e->line > 0)
+		buf_addf(out, "第 %d 行：", e->line);
 	err_text(out, e);
 	/* The original names the value and the place; unless the text already holds it. */
 	if (!strstr(out->data + start, e->message)) {
@@ -387,8 +384,7 @@ static void tree_import(struct http_req *req, const char *section, const char *t
 	}
 	file = form_file(&f, "file");
 	if (!file || !file->filename[0] || !file->len) {
-		err_field(&e, 422, "file", "choose a file to upload");
-		snprintf(e.code, sizeof(e.code), "no-file");
+		err_field(&e, 422, "file", ERR_NO_FILE, "choose a file to upload");
 	} else {
 		n = import_fn(pg.db, file->filename, file->value, file->len, &e);
 	}

@@ -64,7 +64,7 @@ static json_object *rule_body(const struct form *f, struct err *e)
 		long long p = strtoll(priority, &end, 10);
 		if (*end || strlen(priority) > 8) {
 			json_object_put(body);
-			err_field(e, 422, "priority", "field \"priority\" must be a whole number, not \"%s\"", priority);
+			err_field(e, 422, "priority", ERR_NOT_INTEGER, "field \"priority\" must be a whole number, not \"%s\"", priority);
 			return NULL;
 		}
 		json_object_object_add(body, "priority", json_object_new_int64(p));
@@ -261,7 +261,7 @@ static int64_t rule_id_or_fail(struct page *pg)
 	long long id = s ? strtoll(s, &end, 10) : 0;
 
 	if (!s || !*s || *end || id <= 0) {
-		err_set(&e, 404, "page-not-found", "no routing rule \"%s\"", s ? s : "");
+		err_set(&e, 404, ERR_PAGE_NOT_FOUND, "no routing rule \"%s\"", s ? s : "");
 		page_fail(pg->req, &e);
 		return 0;
 	}

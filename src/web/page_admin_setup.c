@@ -32,14 +32,14 @@ static bool form_int(const struct form *f, const char *name, const char *field, 
 	char *end;
 
 	if (!v)
-		return err_field(e, 422, field, "field \"%s\" is required", field);
+		return err_field(e, 422, field, ERR_REQUIRED, "field \"%s\" is required", field);
 	while (*v == ' ')
 		v++;
 	*out = strtoll(v, &end, 10);
 	while (*end == ' ')
 		end++;
 	if (*end || strlen(v) > 9)
-		return err_field(e, 422, field, "field \"%s\" must be a whole number, not \"%s\"", field, v);
+		return err_field(e, 422, field, ERR_NOT_INTEGER, "field \"%s\" must be a whole number, not \"%s\"", field, v);
 	return true;
 }
 
@@ -50,12 +50,12 @@ static bool form_number(const struct form *f, const char *name, const char *fiel
 	char *end;
 
 	if (!v)
-		return err_field(e, 422, field, "field \"%s\" is required", field);
+		return err_field(e, 422, field, ERR_REQUIRED, "field \"%s\" is required", field);
 	*out = strtod(v, &end);
 	while (*end == ' ')
 		end++;
 	if (*end || !isfinite(*out))
-		return err_field(e, 422, field, "field \"%s\" must be a number, not \"%s\"", field, v);
+		return err_field(e, 422, field, ERR_NOT_NUMBER, "field \"%s\" must be a number, not \"%s\"", field, v);
 	return true;
 }
 
@@ -180,7 +180,7 @@ static json_object *policy_body(const struct form *f, json_object *row, struct e
 	if (!form_int(f, name, "warn_fraction", &pct, e))
 		return NULL;
 	if (pct < 1 || pct > 99)
-		return err_field(e, 422, "warn_fraction", "the warning share must be a whole number from 1 to 99"), NULL;
+		return err_field_n(e, 422, "warn_fraction", ERR_OUT_OF_RANGE, 1, 99, "the warning share must be a whole number from 1 to 99"), NULL;
 	body = json_object_new_object();
 	add_string(body, "request_type", json_str(row, "request_type"));
 	add_string(body, "urgency", json_str(row, "urgency"));
@@ -339,8 +339,7 @@ void page_admin_calendar_import(struct http_req *req)
 	}
 	file = form_file(&f, "file");
 	if (!file || !file->filename[0] || !file->len) {
-		err_field(&e, 422, "file", "choose a file to upload");
-		snprintf(e.code, sizeof(e.code), "no-file");
+		err_field(&e, 422, "file", ERR_NO_FILE, "choose a file to upload");
 	} else {
 		ok = app_calendar_import_text(pg.db, file->value, file->len, &year, &e);
 	}
@@ -486,7 +485,7 @@ void page_admin_settings_save(struct http_req *req)
 		goto out;
 	}
 	if (!group || (strcmp(group, "callbacks") && strcmp(group, "ranking"))) {
-		err_set(&e, 404, "page-not-found", "no settings group \"%s\"", group ? group : "");
+		err_set(&e, 404, ERR_PAGE_NOT_FOUND, "no settings group \"%s\"", group ? group : "");
 		page_fail(req, &e);
 		goto out;
 	}

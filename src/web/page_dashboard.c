@@ -77,18 +77,12 @@ static void day_text(long day, char out[11])
 	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
-/* "YYYY-MM-DD" → local day number; false for anything else or an impossible date. */
+/* "YYYY-MM-DD" → local day number; false for anything else, an impossible
+ * date, or a year outside 2000 to 2100. */
 static bool parse_day(const char *s, long *day)
 {
-	int y, m, d, n = 0;
-	int yy, mm, dd;
-
-	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10
-	    || y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31)
-		return false;
-	*day = days_from_civil(y, m, d);
-	civil_from_days(*day, &yy, &mm, &dd);
-	return yy == y && mm == m && dd == d;
+	return time_parse_day(s, day) && *day >= days_from_civil(2000, 1, 1)
+	       && *day <= days_from_civil(2100, 12, 31);
 }
 
 static void period_set(struct period *p, long d0, long d1)
@@ -121,18 +115,15 @@ static void period_from_query(struct http_req *req, long today, struct period *p
 	if ((!from || !*from) && (!to || !*to))
 		return;
 	if (from && *from && !parse_day(from, &d0)) {
-		err_field(e, 422, "from", "invalid date \"%s\"", from);
-		snprintf(e->code, sizeof(e->code), "bad-date");
+		err_field(e, 422, "from", ERR_BAD_DATE, "invalid date \"%s\"", from);
 		return;
 	}
 	if (to && *to && !parse_day(to, &d1)) {
-		err_field(e, 422, "to", "invalid date \"%s\"", to);
-		snprintf(e->code, sizeof(e->code), "bad-date");
+		err_field(e, 422, "to", ERR_BAD_DATE, "invalid date \"%s\"", to);
 		return;
 	}
 	if (d1 < d0 || d1 - d0 + 1 > PERIOD_MAX_DAYS) {
-		err_field(e, 422, d1 < d0 ? "from" : "to", "the period %s to %s is empty or too long", from, to);
-		snprintf(e->code, sizeof(e->code), "bad-period");
+		err_field(e, 422, d1 < d0 ? "from" : "to", ERR_BAD_PERIOD, "the period %s to %s is empty or too long", from, to);
 		return;
 	}
 	period_set(p, d0, d1 + 1);

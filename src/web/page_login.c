@@ -116,10 +116,10 @@ void page_login_post(struct http_req *req)
 	if (!parsed) {
 		show_login(&pg, 400, NULL, &e);
 	} else if (!token_ok(cookie) || !token_ok(given) || sodium_memcmp(cookie, given, LOGIN_TOKEN_HEX - 1)) {
-		err_set(&e, 403, "login-csrf", "the login form's token does not match its cookie");
+		err_set(&e, 403, ERR_LOGIN_CSRF, "the login form's token does not match its cookie");
 		show_login(&pg, 403, login, &e);
 	} else if (!login || !*login || !password || !*password) {
-		err_set(&e, 422, "login-missing", "login and password are required");
+		err_set(&e, 422, ERR_LOGIN_MISSING, "login and password are required");
 		show_login(&pg, 422, login, &e);
 	} else if (!auth_login(pg.db, login, password, &who, session, &e)) {
 		show_login(&pg, e.status, login, &e);

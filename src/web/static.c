@@ -79,10 +79,10 @@ static bool asset_read(struct asset *a, struct err *e)
 	size_t n;
 
 	if (!f)
-		return err_set(e, 500, "static-io", "cannot read \"%s\"", a->path);
+		return err_set(e, 500, ERR_IO, "cannot read \"%s\"", a->path);
 	if (fstat(fileno(f), &st) != 0) {
 		fclose(f);
-		return err_set(e, 500, "static-io", "cannot stat \"%s\"", a->path);
+		return err_set(e, 500, ERR_IO, "cannot stat \"%s\"", a->path);
 	}
 	buf_reset(&a->body);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -106,7 +106,7 @@ bool static_load(const char *dir, bool dev, struct err *e)
 	size_t cap = 0;
 
 	if (!d)
-		return err_set(e, 500, "static-io", "cannot open the static files directory \"%s\"", dir);
+		return err_set(e, 500, ERR_IO, "cannot open the static files directory \"%s\"", dir);
 	while ((ent = readdir(d))) {
 		const char *type = type_of(ent->d_name);
 		if (ent->d_name[0] == '.' || !type)
@@ -193,7 +193,7 @@ void static_get(struct http_req *req)
 	const char *inm = http_header(req, "If-None-Match");
 
 	if (!a) {
-		http_reply_error(req, 404, "not-found", "no static file \"%s\"", http_param(req, "file"));
+		http_reply_error(req, 404, ERR_NOT_FOUND, "no static file \"%s\"", http_param(req, "file"));
 		return;
 	}
 	if (assets.dev) {

@@ -39,7 +39,7 @@ bool web_init(const char *templates_dir, bool dev, struct err *e)
 	bool ok;
 
 	if (web.ready)
-		return err_set(e, 500, "internal", "web_init called twice");
+		return err_set(e, 500, ERR_INTERNAL, "web_init called twice");
 	web.set = mustache_set_load_dir(templates_dir, e);
 	if (!web.set)
 		return false;
@@ -50,7 +50,7 @@ bool web_init(const char *templates_dir, bool dev, struct err *e)
 	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (!mustache_set_get(web.set, required[i])) {
-			err_set(e, 500, "template-missing", "%s: no template \"%s.mustache\"",
+			err_set(e, 500, ERR_TEMPLATE_MISSING, "%s: no template \"%s.mustache\"",
 				templates_dir, required[i]);
 			mustache_set_free(web.set);
 			web.set = NULL;
@@ -286,11 +286,11 @@ bool page_begin_upload(struct http_req *req, unsigned roles, const char *title, 
 	http_set_principal(req, who, free);
 	token = form_get(f, "csrf_token");
 	if (!(roles & ROLE_BIT(who->role)))
-		err_set(&e, 403, "forbidden", "role %s may not use %s %s", role_code(who->role),
+		err_set(&e, 403, ERR_FORBIDDEN, "role %s may not use %s %s", role_code(who->role),
 			http_method(req), http_path(req));
 	else if (parsed && (!token || strlen(token) != strlen(who->csrf)
 			    || sodium_memcmp(token, who->csrf, strlen(who->csrf)) != 0))
-		err_set(&e, 403, "csrf", "missing or wrong CSRF token in the form");
+		err_set(&e, 403, ERR_CSRF, "missing or wrong CSRF token in the form");
 	if (err_isset(&e)) {
 		page_fail(req, &e);
 		return false;
@@ -326,19 +326,31 @@ void page_redirect(struct page *pg, const char *path, ...)
 void page_form_error(struct page *pg, const struct err *e, const char *const *labels)
 {
 	json_object *errors = json_object_new_object();
-	const char *label = field_label(e->field);
 	struct buf msg = BUF_INIT, top = BUF_INIT;
+	struct err_detail d;
 
-	for (size_t i = 0; !label && labels && labels[i]; i += 2)
-		if (!strcmp(labels[i], e->field))
-			label = labels[i + 1];
-	err_text(&msg, e);
-	if (e->field[0])
-		add_string(errors, e->field, msg.data);
-	if (label)
-		buf_addf(&top, "%s：%s", label, msg.data);
-	else
-		buf_adds(&top, msg.data);
+	/* Every bad field beside itself; the first named at the top. */
+	for (int i = 0; i <= e->nmore; i++) {
+		const char *label;
+
+		err_detail_at(e, i, &d);
+		label = field_label(d.field);
+		for (size_t k = 0; !label && labels && labels[k]; k += 2)
+			if (!strcmp(labels[k], d.field))
+				label = labels[k + 1];
+		buf_reset(&msg);
+		err_detail_text(&msg, &d, e->status);
+		if (d.field[0])
+			add_string(errors, d.field, msg.data);
+		if (i > 0)
+			continue;
+		if (label)
+			buf_addf(&top, "%s：%s", label, msg.data);
+		else
+			buf_adds(&top, msg.data);
+	}
+	if (e->nmore > 0)
+		buf_addf(&top, "（另有 %d 处需要修改，见下方标注）", e->nmore);
 	json_object_object_add(pg->data, "errors", errors);
 	add_string(pg->data, "error", top.data);
 	buf_release(&top);
@@ -385,11 +397,11 @@ void page_fail(struct http_req *req, const struct err *e)
 	struct buf msg = BUF_INIT;
 
 	if (status >= 500)
-		log_warn("web: %s %s: %d %s: %s", http_method(req), http_path(req), status, e->code,
+		log_warn("web: %s %s: %d %s: %s", http_method(req), http_path(req), status, err_code_slug(e->code),
 			 e->message);
 	if (who)
 		add_principal(d, who, "");
-	if (!strcmp(e->code, "forbidden") && !strcmp(http_method(req), "GET"))
+	if (e->code == ERR_FORBIDDEN && !strcmp(http_method(req), "GET"))
 		buf_addf(&msg, "您的角色（%s）无权访问此页面", who ? role_label(who->role) : "未登录");
 	else
 		err_text(&msg, e);

@@ -438,7 +438,7 @@ static long failing_read(void *ctx, char *dst, size_t n, struct err *e)
 		memcpy(dst, AST_ANSWERED "\n", k);
 		return (long)k;
 	}
-	err_set(e, 500, "read-failed", "cannot read the call records: connection reset");
+	err_set(e, 500, ERR_IO, "cannot read the call records: connection reset");
 	return -1;
 }
 

@@ -74,10 +74,28 @@ static void civil_day_arithmetic_round_trips(void **state)
 			 1795219200 - 8 * 3600 + 86399);
 }
 
+static void a_day_is_a_real_date_written_in_full(void **state)
+{
+	static const char *const bad[] = {
+		"2026-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "2026-01-1", "2026/01/01",
+		"20260101", "2026-01-01x", " 2026-01-01", "+026-01-01", "2026-01-0a", "", "1899-12-31",
+	};
+	long day;
+
+	assert_true(time_parse_day("2024-02-29", &day));
+	assert_int_equal(day, days_from_civil(2024, 2, 29));
+	assert_true(time_parse_day("2026-12-31", &day));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (time_parse_day(bad[i], &day))
+			fail_msg("\"%s\" was taken for a day", bad[i]);
+	assert_false(time_parse_day(NULL, &day));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(formats_with_offset),
+		cmocka_unit_test(a_day_is_a_real_date_written_in_full),
 		cmocka_unit_test(parses_every_accepted_form),
 		cmocka_unit_test(rejects_nonsense_naming_the_field),
 		cmocka_unit_test(civil_day_arithmetic_round_trips),

@@ -87,7 +87,7 @@ static void bad_hotline_lists_are_refused_and_change_nothing(void **state)
 		if (intake_set_hotline_numbers(bad[i], &e))
 			fail_msg("\"%s\" accepted", bad[i]);
 		assert_int_equal(e.status, 400);
-		assert_string_equal(e.code, "bad-option");
+		assert_int_equal(e.code, ERR_BAD_OPTION);
 		assert_non_null(strstr(e.message, "--hotline-numbers"));
 		if (!strstr(e.message, bad[i]))
 			fail_msg("\"%s\": the message does not quote it: %s", bad[i], e.message);
