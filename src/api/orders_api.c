@@ -21,7 +21,8 @@ void api_orders_create(struct http_req *req)
 		json_object_put(body);
 		return;
 	}
-	order = orders_create(db, api_who(req), body, http_header(req, "Idempotency-Key"), &created, &e);
+	struct param_source src = params_from_json(body);
+	order = orders_create_input(db, api_who(req), &src, http_header(req, "Idempotency-Key"), &created, &e);
 	json_object_put(body);
 	if (order && created) {
 		char *location = xasprintf("/api/v1/orders/%s", json_str(order, "number"));
@@ -75,7 +76,7 @@ void api_orders_list(struct http_req *req)
 		char *end;
 		f.limit = (int)strtol(limit, &end, 10);
 		if (*end || f.limit < 1 || f.limit > ORDER_LIST_MAX) {
-			http_reply_error(req, 400, "bad-limit", "limit \"%s\" must be 1 to %d", limit,
+			http_reply_error(req, 400, ERR_OUT_OF_RANGE, "limit \"%s\" must be 1 to %d", limit,
 					 ORDER_LIST_MAX);
 			return;
 		}
@@ -84,7 +85,7 @@ void api_orders_list(struct http_req *req)
 		char *end;
 		f.after = strtoll(cursor, &end, 10);
 		if (*end || f.after < 1) {
-			http_reply_error(req, 400, "bad-cursor", "invalid cursor \"%s\"", cursor);
+			http_reply_error(req, 400, ERR_BAD_CURSOR, "invalid cursor \"%s\"", cursor);
 			return;
 		}
 	}
@@ -102,7 +103,7 @@ void api_orders_action(struct http_req *req)
 	struct db *db;
 
 	if (action < 0 || action == ACT_REGISTER) {
-		http_reply_error(req, 404, "unknown-action", "unknown action \"%s\"", name);
+		http_reply_error(req, 404, ERR_UNKNOWN_ACTION, "unknown action \"%s\"", name);
 		return;
 	}
 	http_body(req, &len);
@@ -112,7 +113,8 @@ void api_orders_action(struct http_req *req)
 		json_object_put(body);
 		return;
 	}
-	order = orders_act(db, api_who(req), http_param(req, "number"), (enum order_action)action, body, &e);
+	struct param_source src = params_from_json(body);
+	order = orders_act_input(db, api_who(req), http_param(req, "number"), (enum order_action)action, &src, &e);
 	json_object_put(body);
 	api_reply(req, 200, order, &e);
 }

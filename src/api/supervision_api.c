@@ -27,7 +27,7 @@ static bool query_int(struct http_req *req, const char *name, long min, long max
 		return true;
 	*out = strtol(v, &end, 10);
 	if (*end || *out < min || *out > max)
-		return err_field(e, 400, name, "parameter \"%s\" is \"%s\": expected a whole number from %ld to %ld",
+		return err_field(e, 400, name, ERR_OUT_OF_RANGE, "parameter \"%s\" is \"%s\": expected a whole number from %ld to %ld",
 				 name, v, min, max);
 	return true;
 }
@@ -78,8 +78,10 @@ static void callbacks_result_post(struct http_req *req)
 
 	if (!body)
 		return;
-	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, callbacks_record(db, api_who(req), http_param(req, "id"), body, &e), &e);
+	if ((db = api_db_or_reply(req))) {
+		struct param_source src = params_from_json(body);
+		api_reply(req, 200, callbacks_record(db, api_who(req), http_param(req, "id"), &src, &e), &e);
+	}
 	json_object_put(body);
 }
 
@@ -169,7 +171,7 @@ static const char *format_or_reply(struct http_req *req)
 		return "json";
 	if (!strcmp(format, "csv"))
 		return "csv";
-	http_reply_error(req, 400, "bad-format", "unknown format \"%s\": expected json or csv", format);
+	http_reply_error(req, 400, ERR_UNKNOWN_CHOICE, "unknown format \"%s\": expected json or csv", format);
 	return NULL;
 }
 
@@ -197,7 +199,7 @@ static void stats_orders_get(struct http_req *req)
 	struct db *db;
 
 	if (kind < 0) {
-		http_reply_error(req, 400, "bad-by",
+		http_reply_error(req, 400, ERR_UNKNOWN_CHOICE,
 				 "unknown by \"%s\": expected department, category, district, channel or request_type", by);
 		return;
 	}

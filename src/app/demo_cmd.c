@@ -124,12 +124,14 @@ static bool handler_for(struct demo *d, const char *department, bool admin, stru
 	       && auth_principal_for(d->db, login, who, &d->e);
 }
 
-/* Takes one action with a body given as JSON text; false on any error. */
+/* Takes one action with its parameters written as a JSON body, as an API
+ * client would send them; false on any error. */
 static bool act(struct demo *d, const struct principal *who, const char *number,
 		enum order_action a, const char *json)
 {
 	json_object *body = json ? json_tokener_parse(json) : NULL;
-	json_object *o = orders_act(d->db, who, number, a, body, &d->e);
+	struct param_source src = params_from_json(body);
+	json_object *o = orders_act_input(d->db, who, number, a, &src, &d->e);
 
 	json_object_put(body);
 	if (!o) {
@@ -165,7 +167,8 @@ static bool demo_order(struct demo *d, int fate)
 	json_add_string(body, "street", place[1]);
 	json_add_string(body, "content", content);
 	json_add_string(body, "request", "请尽快处理并回复");
-	o = orders_create(d->db, &d->agent, body, NULL, &created, &d->e);
+	struct param_source src = params_from_json(body);
+	o = orders_create_input(d->db, &d->agent, &src, NULL, &created, &d->e);
 	json_object_put(body);
 	if (!o)
 		return false;

@@ -28,41 +28,15 @@ static void suggestion_release(struct suggestion *s)
 	free(s->department);
 }
 
-/* "suggestion_rule" as an integer or a string of digits; 0 if absent. */
-static bool body_rule_id(json_object *body, int64_t *id, struct err *e)
-{
-	json_object *v;
-	char *end;
-
-	*id = 0;
-	if (!body || !json_object_object_get_ex(body, "suggestion_rule", &v) || !v)
-		return true;
-	if (json_object_is_type(v, json_type_int)) {
-		*id = json_object_get_int64(v);
-	} else if (json_object_is_type(v, json_type_string)) {
-		*id = strtoll(json_object_get_string(v), &end, 10);
-		if (*end)
-			*id = -1;
-	} else {
-		*id = -1;
-	}
-	if (*id < 0)
-		return err_field(e, 422, "suggestion_rule",
-				 "field \"suggestion_rule\" must be the id of the rule that was suggested");
-	return true;
-}
-
 /* The suggestion the client reports having shown; false only on a db error. */
-static bool from_body(struct db *db, const struct order_change *c, struct suggestion *s,
+static bool from_client(struct db *db, const struct order_change *c, struct suggestion *s,
 		      bool *found, struct err *e)
 {
-	const char *dept = json_str(c->body, "suggested_department");
+	const char *dept = c->params->dispatch.suggested_department;
+	int64_t rule = c->params->dispatch.suggestion_rule;
 	struct db_res *r;
-	int64_t rule;
 
 	*found = false;
-	if (!body_rule_id(c->body, &rule, e))
-		return false;
 	if (!rule && !(dept && *dept))
 		return true;
 	*found = true;
@@ -136,14 +110,14 @@ static bool from_rules(struct db *db, const struct order_change *c, struct sugge
 
 static bool record_suggestion(struct db *db, const struct order_change *c, struct err *e)
 {
-	const char *chosen = json_str(c->body, "department");
+	const char *chosen = c->params->dispatch.department;	/* dispatch, approve_return */
 	struct suggestion s = { .source = "agent" };
 	char actor[16];
 	bool found, ok;
 
 	if (!chosen)
 		return true;
-	ok = from_body(db, c, &s, &found, e);
+	ok = from_client(db, c, &s, &found, e);
 	if (ok && !found)
 		ok = from_rules(db, c, &s, &found, e);
 	if (ok && found) {
@@ -163,7 +137,7 @@ static bool record_suggestion(struct db *db, const struct order_change *c, struc
 /* The merged order's caller, and the callers it had gathered, go to the master. */
 static bool move_callers(struct db *db, const struct order_change *c, struct err *e)
 {
-	const char *into = json_str(c->body, "into");
+	const char *into = c->params->merge.into;
 
 	if (!into)
 		return true;

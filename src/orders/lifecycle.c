@@ -6,6 +6,10 @@
 #define OPEN_STATES (S(ST_PENDING) | S(ST_DISPATCHED) | S(ST_IN_PROGRESS) \
 		     | S(ST_RETURN_REQUESTED) | S(ST_EXTENSION_REQUESTED) | S(ST_SUSPENDED) \
 		     | S(ST_AWAITING_CALLBACK))
+/* Dispatched, being handled, or waiting for the centre's decision on a
+ * return or an extension; a suspended order's clock is stopped. */
+#define CLOCK_STATES (S(ST_DISPATCHED) | S(ST_IN_PROGRESS) | S(ST_RETURN_REQUESTED) \
+		      | S(ST_EXTENSION_REQUESTED))
 #define R(x) ROLE_BIT(ROLE_##x)
 
 /* DOMAIN.md §5, row by row. */
@@ -63,6 +67,11 @@ size_t lifecycle_allowed(enum order_status status, enum role role, enum order_ac
 		if ((table[i].from & S(status)) && (table[i].roles & ROLE_BIT(role)))
 			out[n++] = table[i].action;
 	return n;
+}
+
+bool lifecycle_clock_runs(enum order_status status)
+{
+	return status >= 0 && status < ST_COUNT && (CLOCK_STATES & S(status));
 }
 
 bool lifecycle_is_open(enum order_status status)

@@ -88,6 +88,9 @@ bool lifecycle_action_possible(enum order_action action, enum order_status statu
  * Returns their number (at most ACT_COUNT).
  */
 size_t lifecycle_allowed(enum order_status status, enum role role, enum order_action out[ACT_COUNT]);
+/* True for the states in which the order's deadline clock runs (the same
+ * set as CLOCK_RUNS_SQL in vocab.h). */
+bool lifecycle_clock_runs(enum order_status status);
 /* True for the states in which the order is still being worked on. */
 bool lifecycle_is_open(enum order_status status);
 

@@ -22,22 +22,36 @@
 #include "core/err.h"
 #include "db/db.h"
 #include "orders/lifecycle.h"
+#include "orders/params.h"
 
 #define ORDER_CONTENT_MAX 4000
 #define ORDER_LIST_DEFAULT 50
 #define ORDER_LIST_MAX 200
 
 /*
- * Registers an order from `body` (see the API reference for the fields).
- * With an idempotency key, a repeated call by the same user returns the
- * order the first call made, and *created is false.
+ * Registers an order (the ACT_REGISTER parameters of params.h). With an
+ * idempotency key, a repeated call by the same user returns the order the
+ * first call made, and *created is false. 422 names the field at fault:
+ * an unknown code of a reference table, district or street among them.
  */
-json_object *orders_create(struct db *db, const struct principal *who, json_object *body,
+json_object *orders_create(struct db *db, const struct principal *who, const struct register_params *p,
 			   const char *idempotency_key, bool *created, struct err *e);
+/* As orders_create(), the parameters read from an input (params_read()):
+ * every bad field is reported at once. */
+json_object *orders_create_input(struct db *db, const struct principal *who, const struct param_source *src,
+				 const char *idempotency_key, bool *created, struct err *e);
 
 /* One order as the viewer may see it, with the actions the viewer may take. */
 json_object *orders_get(struct db *db, const struct principal *who, const char *number,
 			struct err *e);
+
+/*
+ * True if `who` may act for the order's lead unit, whose department path
+ * is `lead_path`: centre staff always; a department user when the lead
+ * unit is its own department or one below it (an assisting unit 协办 may
+ * read the order, not act on it).
+ */
+bool orders_led_by(const struct principal *who, const char *lead_path);
 
 /* The event record of an order, oldest first. */
 json_object *orders_events(struct db *db, const struct principal *who, const char *number,
@@ -62,16 +76,25 @@ json_object *orders_list(struct db *db, const struct principal *who,
 			 const struct order_filter *f, struct err *e);
 
 /*
- * Takes `action` on the order, with the action's parameters in `body`
- * (may be NULL). If `body` has "version", the order must still be at that
- * version (409 otherwise). Returns the order after the action.
+ * Takes `action` on the order with its parameters `p` (see params.h; a
+ * caller that builds them itself, such as the callback queue). If
+ * p->version is set, the order must still be at that version (409
+ * otherwise). Returns the order after the action.
  *   404 the order does not exist or is not the viewer's,
  *   403 the viewer's role may not take the action,
  *   409 the action does not fit the order's state (the state is named),
- *   422 a parameter is missing or wrong (named).
+ *   422 a parameter is wrong (named, with a specific code).
  */
 json_object *orders_act(struct db *db, const struct principal *who, const char *number,
-			enum order_action action, json_object *body, struct err *e);
+			enum order_action action, const struct action_params *p, struct err *e);
+/*
+ * As orders_act(), with the parameters read from an input (an API body or
+ * a web form) by params_read() once the order, its version, its state and
+ * the viewer's role have been checked; every bad parameter is reported
+ * (e->more).
+ */
+json_object *orders_act_input(struct db *db, const struct principal *who, const char *number,
+			      enum order_action action, const struct param_source *src, struct err *e);
 
 /* What an action did, for the modules that react to it (the 110 bridge). */
 struct order_change {
@@ -80,7 +103,8 @@ struct order_change {
 	const char *channel;		/* the order's channel code, e.g. "police" */
 	enum order_action action;
 	enum order_status from, to;
-	json_object *body;		/* the action's parameters; may be NULL */
+	const struct action_params *params;	/* the action's parameters */
+	const char *note;		/* the event's note (a reason, a remark); may be NULL */
 	const struct principal *who;
 };
 

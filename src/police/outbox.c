@@ -91,7 +91,7 @@ static bool enqueue_transfer(struct db *db, const struct order_change *c, const 
 	add_str(m, "request", r, "request");
 	add_str(m, "request_type", r, "request_type");
 	add_str(m, "urgency", r, "urgency");
-	json_add_string(m, "note", json_str(c->body, "note") ? json_str(c->body, "note") : "");
+	json_add_string(m, "note", c->note ? c->note : "");
 	json_add_string(agent, "login", c->who->login);
 	json_add_string(agent, "name", c->who->name);
 	json_object_object_add(m, "agent", agent);
@@ -106,7 +106,7 @@ static bool enqueue_feedback(struct db *db, const struct order_change *c, const 
 {
 	json_object *m = json_object_new_object();
 	const char *lead = db_res_str(r, 0, "lead_name");
-	const char *note = json_str(c->body, "note");
+	const char *note = c->note;
 	char *result = NULL;
 	bool ok;
 
@@ -142,8 +142,6 @@ static bool enqueue_feedback(struct db *db, const struct order_change *c, const 
 /* The feedback state an action on a 警单 order reports, or NULL for none. */
 static const char *feedback_state(const struct order_change *c)
 {
-	const char *target;
-
 	switch (c->action) {
 	case ACT_DISPATCH:
 		return "dispatched";
@@ -152,8 +150,7 @@ static const char *feedback_state(const struct order_change *c)
 	case ACT_NOT_ACCEPT:
 		return "not_accepted";
 	case ACT_TRANSFER_OUT:
-		target = json_str(c->body, "target");
-		return target && !strcmp(target, "110") ? "returned" : NULL;
+		return c->params->transfer_out.target == TRANSFER_110 ? "returned" : NULL;
 	default:
 		return c->to == ST_COMPLETED && c->from != ST_COMPLETED ? "completed" : NULL;
 	}
@@ -162,12 +159,12 @@ static const char *feedback_state(const struct order_change *c)
 bool police_on_change(struct db *db, const struct order_change *c, struct err *e)
 {
 	bool from_110 = c->channel && !strcmp(c->channel, "police");
-	const char *target = c->action == ACT_TRANSFER_OUT ? json_str(c->body, "target") : NULL;
+	bool to_110 = c->action == ACT_TRANSFER_OUT && c->params->transfer_out.target == TRANSFER_110;
 	const char *state = from_110 ? feedback_state(c) : NULL;
 	struct db_res *r;
 	bool ok = true;
 
-	if (!state && !(target && !strcmp(target, "110")))
+	if (!state && !to_110)
 		return true;
 	r = DB_EXEC(db, e, order_sql, c->order_id);
 	if (!r)
@@ -178,7 +175,7 @@ bool police_on_change(struct db *db, const struct order_change *c, struct err *e
 	}
 	if (state && *db_res_str(r, 0, "incident_no"))
 		ok = enqueue_feedback(db, c, r, state, e);
-	else if (target && !strcmp(target, "110"))
+	else if (to_110)
 		/* Registered by hand with channel "police" (no 警单): a transfer. */
 		ok = enqueue_transfer(db, c, r, e);
 	db_res_free(r);
@@ -200,11 +197,11 @@ long police_outbox_retry(struct db *db, int64_t id, struct err *e)
 			return -1;
 		if (db_res_rows(r) != 1) {
 			db_res_free(r);
-			return err_set(e, 404, "not-found", "no outbox message %" PRId64, id), -1;
+			return err_set(e, 404, ERR_NOT_FOUND, "no outbox message %" PRId64, id), -1;
 		}
 		if (!strcmp(db_res_str(r, 0, "state"), "sent")) {
 			db_res_free(r);
-			return err_set(e, 409, "already-sent",
+			return err_set(e, 409, ERR_ALREADY_SENT,
 				       "outbox message %" PRId64 " was already acknowledged by 110", id), -1;
 		}
 		db_res_free(r);

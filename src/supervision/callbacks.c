@@ -1,5 +1,6 @@
 #include "supervision/callbacks.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static json_object *task_get(struct db *db, const char *task_id, struct err *e)
 		return NULL;
 	if (db_res_rows(r) != 1) {
 		db_res_free(r);
-		return err_set(e, 404, "not-found", "no callback task \"%s\"", task_id), NULL;
+		return err_set(e, 404, ERR_NOT_FOUND, "no callback task \"%s\"", task_id), NULL;
 	}
 	t = task_json(r, 0, s.max_attempts);
 	db_res_free(r);
@@ -170,7 +171,7 @@ static bool create_task(struct db *db, const struct order_change *c, struct err 
 		      c->order_id, sv_sampled(atoll(c->order_id), s.share) ? "open" : "skipped", due_text);
 }
 
-/* The call that finished the task, as the action's body tells it. */
+/* The call that finished the task, as the action's parameters tell it. */
 struct call {
 	const char *outcome;		/* unreachable, rated, reopened */
 	const char *task_status;	/* done, reopened, unreachable, cancelled */
@@ -179,45 +180,41 @@ struct call {
 	const char *comment;
 };
 
-static int body_bool(json_object *body, const char *key)
+static const char *satisfaction_code(enum satisfaction s)
 {
-	json_object *v;
-
-	if (!body || !json_object_object_get_ex(body, key, &v) || !json_object_is_type(v, json_type_boolean))
-		return -1;
-	return json_object_get_boolean(v);
+	return s == SAT_NONE ? NULL : vocab_code(&vocab_satisfaction, s);
 }
 
 static void describe_call(const struct order_change *c, struct call *call)
 {
-	const char *comment = json_str(c->body, "comment");
+	const struct callback_params *cb = &c->params->callback;
+	const struct reopen_params *ro = &c->params->reopen;
 
 	memset(call, 0, sizeof(*call));
-	call->solved = body_bool(c->body, "solved");
-	call->attributable = body_bool(c->body, "attributable");
+	call->solved = call->attributable = YN_UNSET;
 	if (c->action == ACT_REOPEN) {
-		/* A reopen is the unit's fault by definition (DOMAIN.md §9). */
+		/* A reopen is the unit's fault by definition (docs/metrics.md). */
 		call->outcome = "reopened";
 		call->task_status = "reopened";
-		call->satisfaction = json_str(c->body, "satisfaction");
-		if (!call->satisfaction)
-			call->satisfaction = "unsatisfied";
-		call->attributable = 1;
-		call->comment = comment ? comment : json_str(c->body, "reason");
-	} else if (c->action == ACT_CALLBACK && body_bool(c->body, "skipped") == 1) {
+		call->satisfaction = ro->satisfaction == SAT_NONE ? "unsatisfied"
+								  : satisfaction_code(ro->satisfaction);
+		call->solved = ro->solved;
+		call->attributable = YN_YES;
+		call->comment = ro->comment ? ro->comment : ro->reason;
+	} else if (c->action == ACT_CALLBACK && cb->skipped) {
 		/* Outside the sample: nobody called; the task stays "skipped". */
 		call->task_status = "skipped";
-		call->solved = call->attributable = -1;
-	} else if (c->action == ACT_CALLBACK && body_bool(c->body, "unreachable") == 1) {
+	} else if (c->action == ACT_CALLBACK && cb->unreachable) {
 		call->outcome = "unreachable";
 		call->task_status = "unreachable";
-		call->solved = call->attributable = -1;
-		call->comment = comment ? comment : json_str(c->body, "note");
+		call->comment = cb->comment ? cb->comment : cb->note;
 	} else if (c->action == ACT_CALLBACK) {
 		call->outcome = "rated";
 		call->task_status = "done";
-		call->satisfaction = json_str(c->body, "satisfaction");
-		call->comment = comment ? comment : json_str(c->body, "note");
+		call->satisfaction = satisfaction_code(cb->satisfaction);
+		call->solved = cb->solved;
+		call->attributable = cb->attributable;
+		call->comment = cb->comment ? cb->comment : cb->note;
 	} else {
 		call->task_status = "cancelled";
 	}
@@ -248,7 +245,7 @@ static bool finish_task(struct db *db, const struct order_change *c, struct err 
 	snprintf(task_id, sizeof(task_id), "%s", db_res_str(r, 0, "id"));
 	if (c->action != ACT_MERGE && db_res_bool(r, 0, "holding")
 	    && db_res_ll(r, 0, "held_by") != c->who->user_id) {
-		err_set(e, 409, "callback-held", "the callback of order %s is being made by %s (held until %s)",
+		err_set(e, 409, ERR_CALLBACK_HELD, "the callback of order %s is being made by %s (held until %s)",
 			c->number, db_res_str(r, 0, "login"), db_res_str(r, 0, "until"));
 		db_res_free(r);
 		return false;
@@ -327,46 +324,36 @@ json_object *callbacks_next(struct db *db, const struct principal *who, struct e
 
 /* What the agent said on the phone. */
 struct result {
-	bool unreachable;
-	const char *satisfaction;
-	bool solved, attributable;
+	enum satisfaction satisfaction;	/* SAT_NONE when unreachable */
+	enum yes_no solved, attributable;
 	const char *comment;
+	bool unreachable;
 };
 
-/* The number of characters (code points) of UTF-8 text. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
+#define AT(member) offsetof(struct result, member)
 
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
+/* The record of a call, read by the parameter table's readers (orders/params.h). */
+static const struct param_spec result_fields[] = {
+	{ .name = "satisfaction", .kind = PARAM_CHOICE, .required = true, .unless = { "unreachable" },
+	  .choices = &vocab_satisfaction, .offset = AT(satisfaction) },
+	{ .name = "solved", .kind = PARAM_BOOL, .required = true, .unless = { "unreachable" },
+	  .offset = AT(solved) },
+	{ .name = "attributable", .kind = PARAM_BOOL, .offset = AT(attributable) },
+	{ .name = "comment", .kind = PARAM_TEXT, .max = COMMENT_MAX, .offset = AT(comment) },
+	{ .name = "unreachable", .kind = PARAM_FLAG, .offset = AT(unreachable) },
+};
 
-static bool parse_result(json_object *body, struct result *res, struct err *e)
+static bool read_result(const struct param_source *src, struct result *res, struct err *e)
 {
-	memset(res, 0, sizeof(*res));
-	res->comment = "";
-	if (!json_get_bool(body, "unreachable", false, &res->unreachable, e)
-	    || !json_get_string(body, "comment", false, &res->comment, e))
+	if (!params_read_fields(result_fields, sizeof(result_fields) / sizeof(result_fields[0]), src, res,
+				sizeof(*res), e))
 		return false;
-	if (utf8_chars(res->comment) > COMMENT_MAX)
-		return err_field(e, 422, "comment", "field \"comment\" is longer than %d characters",
-				 COMMENT_MAX);
+	if (!res->comment)
+		res->comment = "";
 	if (res->unreachable)
 		return true;
-	if (!json_get_string(body, "satisfaction", true, &res->satisfaction, e)
-	    || !json_get_bool(body, "solved", true, &res->solved, e)
-	    || !json_get_bool(body, "attributable", false, &res->attributable, e))
-		return false;
-	if (strcmp(res->satisfaction, "satisfied") && strcmp(res->satisfaction, "basically")
-	    && strcmp(res->satisfaction, "unsatisfied"))
-		return err_field(e, 422, "satisfaction",
-				 "unknown satisfaction \"%s\": expected satisfied, basically or unsatisfied",
-				 res->satisfaction);
-	if (!strcmp(res->satisfaction, "unsatisfied") && res->attributable
-	    && strspn(res->comment, " \t\r\n") == strlen(res->comment))
-		return err_field(e, 422, "comment",
+	if (res->satisfaction == SAT_UNSATISFIED && res->attributable == YN_YES && !*res->comment)
+		return err_field(e, 422, "comment", ERR_REASON_FOR_REOPEN,
 				 "an unsatisfied rating attributable to the unit reopens the order: say why in \"comment\"");
 	return true;
 }
@@ -385,16 +372,16 @@ static bool check_holder(struct db *db, const struct principal *who, const char 
 	if (!r)
 		return false;
 	if (db_res_rows(r) != 1) {
-		err_set(e, 404, "not-found", "no callback task \"%s\"", task_id);
+		err_set(e, 404, ERR_NOT_FOUND, "no callback task \"%s\"", task_id);
 	} else if (strcmp(db_res_str(r, 0, "status"), "open")) {
-		err_set(e, 409, "callback-finished", "callback task %s is %s: there is nothing left to record",
+		err_set(e, 409, ERR_CALLBACK_FINISHED, "callback task %s is %s: there is nothing left to record",
 			task_id, db_res_str(r, 0, "status"));
 	} else if (db_res_ll(r, 0, "held_by") != who->user_id || !db_res_bool(r, 0, "holding")) {
 		if (db_res_bool(r, 0, "holding"))
-			err_set(e, 409, "not-holder", "callback task %s is held by %s until %s", task_id,
+			err_set(e, 409, ERR_NOT_HOLDER, "callback task %s is held by %s until %s", task_id,
 				db_res_str(r, 0, "login"), db_res_str(r, 0, "until"));
 		else
-			err_set(e, 409, "not-holder",
+			err_set(e, 409, ERR_NOT_HOLDER,
 				"you do not hold callback task %s (or your hold ran out): take a task with POST /api/v1/callbacks/next",
 				task_id);
 	} else {
@@ -425,7 +412,7 @@ static bool retry_later(struct db *db, const struct principal *who, const char *
 		    " AND held_until > now() RETURNING id", task_id, uid, retry);
 	ok = r && db_res_rows(r) == 1;
 	if (r && !ok)
-		err_set(e, 409, "not-holder", "callback task %s was taken or finished meanwhile", task_id);
+		err_set(e, 409, ERR_NOT_HOLDER, "callback task %s was taken or finished meanwhile", task_id);
 	db_res_free(r);
 	ok = ok && DB_RUN(db, e,
 			  "INSERT INTO callback_attempt (task_id, agent_id, outcome, comment)"
@@ -437,45 +424,48 @@ static bool retry_later(struct db *db, const struct principal *who, const char *
 }
 
 /* The body of the order action that records the call (see callbacks_on_change). */
-static json_object *action_body(const struct result *res, enum order_action *action)
+/* The action the call leads to, and its parameters: an unsatisfied rating
+ * attributable to the unit reopens the order, anything else completes it. */
+static enum order_action call_action(const struct result *res, struct action_params *p)
 {
-	json_object *b = json_object_new_object();
-
-	json_object_object_add(b, "comment", json_object_new_string(res->comment));
+	memset(p, 0, sizeof(*p));
 	if (res->unreachable) {
-		*action = ACT_CALLBACK;
-		json_object_object_add(b, "unreachable", json_object_new_boolean(true));
-		json_object_object_add(b, "note", json_object_new_string(res->comment));
-		return b;
+		p->callback = (struct callback_params) {
+			.satisfaction = SAT_NONE, .solved = YN_UNSET, .attributable = YN_UNSET,
+			.unreachable = true, .note = res->comment, .comment = res->comment,
+		};
+		return ACT_CALLBACK;
 	}
-	json_object_object_add(b, "satisfaction", json_object_new_string(res->satisfaction));
-	json_object_object_add(b, "solved", json_object_new_boolean(res->solved));
-	json_object_object_add(b, "attributable", json_object_new_boolean(res->attributable));
-	if (!strcmp(res->satisfaction, "unsatisfied") && res->attributable) {
-		*action = ACT_REOPEN;
-		json_object_object_add(b, "reason", json_object_new_string(res->comment));
-	} else {
-		*action = ACT_CALLBACK;
-		if (*res->comment)
-			json_object_object_add(b, "note", json_object_new_string(res->comment));
+	if (res->satisfaction == SAT_UNSATISFIED && res->attributable == YN_YES) {
+		p->reopen = (struct reopen_params) {
+			.reason = res->comment, .satisfaction = res->satisfaction,
+			.solved = res->solved, .comment = res->comment,
+		};
+		return ACT_REOPEN;
 	}
-	return b;
+	p->callback = (struct callback_params) {
+		.satisfaction = res->satisfaction, .solved = res->solved,
+		.attributable = res->attributable == YN_YES ? YN_YES : YN_NO,
+		.note = *res->comment ? res->comment : NULL, .comment = res->comment,
+	};
+	return ACT_CALLBACK;
 }
 
 json_object *callbacks_record(struct db *db, const struct principal *who, const char *task_id,
-			      json_object *body, struct err *e)
+			      const struct param_source *src, struct err *e)
 {
 	struct callback_settings s;
 	struct result res;
 	enum order_action action;
 	char number[32];
 	int attempts;
-	json_object *order = NULL, *task, *out, *abody;
+	struct action_params params;
+	json_object *order = NULL, *task, *out;
 	char *end;
 
 	if (!task_id || strtoll(task_id, &end, 10) <= 0 || *end)
-		return err_set(e, 404, "not-found", "no callback task \"%s\"", task_id ? task_id : ""), NULL;
-	if (!parse_result(body, &res, e) || !callback_settings_load(db, &s, e)
+		return err_set(e, 404, ERR_NOT_FOUND, "no callback task \"%s\"", task_id ? task_id : ""), NULL;
+	if (!read_result(src, &res, e) || !callback_settings_load(db, &s, e)
 	    || !check_holder(db, who, task_id, number, &attempts, e))
 		return NULL;
 	if (res.unreachable && attempts + 1 < s.max_attempts) {
@@ -483,9 +473,8 @@ json_object *callbacks_record(struct db *db, const struct principal *who, const 
 			return NULL;
 		order = orders_get(db, who, number, e);
 	} else {
-		abody = action_body(&res, &action);
-		order = orders_act(db, who, number, action, abody, e);
-		json_object_put(abody);
+		action = call_action(&res, &params);
+		order = orders_act(db, who, number, action, &params, e);
 	}
 	if (!order)
 		return NULL;
@@ -529,7 +518,7 @@ json_object *callbacks_list(struct db *db, const struct callback_filter *f, stru
 	int rows;
 
 	if (!known_status(status))
-		return err_field(e, 400, "status",
+		return err_field(e, 400, "status", ERR_UNKNOWN_CHOICE,
 				 "unknown task status \"%s\": expected open, skipped, done, reopened, unreachable, cancelled or all",
 				 status), NULL;
 	if (!callback_settings_load(db, &s, e))
@@ -568,29 +557,28 @@ json_object *callbacks_list(struct db *db, const struct callback_filter *f, stru
 long callbacks_close_skipped(struct db *db, struct err *e)
 {
 	struct principal system = { .role = ROLE_SYSTEM };
-	json_object *body = json_object_new_object();
+	struct action_params skipped = {
+		.callback = { .satisfaction = SAT_NONE, .solved = YN_UNSET, .attributable = YN_UNSET,
+			      .skipped = true },
+	};
 	struct db_res *r;
 	long closed = 0;
 
 	snprintf(system.name, sizeof(system.name), "系统");
-	json_object_object_add(body, "skipped", json_object_new_boolean(true));
 	r = db_exec(db,
 		    "SELECT o.number FROM callback_task t JOIN work_order o ON o.id = t.order_id"
 		    " WHERE t.status = 'skipped' AND t.finished_at IS NULL AND t.due_at <= now()"
 		    "  AND o.status = 'awaiting_callback'"
 		    " ORDER BY t.due_at LIMIT 500", 0, NULL, e);
-	if (!r) {
-		json_object_put(body);
+	if (!r)
 		return -1;
-	}
 	for (int i = 0; i < db_res_rows(r); i++) {
 		struct err one = ERR_INIT;
-		json_object *o = orders_act(db, &system, db_res_str(r, i, "number"), ACT_CALLBACK, body, &one);
+		json_object *o = orders_act(db, &system, db_res_str(r, i, "number"), ACT_CALLBACK, &skipped, &one);
 		if (o)
 			closed++;
 		json_object_put(o);	/* a concurrent change (409) is simply skipped this time */
 	}
 	db_res_free(r);
-	json_object_put(body);
 	return closed;
 }

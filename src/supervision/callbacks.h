@@ -57,18 +57,19 @@ bool callbacks_on_change(struct db *db, const struct order_change *change, struc
 json_object *callbacks_next(struct db *db, const struct principal *who, struct err *e);
 
 /*
- * Records a call for task `task_id` from `body`: {"satisfaction":
- * "satisfied"|"basically"|"unsatisfied", "solved": bool, "attributable":
- * bool, "comment": text} or {"unreachable": true, "comment": text}.
- * Returns {"task": …, "order": …} (a new reference), or NULL with `e`:
+ * Records a call for task `task_id`, read from `src` (an API body or the
+ * queue page's form): "satisfaction" (satisfied, basically, unsatisfied),
+ * "solved" and "attributable" (yes/no) and "comment"; or "unreachable"
+ * true and "comment". Returns {"task": …, "order": …} (a new reference),
+ * or NULL with `e`:
  *   404 no such task,
  *   409 "callback-finished" the task is no longer open,
  *   409 "not-holder" `who` does not hold the task (or the hold ran out),
- *   422 a field is missing or wrong (named); a reopen needs a comment,
+ *   422 fields missing or wrong (every one named); a reopen needs a comment,
  * or the statuses of orders_act().
  */
 json_object *callbacks_record(struct db *db, const struct principal *who, const char *task_id,
-			      json_object *body, struct err *e);
+			      const struct param_source *src, struct err *e);
 
 struct callback_filter {
 	const char *status;	/* a task status, or "all"; NULL = "open" */

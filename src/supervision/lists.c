@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "orders/lifecycle.h"
+#include "orders/vocab.h"
 #include "supervision/sv_private.h"
 
 /* The path of department `code` ("/3/17/"), into `path`; 422 if unknown. */
@@ -22,7 +23,7 @@ static bool department_path(struct db *db, const char *code, char path[256], str
 	if (ok)
 		snprintf(path, 256, "%s", db_res_str(r, 0, "path"));
 	else
-		err_field(e, 422, "department", "unknown department \"%s\"", code);
+		err_field(e, 422, "department", ERR_UNKNOWN_DEPARTMENT, "unknown department \"%s\"", code);
 	db_res_free(r);
 	return ok;
 }
@@ -43,7 +44,7 @@ static const char overdue_sql[] =
 	"  o.category_code, c.name AS category_name"
 	" FROM work_order o JOIN department ld ON ld.id = o.lead_department_id"
 	" LEFT JOIN category c ON c.code = o.category_code"
-	" WHERE o.status IN ('dispatched', 'in_progress', 'return_requested', 'extension_requested')"
+	" WHERE o.status IN " CLOCK_RUNS_SQL
 	"  AND o.handle_deadline IS NOT NULL AND (o.handle_deadline <= now() OR o.warn_at <= now())"
 	"  AND ($1::text IS NULL OR ld.path LIKE $1 || '%')"
 	"  AND ($2::text IS NULL OR ld.path LIKE $2 || '%')),"
@@ -89,7 +90,7 @@ json_object *supervision_overdue(struct db *db, const struct principal *who,
 	if (limit <= 0)
 		limit = OVERDUE_PER_DEPARTMENT_DEFAULT;
 	if (limit > OVERDUE_PER_DEPARTMENT_MAX)
-		return err_field(e, 400, "limit", "limit %d is out of range 1 to %d", limit,
+		return err_field(e, 400, "limit", ERR_OUT_OF_RANGE, "limit %d is out of range 1 to %d", limit,
 				 OVERDUE_PER_DEPARTMENT_MAX), NULL;
 	if (!department_path(db, department, path, e))
 		return NULL;
@@ -188,11 +189,11 @@ json_object *supervision_pending_decisions(struct db *db, const struct principal
 	else if (!strcmp(kind, "return"))
 		statuses = "{return_requested}";
 	else
-		return err_field(e, 400, "kind", "unknown kind \"%s\": expected extension or return", kind), NULL;
+		return err_field(e, 400, "kind", ERR_UNKNOWN_CHOICE, "unknown kind \"%s\": expected extension or return", kind), NULL;
 	if (limit <= 0)
 		limit = DECISIONS_DEFAULT;
 	if (limit > DECISIONS_MAX)
-		return err_field(e, 400, "limit", "limit %d is out of range 1 to %d", limit, DECISIONS_MAX), NULL;
+		return err_field(e, 400, "limit", ERR_OUT_OF_RANGE, "limit %d is out of range 1 to %d", limit, DECISIONS_MAX), NULL;
 	if (!department_path(db, department, path, e))
 		return NULL;
 	snprintf(lim, sizeof(lim), "%d", limit);

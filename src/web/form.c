@@ -37,7 +37,7 @@ static bool parse_urlencoded(struct form *f, const char *body, size_t len, struc
 	}
 	free(copy);
 	if (!ok)
-		err_set(e, 400, "bad-form", "the form contains a NUL character");
+		err_set(e, 400, ERR_BAD_FORM, "the form contains a NUL character");
 	return ok;
 }
 
@@ -110,7 +110,7 @@ static bool parse_multipart(struct form *f, const char *ctype, const char *body,
 	bool ok = false;
 
 	if (!multipart_boundary(ctype, &boundary)) {
-		err_set(e, 400, "bad-form", "the multipart form has no boundary");
+		err_set(e, 400, ERR_BAD_FORM, "the multipart form has no boundary");
 		goto out;
 	}
 	p = find(body, len, boundary.data, boundary.len);
@@ -161,13 +161,13 @@ static bool parse_multipart(struct form *f, const char *ctype, const char *body,
 		pair->len = (size_t)(next - 2 - content);
 		pair->value = xstrndup(content, pair->len);
 		if (memchr(content, '\0', pair->len)) {
-			err_set(e, 400, "bad-form", "the form contains a NUL character");
+			err_set(e, 400, ERR_BAD_FORM, "the form contains a NUL character");
 			goto out;
 		}
 		p = next;
 	}
 	if (!ok)
-		err_set(e, 400, "bad-form", "the multipart form is malformed");
+		err_set(e, 400, ERR_BAD_FORM, "the multipart form is malformed");
 out:
 	buf_release(&boundary);
 	return ok;
@@ -265,4 +265,30 @@ bool order_number_ok(const char *s)
 
 	return n >= 1 && n <= 32
 	       && strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") == n;
+}
+
+/* ------------------------------------------------------------ as parameters */
+
+static const char *form_source_get(void *form, const char *name)
+{
+	return form_get_nonempty(form, name);
+}
+
+static size_t form_source_list(void *form, const char *name, const char **out, size_t max)
+{
+	const struct form *f = form;
+	size_t n = 0;
+
+	for (size_t k = 0; k < f->n; k++)
+		if (!strcmp(f->pairs[k].name, name) && f->pairs[k].value[0] && n < max)
+			out[n++] = f->pairs[k].value;
+	return n;
+}
+
+struct param_source form_source(const struct form *f)
+{
+	struct param_source s = {
+		.get = form_source_get, .list = form_source_list, .form = (void *)f,
+	};
+	return s;
 }

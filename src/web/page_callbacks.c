@@ -101,10 +101,6 @@ static json_object *held_task(struct page *pg, struct err *e)
 	return NULL;
 }
 
-static const char *const satisfactions[][2] = {
-	{ "satisfied", "满意" }, { "basically", "基本满意" }, { "unsatisfied", "不满意" },
-};
-
 /* The recording form: choices with the submitted values (`values` may be NULL) checked. */
 static json_object *record_form(json_object *values)
 {
@@ -112,12 +108,11 @@ static json_object *record_form(json_object *values)
 	const char *chosen = json_str(values, "satisfaction");
 	static const char *const yesno[] = { "solved", "attributable" };
 
-	for (size_t i = 0; i < sizeof(satisfactions) / sizeof(satisfactions[0]); i++) {
+	for (int i = 0; i < (int)vocab_satisfaction.count; i++) {
 		json_object *o = json_object_new_object();
-		add_string(o, "code", satisfactions[i][0]);
-		add_string(o, "name", satisfactions[i][1]);
-		json_object_object_add(o, "checked",
-				       json_object_new_boolean(chosen && !strcmp(chosen, satisfactions[i][0])));
+		add_string(o, "code", vocab_code(&vocab_satisfaction, i));
+		add_string(o, "name", vocab_label(&vocab_satisfaction, i));
+		json_object_object_add(o, "checked", json_object_new_boolean(vocab_parse(&vocab_satisfaction, chosen) == i));
 		json_object_array_add(sat, o);
 	}
 	json_object_object_add(form, "satisfactions", sat);
@@ -228,30 +223,6 @@ void page_callbacks_next(struct http_req *req)
 	page_end(&pg);
 }
 
-/* The form as the body of callbacks_record(); "unreachable" is the button pressed. */
-static json_object *record_body(const struct form *f)
-{
-	json_object *body = json_object_new_object();
-	const char *comment = form_get(f, "comment");
-	static const char *const yesno[] = { "solved", "attributable" };
-
-	json_object_object_add(body, "comment", json_object_new_string(comment ? comment : ""));
-	if (form_get_nonempty(f, "unreachable")) {
-		json_object_object_add(body, "unreachable", json_object_new_boolean(true));
-		return body;
-	}
-	if (form_get_nonempty(f, "satisfaction"))
-		add_string(body, "satisfaction", form_get(f, "satisfaction"));
-	for (size_t i = 0; i < 2; i++) {
-		const char *v = form_get_nonempty(f, yesno[i]);
-		if (v && (!strcmp(v, "true") || !strcmp(v, "false")))
-			json_object_object_add(body, yesno[i], json_object_new_boolean(v[0] == 't'));
-	}
-	if (!json_object_object_get_ex(body, "attributable", NULL))
-		json_object_object_add(body, "attributable", json_object_new_boolean(false));
-	return body;
-}
-
 /* Which notice the result of a recorded call deserves. */
 static const char *done_of(json_object *result, bool unreachable)
 {
@@ -271,7 +242,8 @@ void page_callbacks_record(struct http_req *req)
 	struct err e = ERR_INIT;
 	struct page pg;
 	struct form f;
-	json_object *body = NULL, *result = NULL;
+	json_object *result = NULL;
+	struct param_source src;
 	bool unreachable;
 
 	if (!page_begin(req, ROLES_CENTRE, "回访", &pg))
@@ -281,8 +253,9 @@ void page_callbacks_record(struct http_req *req)
 		goto out;
 	}
 	unreachable = form_get_nonempty(&f, "unreachable") != NULL;
-	body = record_body(&f);
-	result = callbacks_record(pg.db, pg.who, http_param(req, "id"), body, &e);
+	/* "unreachable" is the button pressed. */
+	src = form_source(&f);
+	result = callbacks_record(pg.db, pg.who, http_param(req, "id"), &src, &e);
 	if (result) {
 		page_redirect(&pg, "/callbacks", "done", done_of(result, unreachable), "order",
 			      json_str(json_object_object_get(result, "order"), "number"), NULL);
@@ -297,7 +270,6 @@ void page_callbacks_record(struct http_req *req)
 	}
 out:
 	json_object_put(result);
-	json_object_put(body);
 	form_release(&f);
 	page_end(&pg);
 }

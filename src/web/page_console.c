@@ -26,12 +26,6 @@
 
 #define IDEM_HEX 33
 
-/* The fields of the new-order form, in the order orders_create() reads them. */
-static const char *const order_fields[] = {
-	"request_type", "urgency", "category", "caller_name", "caller_phone", "address",
-	"district", "street", "content", "request", "call_id",
-};
-
 /* The form fields dispatch_suggest() reads. */
 static const char *const suggest_fields[] = {
 	"content", "address", "category", "district", "street", "caller_phone",
@@ -326,7 +320,7 @@ static void apply_prefill(struct page *pg, json_object *order, json_object *ref)
 			add_string(aval, "suggested_department", dept);
 			if (rule && strspn(rule, "0123456789") == strlen(rule) && *rule)
 				add_string(aval, "suggestion_rule", rule);
-			json_object_object_add(a, "dept_groups", ref_department_groups(ref, dept, NULL, NULL));
+			actions_fields(a, ref, pg->who);
 			json_object_object_add(a, "suggested", json_object_new_boolean(true));
 			if (to_police)
 				json_object_object_add(a, "open", json_object_new_boolean(false));
@@ -457,21 +451,20 @@ void page_console(struct http_req *req)
  * Fills in the district from the street's parent, and refuses a street
  * of another district. False with `e` (422, "street").
  */
-static bool check_place(json_object *body, json_object *ref, struct err *e)
+static bool check_place(struct register_params *p, json_object *ref, struct err *e)
 {
-	const char *street = json_str(body, "street"), *district = json_str(body, "district");
+	const char *street = p->street, *district = p->district;
 	json_object *s = street ? ref_find(ref, "departments", street) : NULL;
 	const char *parent = json_str(s, "parent");
 
 	if (!street || !parent)
 		return true;	/* the domain names an unknown street */
 	if (!district) {
-		add_string(body, "district", parent);
+		p->district = parent;	/* lives as long as `ref` */
 		return true;
 	}
 	if (strcmp(district, parent)) {
-		err_field(e, 422, "street", "street \"%s\" is not in district \"%s\"", street, district);
-		snprintf(e->code, sizeof(e->code), "street-not-in-district");
+		err_field(e, 422, "street", ERR_STREET_NOT_IN_DISTRICT, "street \"%s\" is not in district \"%s\"", street, district);
 		return false;
 	}
 	return true;
@@ -494,42 +487,8 @@ static json_object *form_again(struct page *pg, const struct form *f)
  */
 static void form_error(struct page *pg, const struct form *f, const struct err *e)
 {
-	json_object *errors = json_object_new_object();
-	const char *label = field_label(e->field);
-	struct buf msg = BUF_INIT;
-
-	err_text(&msg, e);
-	if (label)
-		add_string(errors, e->field, msg.data);
-	json_object_object_add(pg->data, "errors", errors);
-	if (label) {
-		struct buf top = BUF_INIT;
-		buf_addf(&top, "%s：%s", label, msg.data);
-		add_string(pg->data, "error", top.data);
-		buf_release(&top);
-	} else {
-		add_string(pg->data, "error", msg.data);
-	}
+	page_form_error(pg, e, NULL);
 	form_again(pg, f);
-	buf_release(&msg);
-}
-
-/* The order form as the JSON body of orders_create(). */
-static json_object *order_body(const struct form *f)
-{
-	json_object *body = json_object_new_object();
-	const char *confidential = form_get(f, "confidential");
-
-	add_string(body, "channel", "phone");
-	for (size_t i = 0; i < N(order_fields); i++) {
-		const char *v = form_get_nonempty(f, order_fields[i]);
-		if (v)
-			add_string(body, order_fields[i], v);
-	}
-	json_object_object_add(body, "confidential",
-			       json_object_new_boolean(confidential && *confidential
-						       && strcmp(confidential, "false")));
-	return body;
 }
 
 /*
@@ -553,7 +512,7 @@ static void show_suggestions(struct page *pg, const struct form *f, const char *
 			add_string(body, suggest_fields[i], v ? v : "");
 	}
 	if (!form_get_nonempty(f, "content")) {
-		err_field(&e, 422, "content", "content is required for suggestions");
+		err_field(&e, 422, "content", ERR_REQUIRED, "content is required for suggestions");
 		form_error(pg, f, &e);
 		json_object_put(body);
 		console_show(pg, 422, NULL, NULL);
@@ -637,12 +596,11 @@ static void merge_registered(struct page *pg, json_object *order, const char *in
 {
 	struct err e = ERR_INIT;
 	const char *number = json_str(order, "number");
-	json_object *body = json_object_new_object(), *merged;
+	struct action_params p = {
+		.version = json_int(order, "version", 0), .merge = { .into = into },
+	};
+	json_object *merged = orders_act(pg->db, pg->who, number, ACT_MERGE, &p, &e);
 
-	add_string(body, "into", into);
-	json_object_object_add(body, "version", json_object_new_int64(json_int(order, "version", 0)));
-	merged = orders_act(pg->db, pg->who, number, ACT_MERGE, body, &e);
-	json_object_put(body);
 	if (merged) {
 		page_redirect(pg, "/console", "current", number, "done", "merge", "merged", into, NULL);
 		json_object_put(merged);
@@ -666,8 +624,10 @@ void page_console_create(struct http_req *req)
 	struct err e = ERR_INIT;
 	struct page pg;
 	struct form f;
-	json_object *body = NULL, *order = NULL, *ref = NULL;
+	json_object *order = NULL, *ref = NULL;
 	const char *idem, *op, *accept, *merge_into;
+	struct param_source src;
+	struct action_params params;
 	bool created;
 
 	if (!page_begin(req, ROLES_CENTRE, "受理台", &pg))
@@ -685,16 +645,16 @@ void page_console_create(struct http_req *req)
 		goto out;
 	}
 	if (merge_into && !order_number_ok(merge_into)) {
-		err_field(&e, 422, "into", "no order to merge into \"%s\"", merge_into);
+		err_field(&e, 422, "into", ERR_UNKNOWN_ORDER, "no order to merge into \"%s\"", merge_into);
 		form_error(&pg, &f, &e);
 		console_show(&pg, 422, NULL, NULL);
 		goto out;
 	}
 	idem = form_get_nonempty(&f, "idem");
-	body = order_body(&f);
+	src = form_source(&f);
 	ref = ref_load(pg.db, &e);
-	if (ref && check_place(body, ref, &e))
-		order = orders_create(pg.db, pg.who, body, idem, &created, &e);
+	if (ref && params_read(ACT_REGISTER, &src, &params, &e) && check_place(&params.register_, ref, &e))
+		order = orders_create(pg.db, pg.who, &params.register_, idem, &created, &e);
 	if (order && merge_into)
 		merge_registered(&pg, order, merge_into);
 	else if (order)
@@ -708,7 +668,6 @@ void page_console_create(struct http_req *req)
 out:
 	json_object_put(order);
 	json_object_put(ref);
-	json_object_put(body);
 	form_release(&f);
 	page_end(&pg);
 }

@@ -118,7 +118,7 @@ static void order_show(struct page *pg, int status, const char *number,
 	struct buf title = BUF_INIT;
 
 	if (!order_number_ok(number)) {
-		err_set(&e, 404, "not-found", "no order \"%s\"", number ? number : "");
+		err_set(&e, 404, ERR_NOT_FOUND, "no order \"%s\"", number ? number : "");
 		page_fail(pg->req, &e);
 		return;
 	}
@@ -161,24 +161,40 @@ void page_order(struct http_req *req)
 	page_end(&pg);
 }
 
-/* Fills `failure` from the domain's refusal of `action`. */
+/*
+ * Fills `failure` from the domain's refusal of `action`: each bad field's
+ * message beside it, and a summary naming the first (and how many more).
+ */
 static void describe_failure(struct action_failure *failure, int action, const struct form *f,
 			     const struct err *e)
 {
 	static const char *const lists[] = { "assisting", NULL };
-	const char *label = field_label(e->field);
-	struct buf msg = BUF_INIT;
+	struct buf msg = BUF_INIT, first = BUF_INIT;
+	struct err_detail d;
 
 	failure->action = action;
 	failure->values = form_values(f, lists);
 	failure->errors = json_object_new_object();
-	err_text(&msg, e);
-	if (label && strcmp(e->field, "version")) {
-		json_object_object_add(failure->errors, e->field, json_object_new_string(msg.data));
-		snprintf(failure->message, sizeof(failure->message), "%s：%s", label, msg.data);
-	} else {
-		snprintf(failure->message, sizeof(failure->message), "%s", msg.data);
+	for (int i = 0; i <= e->nmore; i++) {
+		const struct param_spec *spec;
+
+		err_detail_at(e, i, &d);
+		spec = param_find((enum order_action)action, d.field);
+		buf_reset(&msg);
+		err_detail_text(&msg, &d, e->status);
+		if (spec)
+			json_object_object_add(failure->errors, d.field, json_object_new_string(msg.data));
+		if (i == 0 && spec)
+			buf_addf(&first, "%s：%s", spec->label, msg.data);
+		else if (i == 0)
+			buf_adds(&first, msg.data);
 	}
+	if (e->nmore > 0)
+		snprintf(failure->message, sizeof(failure->message), "%s（另有 %d 处需要修改，见下方标注）",
+			 first.data, e->nmore);
+	else
+		snprintf(failure->message, sizeof(failure->message), "%s", first.data);
+	buf_release(&first);
 	buf_release(&msg);
 }
 
@@ -188,7 +204,8 @@ void page_order_action(struct http_req *req)
 	struct action_failure failure = ACTION_FAILURE_INIT;
 	const char *number = http_param(req, "number");
 	int action = action_parse(http_param(req, "action"));
-	json_object *body = NULL, *order = NULL;
+	json_object *order = NULL;
+	struct param_source src;
 	struct page pg;
 	struct form f;
 	bool to_console;
@@ -199,14 +216,13 @@ void page_order_action(struct http_req *req)
 	parsed = form_parse(&f, req, &e);
 	to_console = form_get(&f, "back") && !strcmp(form_get(&f, "back"), "console");
 	if (action <= ACT_REGISTER || !order_number_ok(number)) {
-		err_set(&e, 404, "page-not-found", "no such action");
+		err_set(&e, 404, ERR_PAGE_NOT_FOUND, "no such action");
 		page_fail(req, &e);
 		goto out;
 	}
+	src = form_source(&f);
 	if (parsed)
-		body = actions_body((enum order_action)action, &f, &e);
-	if (body)
-		order = orders_act(pg.db, pg.who, number, (enum order_action)action, body, &e);
+		order = orders_act_input(pg.db, pg.who, number, (enum order_action)action, &src, &e);
 	if (order) {
 		struct buf loc = BUF_INIT;
 		if (to_console) {
@@ -239,7 +255,6 @@ void page_order_action(struct http_req *req)
 out:
 	action_failure_release(&failure);
 	json_object_put(order);
-	json_object_put(body);
 	form_release(&f);
 	page_end(&pg);
 }

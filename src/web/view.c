@@ -292,15 +292,9 @@ static const char *code_label(const char *code, const char *const (*table)[2], s
 	return code;
 }
 
-static const char *const satisfaction_labels[][2] = {
-	{ "satisfied", "满意" }, { "basically", "基本满意" }, { "unsatisfied", "不满意" },
-};
 static const char *const channel_labels[][2] = {
 	{ "phone", "电话" }, { "police", "110转办" }, { "web", "网站/APP" },
 	{ "sms", "短信" }, { "letter", "信件" },
-};
-static const char *const alert_labels[][2] = {
-	{ "none", "无" }, { "green", "正常" }, { "yellow", "临期" }, { "red", "超时" },
 };
 #define N(t) (sizeof(t) / sizeof(t[0]))
 
@@ -347,13 +341,13 @@ static bool detail_value(struct buf *b, json_object *v, enum detail_kind kind, j
 		}
 		return true;
 	case D_SAT:
-		buf_adds(b, code_label(s, satisfaction_labels, N(satisfaction_labels)));
+		buf_adds(b, vocab_label_of(&vocab_satisfaction, s));
 		return true;
 	case D_CHANNEL:
 		buf_adds(b, code_label(s, channel_labels, N(channel_labels)));
 		return true;
 	case D_ALERT:
-		buf_adds(b, code_label(s, alert_labels, N(alert_labels)));
+		buf_adds(b, vocab_label_of(&vocab_alert, s));
 		return true;
 	case D_INT:
 		buf_addf(b, "%d", json_object_get_int(v));

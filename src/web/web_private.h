@@ -33,6 +33,7 @@
 #include "api/api.h"
 #include "http/http.h"
 #include "orders/lifecycle.h"
+#include "orders/params.h"
 
 /* ------------------------------------------------------------ web.c */
 
@@ -137,6 +138,10 @@ const char *form_get_nonempty(const struct form *f, const char *name);
  */
 json_object *form_values(const struct form *f, const char *const *lists);
 void form_release(struct form *f);
+/* The form as the source of a table of parameters (orders/params.h): a
+ * value is the first non-blank one of its name, a list all non-blank ones.
+ * `f` must outlive what is read from it. */
+struct param_source form_source(const struct form *f);
 
 /* URL-escapes `s` (RFC 3986 unreserved kept) onto `out`. */
 void url_escape(struct buf *out, const char *s);
@@ -149,6 +154,11 @@ bool order_number_ok(const char *s);
 const char *field_label(const char *field);
 /* Appends a Chinese message for `e` to `out` (what the user should know). */
 void err_text(struct buf *out, const struct err *e);
+/* As err_text(), for one of several bad fields (status: the error's). */
+void err_detail_text(struct buf *out, const struct err_detail *d, int status);
+/* True if the pages have a text of their own for `code` (a unit test
+ * checks that every code a user can cause has one). */
+bool err_code_has_text(enum err_code code);
 
 /* ------------------------------------------------------------ view.c */
 
@@ -238,11 +248,13 @@ void actions_view(json_object *order, json_object *ref, const struct principal *
 		  const struct action_failure *failure, const char *back);
 
 /*
- * Builds the JSON body of `action` from the submitted form (only the
- * parameters that action takes, plus "version"). Returns a new object, or
- * NULL with `e` (422 naming the field) for a malformed number.
+ * (Re)builds the "fields" of one entry `a` of "actions" from the action
+ * parameter table and the entry's "aval" (values) and "aerr" (messages):
+ * for a page that changes the values after actions_view() (the console's
+ * accepted suggestion).
  */
-json_object *actions_body(enum order_action action, const struct form *f, struct err *e);
+void actions_fields(json_object *a, json_object *ref, const struct principal *who);
+
 
 /* POST /orders/{number}/actions/{action} (page_order.c) */
 void page_order_action(struct http_req *req);

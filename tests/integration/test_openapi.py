@@ -24,7 +24,7 @@ SERVE_C = os.path.join(ROOT, 'src', 'app', 'serve.c')
 API_DIR = os.path.join(ROOT, 'src', 'api')
 LIFECYCLE_C = os.path.join(ROOT, 'src', 'orders', 'lifecycle.c')
 LIFECYCLE_H = os.path.join(ROOT, 'src', 'orders', 'lifecycle.h')
-ORDERS_C = os.path.join(ROOT, 'src', 'orders', 'orders.c')
+VOCAB_C = os.path.join(ROOT, 'src', 'orders', 'vocab.c')
 API_H = os.path.join(ROOT, 'src', 'api', 'api.h')
 OPENAPI_JSON = os.path.join(ROOT, 'src', 'api', 'openapi.json')
 WIRE_MD = 'src/police/WIRE.md'
@@ -188,10 +188,13 @@ def all_routes():
 
 
 def system_event_actions():
-    """The events orders.c labels outside the lifecycle table (alert, sign_overdue, …)."""
-    block = c_block(read(ORDERS_C), 'static const char *system_event_label(const char *action)\n{')
-    found = re.findall(r'strcmp\(action, "(\w+)"\)', block)
-    assert found, 'no system event found in system_event_label() of src/orders/orders.c'
+    """The events the system writes outside the lifecycle table (alert, sign_overdue, …):
+    the codes of vocab_system_event in src/orders/vocab.c."""
+    text = read(VOCAB_C)
+    start = text.index('VOCAB(vocab_system_event,')
+    block = text[start:text.index(');', start)]
+    found = re.findall(r'\{ "(\w+)", "', block)
+    assert found, 'no system event found in vocab_system_event of src/orders/vocab.c'
     return set(found)
 
 
