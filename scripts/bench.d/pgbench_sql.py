@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the pgbench scripts that run, on PostgreSQL alone, the SQL the
 server runs for an operation: the statements are read out of
-src/orders/orders.c at run time, so the baseline follows the code.
+src/orders/orders_private.h and src/orders/create.c at run time, so the baseline follows the code.
 
 usage: pgbench_sql.py ROOT OUTDIR
 
@@ -65,13 +65,16 @@ def expand(defs, expr, arg=None, param=None):
 
 def main():
     root, outdir = sys.argv[1], sys.argv[2]
-    defs = c_string_defs(open(root + '/src/orders/orders.c', encoding='utf-8').read())
+    # The columns and the visibility test live in the module's private
+    # header, the registration statement beside its code.
+    sources = ('/src/orders/orders_private.h', '/src/orders/create.c')
+    defs = c_string_defs(''.join(open(root + s, encoding='utf-8').read() for s in sources))
     cols = expand(defs, 'ORDER_COLUMNS ORDER_JOINS')
     visible = expand(defs, 'VISIBLE_SQL(1)').replace('$1', 'NULL')
     create = expand(defs, 'create_order_sql')
     for name in ('ORDER_COLUMNS', 'ORDER_JOINS', 'VISIBLE_SQL', 'create_order_sql'):
         if name not in defs:
-            sys.exit('pgbench_sql.py: %s not found in src/orders/orders.c' % name)
+            sys.exit('pgbench_sql.py: %s not found in %s' % (name, ' or '.join(s[1:] for s in sources)))
     # The registration, with the values an agent's request carries.
     # $1-$17 the order's fields, $18 the actor's role, $19 the actor's department.
     values = ["'phone'", "'complaint'", "'normal'", ':category', "'张先生'",

@@ -27,18 +27,6 @@ static void fill(struct err *e, int status, enum err_code code, const char *fiel
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 }
 
-bool err_set(struct err *e, int status, enum err_code code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!e)
-		return false;
-	va_start(ap, fmt);
-	fill(e, status, code, "", fmt, ap);
-	va_end(ap);
-	return false;
-}
-
 bool err_field(struct err *e, int status, const char *field, enum err_code code,
 	       const char *fmt, ...)
 {

@@ -194,13 +194,14 @@ struct err {
 
 #define ERR_INIT { .status = 0 }
 
-/* Fills `e` (if not NULL) and returns false, so callers can write
- * `return err_set(e, 404, ERR_NOT_FOUND, "no order \"%s\"", number)`. */
-bool err_set(struct err *e, int status, enum err_code code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* As err_set(), naming the input field at fault. */
+/* Fills `e` (if not NULL), naming the input field at fault, and returns
+ * false, so callers can write `return err_field(e, 422, "content",
+ * ERR_REQUIRED, "field \"content\" is required")`. */
 bool err_field(struct err *e, int status, const char *field, enum err_code code,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* As err_field(), for an error of no one field:
+ * `return err_set(e, 404, ERR_NOT_FOUND, "no order \"%s\"", number)`. */
+#define err_set(e, status, code, ...) err_field(e, status, "", code, __VA_ARGS__)
 /* As err_field(), with the code's two numeric arguments (a range's
  * bounds, a length and its limit). */
 bool err_field_n(struct err *e, int status, const char *field, enum err_code code, double a,
