@@ -19,21 +19,6 @@
 #include "db/db.h"
 #include "orders/deadline.h"
 
-/* Reads a whole file into `out`. False with `e` naming the file. */
-static bool slurp(const char *path, struct buf *out, struct err *e)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-
-	if (!f)
-		return err_set(e, 400, ERR_IO, "cannot open \"%s\"", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(out, chunk, n);
-	fclose(f);
-	return true;
-}
-
 static struct db *connect_or_say(const struct config *cfg, const char *cmd)
 {
 	struct err e = ERR_INIT;
@@ -207,7 +192,7 @@ static long import_csv(struct db *db, const char *file, const char *const *cols,
 	struct buf text = BUF_INIT;
 	long count = -1;
 
-	if (slurp(file, &text, e))
+	if (buf_read_file(&text, file, e))
 		count = import_csv_text(db, file, text.data, text.len, cols, ncols, required, row_fn, e);
 	buf_release(&text);
 	return count;
@@ -402,7 +387,7 @@ int cmd_calendar(struct config *cfg, int argc, char **argv)
 		struct calendar *check = calendar_new();
 		json_object *doc = NULL;
 		int year = 0;
-		bool ok = slurp(argv[i], &text, &e)
+		bool ok = buf_read_file(&text, argv[i], &e)
 			  && calendar_load_json(check, text.data, text.len, &year, &e)
 			  && json_parse_object(text.data, text.len, &doc, &e)
 			  && calendar_store(db, doc, year, &e);

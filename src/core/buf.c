@@ -1,9 +1,12 @@
 #include "core/buf.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/err.h"
 
 char buf_empty_string[1];
 
@@ -195,4 +198,38 @@ void buf_add_json_string(struct buf *b, const char *s)
 		}
 	}
 	buf_addch(b, '"');
+}
+
+bool buf_read_file(struct buf *b, const char *path, struct err *e)
+{
+	size_t start = b->len;
+	FILE *f = fopen(path, "rb");
+	int saved;
+
+	if (!f)
+		goto fail;
+	for (;;) {
+		size_t n;
+
+		buf_grow(b, 65536);
+		n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
+		b->len += n;
+		b->data[b->len] = '\0';
+		if (n == 0)
+			break;
+	}
+	if (!ferror(f)) {
+		fclose(f);
+		return true;
+	}
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	buf_truncate(b, start);
+fail:
+	saved = errno;
+	err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(saved));
+	err_text_arg(e, path);
+	errno = saved;
+	return false;
 }

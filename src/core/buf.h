@@ -14,7 +14,10 @@
 #define HOTLINE_CORE_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+struct err;
 
 struct buf {
 	char *data;
@@ -46,6 +49,16 @@ char *buf_detach(struct buf *b, size_t *len_out);
 
 /* Appends `s` as a JSON string literal, quotes included. */
 void buf_add_json_string(struct buf *b, const char *s);
+
+/*
+ * Appends the whole content of the file at `path` to `b` (bytes as they
+ * are, NULs included; `b` stays NUL-terminated after them). Returns true
+ * on success. On failure (cannot open, or a read error before the end)
+ * returns false with `e` set to 500 ERR_IO (its text argument the path),
+ * "cannot read \"PATH\": REASON", `b` as it was before the call, and errno as the failing call
+ * left it, for a caller that words the error its own way.
+ */
+bool buf_read_file(struct buf *b, const char *path, struct err *e);
 
 /* Allocation helpers that abort on failure instead of returning NULL. */
 void *xmalloc(size_t n);

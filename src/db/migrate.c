@@ -45,21 +45,9 @@ static void list_release(struct migration_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static bool read_file(const char *path, struct buf *out)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-
-	if (!f)
-		return false;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(out, chunk, n);
-	fclose(f);
-	return true;
-}
-
-/* Loads NNNN_name.sql files from `dir`, sorted by version. */
+/* Loads NNNN_name.sql files from `dir`, sorted by version. A file that
+ * cannot be read fails the whole list (naming it): skipping it would apply
+ * the later migrations without it. */
 static bool list_load_dir(struct migration_list *l, const char *dir, struct err *e)
 {
 	DIR *d = opendir(dir);
@@ -81,11 +69,12 @@ static bool list_load_dir(struct migration_list *l, const char *dir, struct err 
 		    || strcmp(name + len - 4, ".sql"))
 			continue;
 		path = xasprintf("%s/%s", dir, name);
-		bool ok = read_file(path, &text);
+		bool ok = buf_read_file(&text, path, e);
 		free(path);
 		if (!ok) {
 			buf_release(&text);
-			continue;
+			closedir(d);
+			return false;
 		}
 		if (l->count == cap) {
 			cap = cap ? cap * 2 : 16;

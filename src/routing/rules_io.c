@@ -440,35 +440,21 @@ bool rule_defs_read_file(const char *path, struct rule_def_list *out, struct err
 {
 	enum rule_format fmt = rule_format_from_path(path);
 	struct buf text = BUF_INIT;
-	char chunk[8192];
-	FILE *f;
-	size_t got;
 	bool ok = false;
 
 	if (fmt == RULE_FORMAT_UNKNOWN)
 		return err_set(e, 400, ERR_UNKNOWN_FORMAT,
 			       "cannot tell the format of \"%s\": name it .json or .csv", path);
-	f = fopen(path, "rb");
-	if (!f)
-		return err_set(e, 500, ERR_IO, "cannot open \"%s\": %s", path, strerror(errno));
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf_add(&text, chunk, got);
-		if (text.len > RULES_FILE_MAX) {
-			err_set(e, 413, ERR_TOO_LARGE, "\"%s\" is larger than %u bytes", path,
-				RULES_FILE_MAX);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
+	if (!buf_read_file(&text, path, e))
 		goto out;
-	}
-	if (fmt == RULE_FORMAT_JSON)
+	if (text.len > RULES_FILE_MAX)
+		err_set(e, 413, ERR_TOO_LARGE, "\"%s\" is larger than %u bytes", path,
+			RULES_FILE_MAX);
+	else if (fmt == RULE_FORMAT_JSON)
 		ok = rule_defs_parse_json(text.data, text.len, out, e);
 	else
 		ok = rule_defs_parse_csv(text.data, text.len, out, e);
 out:
-	fclose(f);
 	buf_release(&text);
 	return ok;
 }

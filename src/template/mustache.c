@@ -539,29 +539,13 @@ struct mustache_template *mustache_compile(const char *name, const char *text,
 	return compile(name, name, text, len, e);
 }
 
+/* buf_read_file(), its failure worded as a template's. */
 static bool read_file(const char *path, struct buf *b, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f)
-		return err_set(e, 500, ERR_IO, "cannot read template \"%s\": %s",
-			       path, strerror(errno));
-	do {
-		buf_grow(b, 8192);
-		n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
-		b->len += n;
-	} while (n > 0);
-	b->data[b->len] = '\0';
-	if (ferror(f)) {
-		int saved = errno;
-
-		fclose(f);
-		return err_set(e, 500, ERR_IO, "cannot read template \"%s\": %s",
-			       path, strerror(saved));
-	}
-	fclose(f);
-	return true;
+	if (buf_read_file(b, path, e))
+		return true;
+	err_set(e, 500, ERR_IO, "cannot read template \"%s\": %s", path, strerror(errno));
+	return err_text_arg(e, path);
 }
 
 /* The file name without directory and without the ".mustache" extension. */

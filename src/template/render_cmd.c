@@ -39,27 +39,6 @@ static int fail(const char *fmt, ...)
 	return 1;
 }
 
-static bool read_all(const char *path, struct buf *b, struct err *e)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	bool ok;
-
-	if (!f)
-		return err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
-	do {
-		buf_grow(b, 8192);
-		n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
-		b->len += n;
-	} while (n > 0);
-	b->data[b->len] = '\0';
-	ok = !ferror(f);
-	if (!ok)
-		err_set(e, 500, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
-	fclose(f);
-	return ok;
-}
-
 /* Can the partial name become a path below the partials directory? */
 static bool safe_partial_name(const char *name)
 {
@@ -186,7 +165,7 @@ int cmd_render(int argc, char **argv)
 		fail("%s", e.message);
 		goto out;
 	}
-	if (!read_all(data_path, &text, &e)) {
+	if (!buf_read_file(&text, data_path, &e)) {
 		fail("%s", e.message);
 		goto out;
 	}

@@ -73,21 +73,15 @@ static void hash_content(struct asset *a)
 /* (Re)reads the asset's file. False with `e` if it cannot be read. */
 static bool asset_read(struct asset *a, struct err *e)
 {
-	FILE *f = fopen(a->path, "rb");
+	struct buf body = BUF_INIT;
 	struct stat st;
-	char chunk[8192];
-	size_t n;
 
-	if (!f)
-		return err_set(e, 500, ERR_IO, "cannot read \"%s\"", a->path);
-	if (fstat(fileno(f), &st) != 0) {
-		fclose(f);
+	if (stat(a->path, &st) != 0)
 		return err_set(e, 500, ERR_IO, "cannot stat \"%s\"", a->path);
-	}
-	buf_reset(&a->body);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&a->body, chunk, n);
-	fclose(f);
+	if (!buf_read_file(&body, a->path, e))
+		return false;
+	buf_release(&a->body);
+	a->body = body;
 	a->mtime = st.st_mtime;
 	a->size = st.st_size;
 	hash_content(a);

@@ -296,7 +296,7 @@ static void unreadable_or_unknown_files_are_refused(void **state)
 		int status;
 		const char *message;
 	} cases[] = {
-		{ "/nonexistent/rules.json", 500, "cannot open \"/nonexistent/rules.json\"" },
+		{ "/nonexistent/rules.json", 500, "cannot read \"/nonexistent/rules.json\"" },
 		{ "/tmp/rules.xlsx", 400, "name it .json or .csv" },
 		{ "/tmp/rules", 400, "name it .json or .csv" },
 	};
