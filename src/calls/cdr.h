@@ -393,26 +393,16 @@ void queue_event_copy_line(const struct queue_event *ev, struct buf *out);
 void cdr_copy_add_text(struct buf *out, const char *s);
 
 /*
- * COPY in binary format (COPY … FROM STDIN (FORMAT binary)), which spares
- * the server parsing times and numbers and unescaping text: a stream is
- * the header, tuples, and the trailer; a tuple is its field count, then
- * its fields. All cannot fail and are safe from any thread.
+ * COPY in binary format (COPY … FROM STDIN (FORMAT binary), written with
+ * db/copy.h), which spares the server parsing times and numbers and
+ * unescaping text. Cannot fail; safe from any thread.
  */
 #define CALL_RECORD_COPY_FIELDS 24	/* the columns of CALL_RECORD_COPY_COLUMNS */
 
 /* Appends the fields of `c` in CALL_RECORD_COPY_COLUMNS order, without the
- * field count, so that a caller can add columns of its own after them. The
- * values are those of call_record_copy_line(). */
+ * row's field count, so that a caller can add columns of its own after
+ * them. The values are those of call_record_copy_line(): absent counts
+ * (negative) and times (0) are NULL. */
 void call_record_copy_binary(const struct call_record *c, struct buf *out);
-/* The stream's header and trailer, and a tuple's field count. */
-void cdr_copy_bin_header(struct buf *out);
-void cdr_copy_bin_trailer(struct buf *out);
-void cdr_copy_bin_count(struct buf *out, int fields);
-/* One field of type text (NULL → SQL NULL), integer (negative → NULL),
- * timestamptz (0 → NULL) or boolean. */
-void cdr_copy_bin_text(struct buf *out, const char *s);
-void cdr_copy_bin_int4(struct buf *out, long v);
-void cdr_copy_bin_time(struct buf *out, time_t t);
-void cdr_copy_bin_bool(struct buf *out, bool v);
 
 #endif

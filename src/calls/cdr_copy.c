@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/timeutil.h"
+#include "db/copy.h"
 
 void cdr_copy_add_text(struct buf *out, const char *s)
 {
@@ -209,79 +210,13 @@ void queue_event_copy_line(const struct queue_event *ev, struct buf *out)
 
 /* ---- binary ---- */
 
-/* Seconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00 UTC). */
-#define PG_EPOCH_OFFSET 946684800LL
-
-static void put_be(struct buf *out, uint64_t v, int bytes)
+/* A count, or NULL when negative (absent), as add_num() writes it. */
+static void bin_count(struct buf *out, long v)
 {
-	char b[8];
-
-	for (int i = bytes - 1; i >= 0; i--) {
-		b[i] = (char)(v & 0xff);
-		v >>= 8;
-	}
-	buf_add(out, b, (size_t)bytes);
-}
-
-void cdr_copy_bin_header(struct buf *out)
-{
-	buf_add(out, "PGCOPY\n\377\r\n\0", 11);
-	put_be(out, 0, 4);	/* flags: no OIDs */
-	put_be(out, 0, 4);	/* no header extension */
-}
-
-void cdr_copy_bin_trailer(struct buf *out)
-{
-	put_be(out, 0xffff, 2);
-}
-
-void cdr_copy_bin_count(struct buf *out, int fields)
-{
-	put_be(out, (uint64_t)fields, 2);
-}
-
-static void bin_null(struct buf *out)
-{
-	put_be(out, 0xffffffffu, 4);
-}
-
-void cdr_copy_bin_text(struct buf *out, const char *s)
-{
-	size_t n;
-
-	if (!s) {
-		bin_null(out);
-		return;
-	}
-	n = strlen(s);
-	put_be(out, n, 4);
-	buf_add(out, s, n);
-}
-
-void cdr_copy_bin_int4(struct buf *out, long v)
-{
-	if (v < 0) {
-		bin_null(out);
-		return;
-	}
-	put_be(out, 4, 4);
-	put_be(out, (uint64_t)v, 4);
-}
-
-void cdr_copy_bin_time(struct buf *out, time_t t)
-{
-	if (!t) {
-		bin_null(out);
-		return;
-	}
-	put_be(out, 8, 4);
-	put_be(out, (uint64_t)(((long long)t - PG_EPOCH_OFFSET) * 1000000LL), 8);
-}
-
-void cdr_copy_bin_bool(struct buf *out, bool v)
-{
-	put_be(out, 1, 4);
-	buf_addch(out, v ? 1 : 0);
+	if (v < 0)
+		copy_null(out);
+	else
+		copy_int4(out, (int32_t)v);
 }
 
 void call_record_copy_binary(const struct call_record *c, struct buf *out)
@@ -295,16 +230,16 @@ void call_record_copy_binary(const struct call_record *c, struct buf *out)
 	};
 
 	for (size_t i = 0; i < sizeof(text1) / sizeof(text1[0]); i++)
-		cdr_copy_bin_text(out, text1[i]);
-	cdr_copy_bin_int4(out, c->sequence);
+		copy_text(out, text1[i]);
+	bin_count(out, c->sequence);
 	for (size_t i = 0; i < sizeof(text2) / sizeof(text2[0]); i++)
-		cdr_copy_bin_text(out, text2[i]);
-	cdr_copy_bin_time(out, c->start);
-	cdr_copy_bin_time(out, c->answer);
-	cdr_copy_bin_time(out, c->end);
-	cdr_copy_bin_int4(out, c->duration);
-	cdr_copy_bin_int4(out, c->billsec);
-	cdr_copy_bin_text(out, call_disposition_name(c->disposition));
-	cdr_copy_bin_text(out, c->hangup_cause);
-	cdr_copy_bin_text(out, c->userfield);
+		copy_text(out, text2[i]);
+	copy_timestamptz(out, c->start);
+	copy_timestamptz(out, c->answer);
+	copy_timestamptz(out, c->end);
+	bin_count(out, c->duration);
+	bin_count(out, c->billsec);
+	copy_text(out, call_disposition_name(c->disposition));
+	copy_text(out, c->hangup_cause);
+	copy_text(out, c->userfield);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "db/copy.h"
 
 /* One statement prepared on a connection (see db.h for the cache). */
 struct db_stmt {
@@ -650,6 +651,38 @@ long db_copy_end(struct db *db, const char *abort_reason, struct err *e)
 		PQclear(res);
 	}
 	return abort_reason ? -1 : rows;
+}
+
+bool db_copy_binary_begin(struct db *db, const char *copy_sql, struct buf *out,
+			  struct err *e)
+{
+	if (!db_copy_begin(db, copy_sql, e))
+		return false;
+	buf_reset(out);
+	copy_header(out);
+	return true;
+}
+
+bool db_copy_send(struct db *db, struct buf *out, size_t at_least, struct err *e)
+{
+	struct err ignored = ERR_INIT;
+	bool ok;
+
+	if (out->len < at_least || !out->len)
+		return true;
+	ok = db_copy_put(db, out->data, out->len, e);
+	buf_reset(out);
+	if (!ok)
+		db_copy_end(db, "COPY failed", &ignored);
+	return ok;
+}
+
+long db_copy_binary_end(struct db *db, struct buf *out, struct err *e)
+{
+	copy_trailer(out);
+	if (!db_copy_send(db, out, 0, e))
+		return -1;
+	return db_copy_end(db, NULL, e);
 }
 
 const char *db_server_version(struct db *db, char *out, size_t size)

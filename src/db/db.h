@@ -186,6 +186,21 @@ bool db_copy_begin(struct db *db, const char *copy_sql, struct err *e);
 bool db_copy_put(struct db *db, const char *data, size_t len, struct err *e);
 long db_copy_end(struct db *db, const char *abort_reason, struct err *e);
 
+/*
+ * A binary COPY (db/copy.h) built in a caller's buffer and sent in pieces:
+ * db_copy_binary_begin() runs `copy_sql` (a COPY ... FROM STDIN (FORMAT
+ * binary)) and puts the stream's header in `out` (emptied first); the
+ * caller appends rows; db_copy_send() sends `out` and empties it once it
+ * holds at least `at_least` bytes (0: whatever it holds); and
+ * db_copy_binary_end() appends the trailer, sends the rest and returns the
+ * row count. On a failure of either of the last two, -1 or false with `e`
+ * filled, the COPY has been ended (aborted): the caller only cleans up.
+ */
+bool db_copy_binary_begin(struct db *db, const char *copy_sql, struct buf *out,
+			  struct err *e);
+bool db_copy_send(struct db *db, struct buf *out, size_t at_least, struct err *e);
+long db_copy_binary_end(struct db *db, struct buf *out, struct err *e);
+
 /* The server's version string, e.g. "15.18". */
 const char *db_server_version(struct db *db, char *out, size_t size);
 

@@ -21,6 +21,7 @@
 
 #include "calendar/calendar.h"
 #include "core/buf.h"
+#include "db/copy.h"
 
 /* Bump when the generated data changes, so cached databases are rebuilt. */
 #define GEN_VERSION 3
@@ -54,37 +55,13 @@ void out_long(struct buf *b, long long v);
  * (always when `force`), then empties it. Exits on a write error. */
 void out_flush(struct buf *b, bool force);
 
-/* ---- output: PostgreSQL binary COPY (COPY ... WITH (FORMAT binary)) ---- */
-
-/*
+/* ---- output: PostgreSQL binary COPY (db/copy.h) ----
+ *
  * The binary format skips the server's parsing of every field (dates,
  * numbers, escapes): for the millions of work orders it is most of the
- * load's cost. Each value must match its column's type exactly (int4,
- * int8, float8, timestamptz, date, bool, text), or the load fails.
+ * load's cost.
  */
 
-/* The file header, before the first row. */
-void bin_header(struct buf *b);
-/* The end-of-data marker, after the last row. */
-void bin_trailer(struct buf *b);
-/* Starts a row of `nfields` values. */
-void bin_row(struct buf *b, int nfields);
-void bin_null(struct buf *b);
-/* Text (UTF-8, no NUL); NULL → SQL NULL. */
-void bin_text(struct buf *b, const char *s);
-void bin_textn(struct buf *b, const char *s, size_t len);
-/* Starts a text value whose bytes the caller appends next; returns the
- * offset to hand to bin_close() once they are all in. */
-size_t bin_open(struct buf *b);
-void bin_close(struct buf *b, size_t at);
-void bin_int4(struct buf *b, int32_t v);
-void bin_int8(struct buf *b, int64_t v);
-void bin_bool(struct buf *b, bool v);
-void bin_float8(struct buf *b, double v);
-/* A timestamptz; 0 → NULL. */
-void bin_time(struct buf *b, time_t t);
-/* A date, from days since 1970-01-01. */
-void bin_date(struct buf *b, long day);
 /* Writes the buffer to `f` when it holds more than a few megabytes (always
  * when `force`), then empties it. Exits saying `what` failed on an error. */
 void out_flush_file(struct buf *b, FILE *f, const char *what, bool force);

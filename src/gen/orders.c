@@ -349,17 +349,17 @@ static void simulate(struct order_gen *g, struct order *o)
 static void opt_id(struct order_gen *g, struct buf *b, int dept)
 {
 	if (dept >= 0)
-		bin_int4(b, g->city.depts[dept].id);
+		copy_int4(b, g->city.depts[dept].id);
 	else
-		bin_null(b);
+		copy_null(b);
 }
 
 static void tristate(struct buf *b, int v)
 {
 	if (v < 0)
-		bin_null(b);
+		copy_null(b);
 	else
-		bin_bool(b, v);
+		copy_bool(b, v);
 }
 
 static void put_digits(char *p, long v, int n)
@@ -378,7 +378,7 @@ static void order_number(struct buf *b, int y, int m, int d, long count)
 
 	if (count > 999999) {
 		char *wide = xasprintf("%04d%02d%02d-%06ld", y, m, d, count);
-		bin_text(b, wide);
+		copy_text(b, wide);
 		free(wide);
 		return;
 	}
@@ -387,7 +387,7 @@ static void order_number(struct buf *b, int y, int m, int d, long count)
 	put_digits(s + 6, d, 2);
 	s[8] = '-';
 	put_digits(s + 9, count, 6);
-	bin_textn(b, s, 15);
+	copy_textn(b, s, 15);
 }
 
 /* A coordinate as it reads to six decimals. */
@@ -402,9 +402,9 @@ static void write_counter(struct order_gen *g)
 
 	if (!g->day_count)
 		return;
-	bin_row(b, 2);
-	bin_date(b, g->day);
-	bin_int4(b, (int32_t)g->day_count);
+	copy_row(b, 2);
+	copy_date(b, g->day);
+	copy_int4(b, (int32_t)g->day_count);
 }
 
 static void write_order(struct order_gen *g, const struct order *o)
@@ -423,24 +423,24 @@ static void write_order(struct order_gen *g, const struct order *o)
 	}
 	g->day_count++;
 	civil_from_days(day, &y, &m, &d);
-	bin_row(b, ORDER_FIELDS);
-	bin_int8(b, o->id);
+	copy_row(b, ORDER_FIELDS);
+	copy_int8(b, o->id);
 	order_number(b, y, m, d, g->day_count);
-	bin_text(b, channels[o->channel]);
-	bin_text(b, types[o->type]);
-	bin_text(b, urgencies[o->urgency]);
-	bin_text(b, k->code);
+	copy_text(b, channels[o->channel]);
+	copy_text(b, types[o->type]);
+	copy_text(b, urgencies[o->urgency]);
+	copy_text(b, k->code);
 	/* caller */
 	buf_reset(&g->name);
 	person_name(&g->r, &g->name);
-	bin_textn(b, g->name.data, g->name.len);
+	copy_textn(b, g->name.data, g->name.len);
 	if (o->channel == 4 && rng_unit(&g->r) < 0.3) {
-		bin_textn(b, "", 0);
+		copy_textn(b, "", 0);
 	} else {
 		caller_phone(g->o->seed, caller_pick(&g->r, g->callers), phone);
-		bin_textn(b, phone, 11);
+		copy_textn(b, phone, 11);
 	}
-	bin_bool(b, o->confidential);
+	copy_bool(b, o->confidential);
 	/* where */
 	buf_reset(t);
 	long road = (o->street * 7 + rng_below(&g->r, 12)) % (long)(sizeof(roads) / sizeof(roads[0]));
@@ -450,18 +450,18 @@ static void write_order(struct order_gen *g, const struct order *o)
 	out_long(t, 1 + rng_below(&g->r, 160));
 	buf_adds(t, "号");
 	buf_adds(t, places[rng_below(&g->r, sizeof(places) / sizeof(places[0]))]);
-	bin_textn(b, t->data, t->len);
+	copy_textn(b, t->data, t->len);
 	opt_id(g, b, o->district);
 	opt_id(g, b, o->street);
 	if (o->has_location) {
-		bin_float8(b, six_decimals(o->lat));
-		bin_float8(b, six_decimals(o->lon));
+		copy_float8(b, six_decimals(o->lat));
+		copy_float8(b, six_decimals(o->lon));
 	} else {
-		bin_null(b);
-		bin_null(b);
+		copy_null(b);
+		copy_null(b);
 	}
 	/* what: the address, then the complaint */
-	at = bin_open(b);
+	at = copy_field_open(b);
 	buf_adds(b, "市民来电反映：");
 	buf_add(b, t->data, t->len);
 	buf_adds(b, "附近");
@@ -471,50 +471,50 @@ static void write_order(struct order_gen *g, const struct order *o)
 	buf_adds(b, "，");
 	buf_adds(b, details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))]);
 	buf_adds(b, "。");
-	bin_close(b, at);
-	bin_text(b, asks[rng_below(&g->r, sizeof(asks) / sizeof(asks[0]))]);
-	bin_text(b, status_codes[o->st]);
+	copy_field_close(b, at);
+	copy_text(b, asks[rng_below(&g->r, sizeof(asks) / sizeof(asks[0]))]);
+	copy_text(b, status_codes[o->st]);
 	opt_id(g, b, o->clock ? o->lead : -1);
-	bin_time(b, o->clock);
-	bin_time(b, o->clock ? o->sign_dl : 0);
-	bin_time(b, o->clock ? o->handle_dl : 0);
-	bin_text(b, o->clock ? (o->hours_unit ? "hours" : "workdays") : NULL);
-	bin_time(b, o->clock ? o->warn_at : 0);
-	bin_text(b, o->alert);
-	bin_bool(b, o->sign_overdue);
-	bin_time(b, o->suspended_at);
-	bin_time(b, o->requested_dl);
-	bin_text(b, o->pending);
-	bin_int4(b, o->extensions);
-	bin_int4(b, o->returns);
-	bin_int4(b, o->reopens);
-	bin_int4(b, o->presses);
-	bin_text(b, o->result);
+	copy_timestamptz(b, o->clock);
+	copy_timestamptz(b, o->clock ? o->sign_dl : 0);
+	copy_timestamptz(b, o->clock ? o->handle_dl : 0);
+	copy_text(b, o->clock ? (o->hours_unit ? "hours" : "workdays") : NULL);
+	copy_timestamptz(b, o->clock ? o->warn_at : 0);
+	copy_text(b, o->alert);
+	copy_bool(b, o->sign_overdue);
+	copy_timestamptz(b, o->suspended_at);
+	copy_timestamptz(b, o->requested_dl);
+	copy_text(b, o->pending);
+	copy_int4(b, o->extensions);
+	copy_int4(b, o->returns);
+	copy_int4(b, o->reopens);
+	copy_int4(b, o->presses);
+	copy_text(b, o->result);
 	tristate(b, o->solved);
 	tristate(b, o->contacted);
-	bin_text(b, o->satisfaction);
-	bin_text(b, o->callback_result);
-	bin_text(b, o->transferred_to);
+	copy_text(b, o->satisfaction);
+	copy_text(b, o->callback_result);
+	copy_text(b, o->transferred_to);
 	if (o->merged_into)
-		bin_int8(b, o->merged_into);
+		copy_int8(b, o->merged_into);
 	else
-		bin_null(b);
-	bin_null(b);		/* call_id */
-	bin_time(b, o->signed_at);
-	bin_time(b, o->replied_at);
-	bin_time(b, o->completed_at);
-	bin_int4(b, o->version);
-	bin_time(b, o->created);
-	bin_time(b, o->updated);
+		copy_null(b);
+	copy_null(b);		/* call_id */
+	copy_timestamptz(b, o->signed_at);
+	copy_timestamptz(b, o->replied_at);
+	copy_timestamptz(b, o->completed_at);
+	copy_int4(b, o->version);
+	copy_timestamptz(b, o->created);
+	copy_timestamptz(b, o->updated);
 	if (b->len >= ORDER_CHUNK)
 		fanout_put(&g->outputs, b);
 
 	if (o->completed_at && (o->st == S_COMPLETED || o->st == S_TRANSFERRED || o->st == S_ARCHIVED)) {
 		/* blocks of ids to each file in turn */
 		struct copy_file *h = &g->handling[(size_t)(o->id / HANDLING_BLOCK) % g->nhandling];
-		bin_row(&h->out, 2);
-		bin_int8(&h->out, o->id);
-		bin_int8(&h->out, workcal_seconds(g->o->work, o->created, o->completed_at));
+		copy_row(&h->out, 2);
+		copy_int8(&h->out, o->id);
+		copy_int8(&h->out, workcal_seconds(g->o->work, o->created, o->completed_at));
 		out_flush_file(&h->out, h->f, h->path, false);
 	}
 }
@@ -554,7 +554,7 @@ static bool copy_file_open(struct copy_file *c, const char *path)
 		fprintf(stderr, "hotline-gen: cannot write %s: %s\n", path, strerror(errno));
 		return false;
 	}
-	bin_header(&c->out);
+	copy_header(&c->out);
 	return true;
 }
 
@@ -563,7 +563,7 @@ static bool copy_file_finish(struct copy_file *c)
 {
 	bool ok;
 
-	bin_trailer(&c->out);
+	copy_trailer(&c->out);
 	out_flush_file(&c->out, c->f, c->path, true);
 	ok = fclose(c->f) == 0;
 	c->f = NULL;

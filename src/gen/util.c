@@ -2,7 +2,6 @@
  * callers, and the spread of events over a year. */
 #define _GNU_SOURCE		/* F_SETPIPE_SZ */
 #include <assert.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -161,125 +160,6 @@ void out_flush(struct buf *b, bool force)
 
 /* ----------------------------------------------------- binary COPY */
 
-/* Seconds from 1970-01-01 to PostgreSQL's epoch 2000-01-01 (UTC). */
-#define PG_EPOCH 946684800LL
-/* Days from 1970-01-01 to 2000-01-01. */
-#define PG_EPOCH_DAYS 10957L
-
-static void put_be16(struct buf *b, uint16_t v)
-{
-	v = htobe16(v);
-	buf_add(b, &v, 2);
-}
-
-static void put_be32(struct buf *b, uint32_t v)
-{
-	v = htobe32(v);
-	buf_add(b, &v, 4);
-}
-
-static void put_be64(struct buf *b, uint64_t v)
-{
-	v = htobe64(v);
-	buf_add(b, &v, 8);
-}
-
-void bin_header(struct buf *b)
-{
-	/* signature, flags (no OIDs), header extension length */
-	buf_add(b, "PGCOPY\n\377\r\n\0", 11);
-	put_be32(b, 0);
-	put_be32(b, 0);
-}
-
-void bin_trailer(struct buf *b)
-{
-	put_be16(b, 0xffff);
-}
-
-void bin_row(struct buf *b, int nfields)
-{
-	assert(nfields > 0 && nfields < 1600);
-	put_be16(b, (uint16_t)nfields);
-}
-
-void bin_null(struct buf *b)
-{
-	put_be32(b, 0xffffffffu);
-}
-
-void bin_textn(struct buf *b, const char *s, size_t len)
-{
-	assert(len < 0x7fffffff);
-	put_be32(b, (uint32_t)len);
-	buf_add(b, s, len);
-}
-
-void bin_text(struct buf *b, const char *s)
-{
-	if (s)
-		bin_textn(b, s, strlen(s));
-	else
-		bin_null(b);
-}
-
-size_t bin_open(struct buf *b)
-{
-	size_t at = b->len;
-
-	put_be32(b, 0);
-	return at;
-}
-
-void bin_close(struct buf *b, size_t at)
-{
-	uint32_t len;
-
-	assert(at + 4 <= b->len && b->len - at - 4 < 0x7fffffff);
-	len = htobe32((uint32_t)(b->len - at - 4));
-	memcpy(b->data + at, &len, 4);
-}
-
-void bin_int4(struct buf *b, int32_t v)
-{
-	put_be32(b, 4);
-	put_be32(b, (uint32_t)v);
-}
-
-void bin_int8(struct buf *b, int64_t v)
-{
-	put_be32(b, 8);
-	put_be64(b, (uint64_t)v);
-}
-
-void bin_bool(struct buf *b, bool v)
-{
-	put_be32(b, 1);
-	buf_addch(b, v ? 1 : 0);
-}
-
-void bin_float8(struct buf *b, double v)
-{
-	uint64_t bits;
-
-	memcpy(&bits, &v, 8);
-	put_be32(b, 8);
-	put_be64(b, bits);
-}
-
-void bin_time(struct buf *b, time_t t)
-{
-	if (!t)
-		bin_null(b);
-	else
-		bin_int8(b, ((int64_t)t - PG_EPOCH) * 1000000);
-}
-
-void bin_date(struct buf *b, long day)
-{
-	bin_int4(b, (int32_t)(day - PG_EPOCH_DAYS));
-}
-
 void out_flush_file(struct buf *b, FILE *f, const char *what, bool force)
 {
 	if (!force && b->len < (4u << 20))
@@ -386,7 +266,7 @@ void fanout_open(struct fanout *f, const char *const *paths, size_t npaths)
 		 * not every system allows it, and nothing depends on it. */
 		(void)fcntl(f->fd[i], F_SETPIPE_SZ, (int)FANOUT_HIGH);
 		buf_init(&f->pending[i]);
-		bin_header(&f->pending[i]);
+		copy_header(&f->pending[i]);
 	}
 }
 
@@ -410,7 +290,7 @@ void fanout_close(struct fanout *f, bool finish)
 {
 	if (finish) {
 		for (size_t i = 0; i < f->n; i++)
-			bin_trailer(&f->pending[i]);
+			copy_trailer(&f->pending[i]);
 		fanout_pump(f, 0, true);
 	}
 	for (size_t i = 0; i < f->n; i++) {

@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "db/copy.h"
 #include "intake/import_private.h"
 #include "intake/intake_sql.h"
 #include "orders/fields.h"
@@ -602,14 +603,6 @@ static void summed_params(const struct batch *b, struct buf arrays[12])
 
 /* ---- sending a CDR batch ---- */
 
-static bool batch_flush(struct batch *b, struct err *e)
-{
-	bool ok = db_copy_put(b->db, b->copy.data, b->copy.len, e);
-
-	buf_reset(&b->copy);
-	return ok;
-}
-
 /*
  * Fast records go into call_record in input order, which is nearly the
  * order of their keys (a PBX's unique ids grow with time): each lands on
@@ -659,57 +652,28 @@ static struct by_phone *radix_sort(struct by_phone *a, struct by_phone *tmp, siz
 	return a;
 }
 
-/* Begins a binary COPY with `sql`, its header in b->copy. */
-static bool copy_open(struct batch *b, const char *sql, struct err *e)
-{
-	if (!db_copy_begin(b->db, sql, e))
-		return false;
-	buf_reset(&b->copy);
-	cdr_copy_bin_header(&b->copy);
-	return true;
-}
-
-/* Sends what b->copy holds once it is COPY_CHUNK long; on failure ends
- * the COPY. */
-static bool copy_flush_full(struct batch *b, struct err *e)
-{
-	struct err ignored = ERR_INIT;
-
-	if (b->copy.len < COPY_CHUNK || batch_flush(b, e))
-		return true;
-	db_copy_end(b->db, "import failed", &ignored);
-	return false;
-}
-
-/* Ends what copy_open() began: the trailer, the rest sent, the COPY ended. */
-static bool copy_close(struct batch *b, struct err *e)
-{
-	cdr_copy_bin_trailer(&b->copy);
-	return batch_flush(b, e) && db_copy_end(b->db, NULL, e) >= 0;
-}
-
 /*
  * COPYs the batch's fast records (`fast`: into call_record, alone) or slow
  * ones (into call_stage) with `sql`, in binary, in input order.
  */
 static bool copy_chunked(struct batch *b, const char *sql, bool fast, struct err *e)
 {
-	if (!copy_open(b, sql, e))
+	if (!db_copy_binary_begin(b->db, sql, &b->copy, e))
 		return false;
 	for (size_t i = 0; i < b->cdrs->nrecs; i++) {
 		const struct cdr_rec *r = &b->cdrs->recs[i];
 		if (r->path != (fast ? REC_FAST : REC_SLOW))
 			continue;
-		cdr_copy_bin_count(&b->copy, CALL_RECORD_COPY_FIELDS + (fast ? 3 : 1));
+		copy_row(&b->copy, CALL_RECORD_COPY_FIELDS + (fast ? 3 : 1));
 		buf_add(&b->copy, b->cdrs->fields.data + r->fields, r->fields_len);
 		if (fast) {	/* call_record has the kind and alone after caller_phone */
-			cdr_copy_bin_text(&b->copy, r->kind);
-			cdr_copy_bin_bool(&b->copy, true);
+			copy_text(&b->copy, r->kind);
+			copy_bool(&b->copy, true);
 		}
-		if (!copy_flush_full(b, e))
+		if (!db_copy_send(b->db, &b->copy, COPY_CHUNK, e))
 			return false;
 	}
-	return copy_close(b, e);
+	return db_copy_binary_end(b->db, &b->copy, e) >= 0;
 }
 
 /* COPYs the callers of the batch's fast records into call_alone_caller,
@@ -724,17 +688,17 @@ static bool copy_callers(struct batch *b, struct err *e)
 		if (b->cdrs->recs[i].path == REC_FAST && b->cdrs->recs[i].phone != NO_STR)
 			order[n++] = (struct by_phone){ phone_prefix(str(b, b->cdrs->recs[i].phone)), i };
 	sorted = radix_sort(order, order + cap, n);
-	if (n && !copy_open(b, sql_copy_callers, e))
+	if (n && !db_copy_binary_begin(b->db, sql_copy_callers, &b->copy, e))
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		const struct cdr_rec *r = &b->cdrs->recs[sorted[k].rec];
-		cdr_copy_bin_count(&b->copy, 2);
-		cdr_copy_bin_text(&b->copy, str(b, r->phone));
-		cdr_copy_bin_text(&b->copy, str(b, r->key));
-		if (!copy_flush_full(b, e))
+		copy_row(&b->copy, 2);
+		copy_text(&b->copy, str(b, r->phone));
+		copy_text(&b->copy, str(b, r->key));
+		if (!db_copy_send(b->db, &b->copy, COPY_CHUNK, e))
 			goto out;
 	}
-	ok = !n || copy_close(b, e);
+	ok = !n || db_copy_binary_end(b->db, &b->copy, e) >= 0;
 out:
 	free(order);
 	return ok;

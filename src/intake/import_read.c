@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "calls/cdr.h"
+#include "db/copy.h"
 #include "orders/fields.h"
 
 struct import_reading {
@@ -143,7 +144,7 @@ static void cdr_keep(struct cdr_set *set, const struct intake_settings *s, const
 		phone[0] = '\0';
 	r->fields = set->fields.len;
 	call_record_copy_binary(c, &set->fields);
-	cdr_copy_bin_text(&set->fields, phone[0] ? phone : NULL);
+	copy_text(&set->fields, phone[0] ? phone : NULL);
 	r->fields_len = set->fields.len - r->fields;
 	r->phone = phone[0] ? cdr_set_keep(set, phone) : NO_STR;
 	r->key = cdr_set_keep(set, c->key);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "calls_test.h"
+#include "db/copy.h"
 
 static void text_is_escaped_for_copy(void **state)
 {
@@ -214,7 +215,7 @@ static void binary_copy_has_the_columns_of_the_text_line(void **state)
 	const unsigned char *p;
 
 	(void)state;
-	cdr_copy_bin_header(&b);
+	copy_header(&b);
 	assert_int_equal(b.len, 19);
 	assert_memory_equal(b.data, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
 	buf_reset(&b);
@@ -248,9 +249,9 @@ static void binary_copy_has_the_columns_of_the_text_line(void **state)
 	}
 	assert_ptr_equal(p, (const unsigned char *)b.data + b.len);
 	buf_reset(&b);
-	cdr_copy_bin_count(&b, 27);
-	cdr_copy_bin_bool(&b, true);
-	cdr_copy_bin_trailer(&b);
+	copy_row(&b, 27);
+	copy_bool(&b, true);
+	copy_trailer(&b);
 	assert_int_equal(b.len, 9);
 	assert_memory_equal(b.data, "\0\x1b\0\0\0\x01\x01\xff\xff", 9);
 	buf_release(&b);
