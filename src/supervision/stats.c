@@ -10,18 +10,53 @@
 #include "supervision/settings.h"
 #include "supervision/sv_private.h"
 
-/* The rollup's counters, in the order of stat_facts() and stat_rollup. */
+/*
+ * The rollup's counters, each named once here: X(NAME, column, position)
+ * gives the enum's C_NAME, the column of stat_rollup and stat_rollup_month
+ * (and of the sums and the report's JSON), and its 1-based position in the
+ * array stat_facts() returns (migrations/0006_supervision.sql and
+ * 0008_stat_month.sql, which are applied and never edited: a counter added
+ * here needs a migration of its own). The enum, the names and the SQL
+ * below are generated from this list.
+ */
+#define STAT_COUNTERS(X) \
+	X(ACCEPTED, accepted, 1) \
+	X(COMPLETED, completed, 2) \
+	X(ON_TIME, on_time, 3) \
+	X(DISPATCHED, dispatched, 4) \
+	X(SIGNED_TIMELY, signed_timely, 5) \
+	X(RESPONDED, responded, 6) \
+	X(RETURNED, returned, 7) \
+	X(EXTENDED, extended, 8) \
+	X(REPLIED, replied, 9) \
+	X(REOPENED, reopened, 10) \
+	X(CALLBACK_DUE, callback_due, 11) \
+	X(RATED, rated, 12) \
+	X(SATISFIED, satisfied, 13) \
+	X(SOLVED, solved, 14) \
+	X(UNREACHABLE, unreachable, 15) \
+	X(TRANSFERRED, transferred, 16) \
+	X(MERGED, merged, 17) \
+	X(HANDLED, handled, 18) \
+	X(HANDLING_SECONDS, handling_seconds, 19)
+
 enum counter {
-	C_ACCEPTED, C_COMPLETED, C_ON_TIME, C_DISPATCHED, C_SIGNED_TIMELY, C_RESPONDED,
-	C_RETURNED, C_EXTENDED, C_REPLIED, C_REOPENED, C_CALLBACK_DUE, C_RATED, C_SATISFIED,
-	C_SOLVED, C_UNREACHABLE, C_TRANSFERRED, C_MERGED, C_HANDLED, C_HANDLING_SECONDS,
+#define COUNTER_ENUM(name, column, position) C_##name,
+	STAT_COUNTERS(COUNTER_ENUM)
+#undef COUNTER_ENUM
 	C_COUNT
 };
 
+/* The list is in stat_facts() order: each position is its index + 1. */
+#define COUNTER_POSITION(name, column, position) \
+	_Static_assert(C_##name + 1 == position, "stat_facts() position of " #column);
+STAT_COUNTERS(COUNTER_POSITION)
+#undef COUNTER_POSITION
+
 static const char *const counter_names[C_COUNT] = {
-	"accepted", "completed", "on_time", "dispatched", "signed_timely", "responded",
-	"returned", "extended", "replied", "reopened", "callback_due", "rated", "satisfied",
-	"solved", "unreachable", "transferred", "merged", "handled", "handling_seconds",
+#define COUNTER_NAME(name, column, position) [C_##name] = #column,
+	STAT_COUNTERS(COUNTER_NAME)
+#undef COUNTER_NAME
 };
 
 static const struct {
@@ -73,23 +108,15 @@ static void stat_table_release(struct stat_table *t)
 	t->n = 0;
 }
 
-#define ROLLUP_COLUMNS \
-	"s.accepted, s.completed, s.on_time, s.dispatched, s.signed_timely, s.responded," \
-	" s.returned, s.extended, s.replied, s.reopened, s.callback_due, s.rated, s.satisfied," \
-	" s.solved, s.unreachable, s.transferred, s.merged, s.handled, s.handling_seconds"
-
-#define FACT_COLUMNS \
-	"f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13]," \
-	" f[14], f[15], f[16], f[17], f[18], f[19]"
-
-#define SUMS \
-	"sum(accepted) AS accepted, sum(completed) AS completed, sum(on_time) AS on_time," \
-	" sum(dispatched) AS dispatched, sum(signed_timely) AS signed_timely," \
-	" sum(responded) AS responded, sum(returned) AS returned, sum(extended) AS extended," \
-	" sum(replied) AS replied, sum(reopened) AS reopened, sum(callback_due) AS callback_due," \
-	" sum(rated) AS rated, sum(satisfied) AS satisfied, sum(solved) AS solved," \
-	" sum(unreachable) AS unreachable, sum(transferred) AS transferred, sum(merged) AS merged," \
-	" sum(handled) AS handled, sum(handling_seconds) AS handling_seconds"
+/* Select-list items from the list, each with its comma in front, to
+ * follow a first item: ", s.accepted, …", ", f[1], …" (stat_facts() by
+ * position), ", sum(accepted) AS accepted, …". */
+#define ROLLUP_COLUMN(name, column, position) ", s." #column
+#define ROLLUP_COLUMNS STAT_COUNTERS(ROLLUP_COLUMN)
+#define FACT_COLUMN(name, column, position) ", f[" #position "]"
+#define FACT_COLUMNS STAT_COUNTERS(FACT_COLUMN)
+#define SUM_COLUMN(name, column, position) ", sum(" #column ") AS " #column
+#define SUMS STAT_COUNTERS(SUM_COLUMN)
 
 /*
  * Splits [$1, $2) (epoch seconds) at the local midnights of stat_zone():
@@ -118,7 +145,7 @@ static const char period_sql[] =
 /* The rollup rows of kind `k` in [lo, hi) of `table`'s `period` column
  * (parameters as "$n"). */
 #define ROLLUP_RANGE(table, period, k, lo, hi) \
-	" SELECT s.key, " ROLLUP_COLUMNS " FROM " table " s" \
+	" SELECT s.key" ROLLUP_COLUMNS " FROM " table " s" \
 	" WHERE s.kind = " k "::smallint AND s." period " >= " lo "::date AND s." period " < " hi "::date"
 
 /* Whole days [d0, m0) and [m1, d1) from stat_rollup and whole months
@@ -134,7 +161,7 @@ static const char period_sql[] =
  * the key's code and name, and the total, first. */
 #define COUNTS_BY_KEY(k) \
 	" g AS (" \
-	" SELECT GROUPING(key) = 1 AS total, key, " SUMS \
+	" SELECT GROUPING(key) = 1 AS total, key" SUMS \
 	" FROM u GROUP BY GROUPING SETS ((key), ())" \
 	" HAVING GROUPING(key) = 1 OR sum(accepted) > 0 OR sum(merged) > 0)" \
 	" SELECT g.*, CASE WHEN " k "::int IN (1, 3) THEN d.code ELSE nullif(g.key, '') END AS code," \
@@ -166,7 +193,7 @@ static const char counts_sql[] =
 	" u AS ("
 	ROLLUP_PERIOD("$9", "$5", "$6", "$7", "$8")
 	" UNION ALL"
-	" SELECT key, " FACT_COLUMNS " FROM direct),"
+	" SELECT key" FACT_COLUMNS " FROM direct),"
 	COUNTS_BY_KEY("$9");
 
 /*
@@ -292,8 +319,8 @@ static void add_rate(json_object *o, const char *key, double v)
 /* The report's measures of one row: rates first, then the counts behind them. */
 static void metrics_add(json_object *o, const long long *c)
 {
-	json_object_object_add(o, "accepted", json_object_new_int64(c[C_ACCEPTED]));
-	json_object_object_add(o, "completed", json_object_new_int64(c[C_COMPLETED]));
+	json_object_object_add(o, counter_names[C_ACCEPTED], json_object_new_int64(c[C_ACCEPTED]));
+	json_object_object_add(o, counter_names[C_COMPLETED], json_object_new_int64(c[C_COMPLETED]));
 	add_rate(o, "completion_rate", sv_ratio(c[C_COMPLETED], c[C_ACCEPTED]));
 	add_rate(o, "on_time_rate", sv_ratio(c[C_ON_TIME], c[C_COMPLETED]));
 	add_rate(o, "timely_sign_rate", sv_ratio(c[C_SIGNED_TIMELY], c[C_DISPATCHED]));
