@@ -181,3 +181,14 @@ void json_add_string(json_object *obj, const char *key, const char *value)
 {
 	json_object_object_add(obj, key, value ? json_object_new_string(value) : NULL);
 }
+
+void json_add_text(json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value ? value : ""));
+}
+
+void json_add_buf(json_object *obj, const char *key, struct buf *b)
+{
+	json_add_text(obj, key, b->data);
+	buf_reset(b);
+}

@@ -50,5 +50,10 @@ void buf_add_json(struct buf *b, json_object *obj);
 
 /* Adds a string member only if `value` is not NULL (else a JSON null). */
 void json_add_string(json_object *obj, const char *key, const char *value);
+/* Adds a string member, "" when `value` is NULL: for page data, where a
+ * template shows nothing rather than testing for null. */
+void json_add_text(json_object *obj, const char *key, const char *value);
+/* json_add_text() of what `b` holds, then empties `b` for the next value. */
+void json_add_buf(json_object *obj, const char *key, struct buf *b);
 
 #endif

@@ -17,17 +17,6 @@
 #define HELD_SCAN_PAGES 5
 #define LIST_SHOWN 50
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
-static void add_buf(json_object *o, const char *key, struct buf *b)
-{
-	add_string(o, key, b->data);
-	buf_reset(b);
-}
-
 /* Display members for a task of callbacks_list(); `me` is the viewer's login. */
 static json_object *task_view(json_object *t, const char *me)
 {
@@ -38,29 +27,29 @@ static json_object *task_view(json_object *t, const char *me)
 	const char *name = json_str(caller, "name"), *phone = json_str(caller, "phone");
 
 	view_time(&b, json_str(t, "due_at"));
-	add_buf(v, "due", &b);
+	json_add_buf(v, "due", &b);
 	view_time(&b, json_str(t, "held_until"));
-	add_buf(v, "held_until", &b);
+	json_add_buf(v, "held_until", &b);
 	view_time(&b, json_str(order, "replied_at"));
-	add_buf(v, "replied", &b);
+	json_add_buf(v, "replied", &b);
 	view_excerpt(&b, json_str(order, "content"), 40);
-	add_buf(v, "excerpt", &b);
+	json_add_buf(v, "excerpt", &b);
 	buf_addf(&b, "%s%s%s", name ? name : "", name && phone ? " " : "", phone ? phone : "");
-	add_buf(v, "caller", &b);
-	add_string(v, "phone", phone);
-	add_string(v, "lead", json_str(json_object_object_get(order, "lead_department"), "name"));
+	json_add_buf(v, "caller", &b);
+	json_add_text(v, "phone", phone);
+	json_add_text(v, "lead", json_str(json_object_object_get(order, "lead_department"), "name"));
 	json_object_object_add(v, "tried", json_object_new_boolean(json_int(t, "attempts", 0) > 0));
 	json_object_object_add(v, "mine", json_object_new_boolean(json_str(t, "held_by") && !strcmp(json_str(t, "held_by"), me)));
 	buf_addf(&b, "第 %lld 次 / 最多 %lld 次", (long long)json_int(t, "attempts", 0) + 1,
 		 (long long)json_int(t, "max_attempts", 0));
-	add_buf(v, "attempt", &b);
+	json_add_buf(v, "attempt", &b);
 	if (json_int(order, "reopen_count", 0) > 0) {
 		buf_addf(&b, "重办后回访（已重办 %lld 次）", (long long)json_int(order, "reopen_count", 0));
-		add_buf(v, "reopened", &b);
+		json_add_buf(v, "reopened", &b);
 	}
 	json_object *solved = json_object_object_get(order, "solved");
 	if (solved)
-		add_string(v, "solved", json_object_get_boolean(solved) ? "承办单位答复：已解决" : "承办单位答复：未解决");
+		json_add_text(v, "solved", json_object_get_boolean(solved) ? "承办单位答复：已解决" : "承办单位答复：未解决");
 	buf_release(&b);
 	json_object_object_add(t, "view", v);
 	return t;
@@ -110,8 +99,8 @@ static json_object *record_form(json_object *values)
 
 	for (int i = 0; i < (int)vocab_satisfaction.count; i++) {
 		json_object *o = json_object_new_object();
-		add_string(o, "code", vocab_code(&vocab_satisfaction, i));
-		add_string(o, "name", vocab_label(&vocab_satisfaction, i));
+		json_add_text(o, "code", vocab_code(&vocab_satisfaction, i));
+		json_add_text(o, "name", vocab_label(&vocab_satisfaction, i));
 		json_object_object_add(o, "checked", json_object_new_boolean(vocab_parse(&vocab_satisfaction, chosen) == i));
 		json_object_array_add(sat, o);
 	}
@@ -123,7 +112,7 @@ static json_object *record_form(json_object *values)
 		json_object_object_add(chk, "no", json_object_new_boolean(v && !strcmp(v, "false")));
 		json_object_object_add(form, yesno[i], chk);
 	}
-	add_string(form, "comment", json_str(values, "comment"));
+	json_add_text(form, "comment", json_str(values, "comment"));
 	return form;
 }
 

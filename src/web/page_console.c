@@ -33,17 +33,6 @@ static const char *const suggest_fields[] = {
 
 #define N(t) (sizeof(t) / sizeof(t[0]))
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
-static void add_buf(json_object *o, const char *key, struct buf *b)
-{
-	add_string(o, key, b->data);
-	buf_reset(b);
-}
-
 /* A new idempotency key against double submits, into `form`. */
 static void add_idem(json_object *form)
 {
@@ -52,7 +41,7 @@ static void add_idem(json_object *form)
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(idem, sizeof(idem), raw, sizeof(raw));
-	add_string(form, "idem", idem);
+	json_add_text(form, "idem", idem);
 }
 
 /* A fresh form: urgency 一般, a new idempotency key. */
@@ -60,7 +49,7 @@ static json_object *fresh_form(void)
 {
 	json_object *form = json_object_new_object();
 
-	add_string(form, "urgency", "normal");
+	json_add_text(form, "urgency", "normal");
 	add_idem(form);
 	return form;
 }
@@ -85,15 +74,15 @@ static void add_places(json_object *data, json_object *ref, json_object *form)
 			if (!kind || strcmp(kind, "street") || !parent || strcmp(parent, code))
 				continue;
 			json_object *o = json_object_new_object();
-			add_string(o, "code", scode);
-			add_string(o, "name", json_str(s, "name"));
-			add_string(o, "district", code);
+			json_add_text(o, "code", scode);
+			json_add_text(o, "name", json_str(s, "name"));
+			json_add_text(o, "district", code);
 			json_object_object_add(o, "selected",
 					       json_object_new_boolean(street && !strcmp(street, scode)));
 			json_object_array_add(streets, o);
 		}
-		add_string(group, "name", json_str(d, "name"));
-		add_string(group, "code", code);
+		json_add_text(group, "name", json_str(d, "name"));
+		json_add_text(group, "code", code);
 		json_object_object_add(group, "streets", streets);
 		json_object_array_add(groups, group);
 	}
@@ -126,15 +115,15 @@ static json_object *history_orders(json_object *orders, json_object *ref)
 		json_object *o = json_object_array_get_idx(orders, i);
 		json_object *v = json_object_new_object();
 		const char *type = json_str(ref_find(ref, "request_types", json_str(o, "request_type")), "name");
-		add_string(v, "number", json_str(o, "number"));
-		add_string(v, "status", json_str(o, "status"));
-		add_string(v, "status_name", status_label(status_parse(json_str(o, "status"))));
+		json_add_text(v, "number", json_str(o, "number"));
+		json_add_text(v, "status", json_str(o, "status"));
+		json_add_text(v, "status_name", status_label(status_parse(json_str(o, "status"))));
 		view_time(&b, json_str(o, "created_at"));
-		add_buf(v, "at", &b);
-		add_string(v, "type", type ? type : "");
-		add_string(v, "category", json_str(o, "category_name"));
+		json_add_buf(v, "at", &b);
+		json_add_text(v, "type", type ? type : "");
+		json_add_text(v, "category", json_str(o, "category_name"));
 		view_excerpt(&b, json_str(o, "summary"), 36);
-		add_buf(v, "excerpt", &b);
+		json_add_buf(v, "excerpt", &b);
 		json_object_array_add(out, v);
 	}
 	buf_release(&b);
@@ -160,7 +149,7 @@ static json_object *call_panel(struct page *pg, json_object *ref)
 		struct buf msg = BUF_INIT;
 		err_text(&msg, &e);
 		panel = json_object_new_object();
-		add_string(panel, "failed", msg.data);
+		json_add_text(panel, "failed", msg.data);
 		buf_release(&msg);
 		return panel;
 	}
@@ -173,16 +162,16 @@ static json_object *call_panel(struct page *pg, json_object *ref)
 	call_id = json_str(call, "call_id");
 	phone = json_str(call, "caller_phone");
 	panel = json_object_new_object();
-	add_string(panel, "call_id", call_id);
-	add_string(panel, "phone", phone ? phone : json_str(call, "caller"));
-	add_string(panel, "caller", json_str(call, "caller"));
-	add_string(panel, "queue", json_str(call, "queue"));
-	add_string(panel, "dialled", json_str(call, "dialled"));
+	json_add_text(panel, "call_id", call_id);
+	json_add_text(panel, "phone", phone ? phone : json_str(call, "caller"));
+	json_add_text(panel, "caller", json_str(call, "caller"));
+	json_add_text(panel, "queue", json_str(call, "queue"));
+	json_add_text(panel, "dialled", json_str(call, "dialled"));
 	view_time(&b, json_str(call, "answered_at") ? json_str(call, "answered_at") : json_str(call, "at"));
-	add_buf(panel, "at", &b);
+	json_add_buf(panel, "at", &b);
 	if (json_object_object_get(call, "wait_s")) {
 		buf_addf(&b, "%d 秒", json_object_get_int(json_object_object_get(call, "wait_s")));
-		add_buf(panel, "wait", &b);
+		json_add_buf(panel, "wait", &b);
 	}
 	calls = json_object_new_array();
 	json_object *hc = json_object_object_get(history, "calls");
@@ -193,12 +182,12 @@ static json_object *call_panel(struct page *pg, json_object *ref)
 			continue;	/* this call itself */
 		json_object *v = json_object_new_object();
 		view_time(&b, json_str(c, "at"));
-		add_buf(v, "at", &b);
-		add_string(v, "outcome", json_str(c, "outcome"));
-		add_string(v, "outcome_name", outcome_label(json_str(c, "outcome")));
+		json_add_buf(v, "at", &b);
+		json_add_text(v, "outcome", json_str(c, "outcome"));
+		json_add_text(v, "outcome_name", outcome_label(json_str(c, "outcome")));
 		if (json_object_object_get(c, "talk_s")) {
 			view_duration(&b, json_object_get_int(json_object_object_get(c, "talk_s")));
-			add_buf(v, "talk", &b);
+			json_add_buf(v, "talk", &b);
 		}
 		json_object_object_add(v, "orders", history_orders(json_object_object_get(c, "orders"), ref));
 		json_object_array_add(calls, v);
@@ -214,7 +203,7 @@ static json_object *call_panel(struct page *pg, json_object *ref)
 		buf_adds(&b, "&call=");
 		url_escape(&b, call_id ? call_id : "");
 		buf_adds(&b, "#new-order");
-		add_buf(panel, "prefill", &b);
+		json_add_buf(panel, "prefill", &b);
 	}
 	buf_release(&b);
 	json_object_put(cur);
@@ -242,20 +231,20 @@ static json_object *duplicates_view(json_object *items)
 		json_object *d = json_object_array_get_idx(items, i);
 		json_object *v = json_object_new_object();
 		json_object *reasons = json_object_object_get(d, "reasons");
-		add_string(v, "number", json_str(d, "number"));
-		add_string(v, "status", json_str(d, "status"));
-		add_string(v, "status_name", status_label(status_parse(json_str(d, "status"))));
+		json_add_text(v, "number", json_str(d, "number"));
+		json_add_text(v, "status", json_str(d, "status"));
+		json_add_text(v, "status_name", status_label(status_parse(json_str(d, "status"))));
 		view_time(&b, json_str(d, "created_at"));
-		add_buf(v, "at", &b);
-		add_string(v, "address", json_str(d, "address"));
-		add_string(v, "category", json_str(json_object_object_get(d, "category"), "name"));
-		add_string(v, "lead", json_str(json_object_object_get(d, "lead_department"), "name"));
+		json_add_buf(v, "at", &b);
+		json_add_text(v, "address", json_str(d, "address"));
+		json_add_text(v, "category", json_str(json_object_object_get(d, "category"), "name"));
+		json_add_text(v, "lead", json_str(json_object_object_get(d, "lead_department"), "name"));
 		view_excerpt(&b, json_str(d, "content"), 48);
-		add_buf(v, "excerpt", &b);
+		json_add_buf(v, "excerpt", &b);
 		for (size_t k = 0; reasons && k < json_object_array_length(reasons); k++)
 			buf_addf(&b, "%s%s", k ? "；" : "",
 				 reason_label(json_object_get_string(json_object_array_get_idx(reasons, k))));
-		add_buf(v, "reasons", &b);
+		json_add_buf(v, "reasons", &b);
 		json_object_array_add(out, v);
 	}
 	buf_release(&b);
@@ -277,9 +266,9 @@ static json_object *suggestions_view(json_object *result, int accepted)
 		const char *field = json_str(s, "field");
 		json_object_object_add(v, "i", json_object_new_int((int)i));
 		json_object_object_add(v, "rule_id", json_object_new_int64(json_int(rule, "id", 0)));
-		add_string(v, "rule", json_str(rule, "name"));
-		add_string(v, "matched", json_str(s, "matched"));
-		add_string(v, "field", field && !strcmp(field, "address") ? "地址" : "来电内容");
+		json_add_text(v, "rule", json_str(rule, "name"));
+		json_add_text(v, "matched", json_str(s, "matched"));
+		json_add_text(v, "field", field && !strcmp(field, "address") ? "地址" : "来电内容");
 		json_object_object_add(v, "category", json_object_get(json_object_object_get(s, "category")));
 		json_object_object_add(v, "department", json_object_get(json_object_object_get(s, "department")));
 		json_object_object_add(v, "urgency", json_object_get(json_object_object_get(s, "urgency")));
@@ -316,10 +305,10 @@ static void apply_prefill(struct page *pg, json_object *order, json_object *ref)
 		json_object *aval = json_object_object_get(a, "aval");
 		if (!strcmp(code, "dispatch") && dept && ref_find(ref, "departments", dept)
 		    && !json_str(aval, "department")) {
-			add_string(aval, "department", dept);
-			add_string(aval, "suggested_department", dept);
+			json_add_text(aval, "department", dept);
+			json_add_text(aval, "suggested_department", dept);
 			if (rule && strspn(rule, "0123456789") == strlen(rule) && *rule)
-				add_string(aval, "suggestion_rule", rule);
+				json_add_text(aval, "suggestion_rule", rule);
 			actions_fields(a, ref, pg->who);
 			json_object_object_add(a, "suggested", json_object_new_boolean(true));
 			if (to_police)
@@ -369,9 +358,9 @@ void console_show(struct page *pg, int status, const char *current,
 		const char *phone = http_query(pg->req, "phone"), *call_id = http_query(pg->req, "call");
 		form = fresh_form();
 		if (phone && *phone)
-			add_string(form, "caller_phone", phone);
+			json_add_text(form, "caller_phone", phone);
 		if (call_id && *call_id)
-			add_string(form, "call_id", call_id);
+			json_add_text(form, "call_id", call_id);
 		json_object_object_add(pg->data, "form", form);
 	}
 	json_object_object_add(pg->data, "request_types",
@@ -509,7 +498,7 @@ static void show_suggestions(struct page *pg, const struct form *f, const char *
 	for (size_t i = 0; i < N(suggest_fields); i++) {
 		const char *v = form_get_nonempty(f, suggest_fields[i]);
 		if (v || !strcmp(suggest_fields[i], "content"))
-			add_string(body, suggest_fields[i], v ? v : "");
+			json_add_text(body, suggest_fields[i], v ? v : "");
 	}
 	if (!form_get_nonempty(f, "content")) {
 		err_field(&e, 422, "content", ERR_REQUIRED, "content is required for suggestions");
@@ -539,16 +528,16 @@ static void show_suggestions(struct page *pg, const struct form *f, const char *
 		const char *urg = json_str(json_object_object_get(s, "urgency"), "code");
 		char rule[24];
 		if (cat)
-			add_string(values, "category", cat);
+			json_add_text(values, "category", cat);
 		if (dept)
-			add_string(values, "department", dept);
+			json_add_text(values, "department", dept);
 		if (urg)
-			add_string(values, "urgency", urg);
+			json_add_text(values, "urgency", urg);
 		if (json_object_get_boolean(json_object_object_get(s, "police")))
-			add_string(values, "police", "1");
+			json_add_text(values, "police", "1");
 		snprintf(rule, sizeof(rule), "%lld",
 			 (long long)json_int(json_object_object_get(s, "rule"), "id", 0));
-		add_string(values, "suggestion_rule", rule);
+		json_add_text(values, "suggestion_rule", rule);
 		struct buf msg = BUF_INIT;
 		buf_addf(&msg, "已采用建议「%s」：请核对诉求分类、紧急程度和拟派单位，再受理登记。",
 			 json_str(json_object_object_get(s, "rule"), "name"));
@@ -613,7 +602,7 @@ static void merge_registered(struct page *pg, json_object *order, const char *in
 	struct buf msg = BUF_INIT, text = BUF_INIT;
 	err_text(&text, &e);
 	buf_addf(&msg, "工单 %s 已受理登记，但未能并入 %s：%s", number, into, text.data);
-	add_string(pg->data, "error", msg.data);
+	json_add_text(pg->data, "error", msg.data);
 	buf_release(&text);
 	buf_release(&msg);
 	console_show(pg, e.status, number, NULL);

@@ -36,17 +36,6 @@
 
 #define SUPERVISORS (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
-static void add_buf(json_object *o, const char *key, struct buf *b)
-{
-	add_string(o, key, b->data);
-	buf_reset(b);
-}
-
 static json_object *member(json_object *o, const char *key)
 {
 	return json_object_object_get(o, key);
@@ -156,8 +145,8 @@ static json_object *quick_periods(long today)
 		day_text(q[i].d0, a);
 		day_text(q[i].d1, b);
 		buf_addf(&href, "/dashboard?from=%s&to=%s", a, b);
-		add_string(o, "label", q[i].label);
-		add_buf(o, "href", &href);
+		json_add_text(o, "label", q[i].label);
+		json_add_buf(o, "href", &href);
 		json_object_array_add(list, o);
 	}
 	buf_release(&href);
@@ -184,7 +173,7 @@ static void add_meter(json_object *o, const char *key, const char *title, double
 	struct buf svg = BUF_INIT;
 
 	chart_meter(&svg, title, v, target);
-	add_buf(o, key, &svg);
+	json_add_buf(o, key, &svg);
 	buf_release(&svg);
 }
 
@@ -215,13 +204,13 @@ static json_object *figures(json_object *calls, json_object *orders)
 			json_object_object_add(f, "worst24", view_rate(member(calls, "worst_24h_connection_rate"),
 								       INTAKE_STANDARD_RATE));
 			view_time(&b, json_str(calls, "worst_24h_from"));
-			add_buf(f, "worst24_from", &b);
+			json_add_buf(f, "worst24_from", &b);
 			buf_release(&b);
 		}
 		if (member(calls, "avg_wait_s")) {
 			struct buf b = BUF_INIT;
 			buf_addf(&b, "%.1f 秒", json_object_get_double(member(calls, "avg_wait_s")));
-			add_buf(f, "avg_wait", &b);
+			json_add_buf(f, "avg_wait", &b);
 			buf_release(&b);
 		}
 	}
@@ -298,14 +287,14 @@ static void add_trend(struct page *pg, json_object *calls, long d0, const double
 	struct chart line = { "trend-rate", "近 30 天每日接通率", TREND_DAYS, lp, (const char *const *)tips, 0 };
 	struct chart_series rs = { "接通率", "s-rate", rate };
 	chart_line(&svg, &line, &rs, INTAKE_STANDARD_RATE, "95% 标准线");
-	add_buf(trend, "rate_svg", &svg);
+	json_add_buf(trend, "rate_svg", &svg);
 	struct chart cols = { "trend-orders", "近 30 天每日受理与办结工单", TREND_DAYS, lp, NULL, 0 };
 	struct chart_series cs[2] = {
 		{ "受理", "s-accepted", accepted },
 		{ "其中已办结", "s-completed", completed },
 	};
 	chart_columns(&svg, &cols, cs, 2);
-	add_buf(trend, "orders_svg", &svg);
+	json_add_buf(trend, "orders_svg", &svg);
 	json_object_object_add(pg->data, "trend", trend);
 	for (int i = 0; i < TREND_DAYS; i++)
 		free(tips[i]);
@@ -338,7 +327,7 @@ static void add_unit_bars(struct page *pg, json_object *report)
 		struct chart c = { "unit-bars", "各单位受理与办结", n, labels, NULL, 1200 };
 		struct chart_series t = { "受理", "s-accepted", total }, p = { "已办结", "s-completed", done };
 		chart_hbars(&b, &c, &t, &p, (const char *const *)notes);
-		add_string(pg->data, "units_svg", b.data);
+		json_add_text(pg->data, "units_svg", b.data);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(notes[i]);
@@ -357,12 +346,12 @@ static json_object *ranking_view(json_object *ranking)
 		const char *list = json_str(row, "list");
 		if (member(row, "rank"))
 			json_object_object_add(v, "rank", json_object_get(member(row, "rank")));
-		add_string(v, "name", json_str(row, "name"));
-		add_string(v, "code", json_str(row, "key"));
+		json_add_text(v, "name", json_str(row, "name"));
+		json_add_text(v, "code", json_str(row, "key"));
 		static const char *const rates[] = { "score", "response_rate", "resolution_rate", "satisfaction_rate" };
 		for (size_t k = 0; k < 4; k++) {
 			view_rate_text(&b, member(row, rates[k]));
-			add_buf(v, rates[k], &b);
+			json_add_buf(v, rates[k], &b);
 		}
 		add_count(v, "dispatched", row, "dispatched");
 		add_count(v, "rated", row, "rated");
@@ -385,12 +374,12 @@ static json_object *hot_view(json_object *items, const char *name_key)
 		json_object *t = json_object_array_get_idx(items, i);
 		json_object *v = json_object_new_object();
 		long long change = json_int(t, "change", 0);
-		add_string(v, "name", json_str(t, name_key));
+		json_add_text(v, "name", json_str(t, name_key));
 		add_count(v, "count", t, "count");
 		add_count(v, "previous", t, "previous");
 		buf_addf(&b, "%s%lld", change > 0 ? "+" : change < 0 ? "−" : "±", change < 0 ? -change : change);
-		add_buf(v, "change", &b);
-		add_string(v, "trend", change > 0 ? "up" : change < 0 ? "down" : "flat");
+		json_add_buf(v, "change", &b);
+		json_add_text(v, "trend", change > 0 ? "up" : change < 0 ? "down" : "flat");
 		json_object_array_add(out, v);
 	}
 	buf_release(&b);
@@ -412,15 +401,15 @@ static json_object *overdue_view(json_object *overdue)
 			json_object *v = json_object_new_object();
 			long long s = json_int(o, "overdue_seconds", 0);
 			view_time(&b, json_str(o, "handle_deadline"));
-			add_buf(v, "deadline", &b);
+			json_add_buf(v, "deadline", &b);
 			if (s > 0) {
 				buf_adds(&b, "超时 ");
 				view_duration(&b, s);
 			} else {
 				buf_adds(&b, "临期");
 			}
-			add_buf(v, "late", &b);
-			add_string(v, "category", json_str(member(o, "category"), "name"));
+			json_add_buf(v, "late", &b);
+			json_add_text(v, "category", json_str(member(o, "category"), "name"));
 			json_object_object_add(v, "pressed", json_object_new_boolean(json_int(o, "press_count", 0) > 0));
 			json_object_object_add(o, "view", v);
 		}
@@ -438,15 +427,15 @@ static json_object *decisions_view(json_object *decisions)
 		json_object *d = json_object_array_get_idx(items, i);
 		json_object *v = json_object_new_object();
 		const char *kind = json_str(d, "kind");
-		add_string(v, "kind", kind && !strcmp(kind, "extension") ? "延期申请" : "退单申请");
+		json_add_text(v, "kind", kind && !strcmp(kind, "extension") ? "延期申请" : "退单申请");
 		view_time(&b, json_str(d, "requested_at"));
-		add_buf(v, "at", &b);
+		json_add_buf(v, "at", &b);
 		view_duration(&b, json_int(d, "waiting_seconds", 0));
-		add_buf(v, "waiting", &b);
+		json_add_buf(v, "waiting", &b);
 		view_time(&b, json_str(d, "requested_deadline"));
-		add_buf(v, "until", &b);
+		json_add_buf(v, "until", &b);
 		view_excerpt(&b, json_str(d, "reason"), 40);
-		add_buf(v, "reason", &b);
+		json_add_buf(v, "reason", &b);
 		json_object_object_add(d, "view", v);
 	}
 	json_object_object_add(decisions, "any", json_object_new_boolean(items && json_object_array_length(items) > 0));
@@ -485,8 +474,8 @@ static bool add_counts(struct page *pg, time_t now, struct err *e)
 	tiles = json_object_new_array();
 	for (int s = 0; s < ST_COUNT; s++) {
 		json_object *t = json_object_new_object();
-		add_string(t, "code", status_code((enum order_status)s));
-		add_string(t, "name", status_label((enum order_status)s));
+		json_add_text(t, "code", status_code((enum order_status)s));
+		json_add_text(t, "name", status_label((enum order_status)s));
 		json_object_object_add(t, "n", json_object_new_int64(json_int(by_status, status_code((enum order_status)s), 0)));
 		json_object_array_add(tiles, t);
 	}
@@ -568,8 +557,8 @@ void page_dashboard(struct http_req *req)
 	period_from_query(req, today, &p, &pe);
 	if (err_isset(&pe)) {
 		json_object *values = json_object_new_object();
-		add_string(values, "from", http_query(req, "from"));
-		add_string(values, "to", http_query(req, "to"));
+		json_add_text(values, "from", http_query(req, "from"));
+		json_add_text(values, "to", http_query(req, "to"));
 		page_form_error(&pg, &pe, NULL);
 		json_object_object_add(pg.data, "form", values);
 		status = 422;
@@ -588,14 +577,14 @@ void page_dashboard(struct http_req *req)
 		goto out;
 	}
 	period = json_object_new_object();
-	add_string(period, "from", p.from);
-	add_string(period, "to", p.to);
+	json_add_text(period, "from", p.from);
+	json_add_text(period, "to", p.to);
 	json_object_object_add(period, "quick", quick_periods(today));
 	json_object_object_add(pg.data, "period", period);
 	if (!json_object_object_get_ex(pg.data, "form", NULL)) {
 		json_object *values = json_object_new_object();
-		add_string(values, "from", p.from);
-		add_string(values, "to", p.to);
+		json_add_text(values, "from", p.from);
+		json_add_text(values, "to", p.to);
 		json_object_object_add(pg.data, "form", values);
 	}
 	json_object_object_add(pg.data, "today", figures(t.calls, member(t.orders, "total")));
@@ -648,7 +637,7 @@ void page_wallboard(struct http_req *req)
 	json_object_object_add(pg.data, "refresh", json_object_new_int(WALLBOARD_REFRESH_S));
 	time_format_iso(now, stamp);
 	view_time(&b, stamp);
-	add_string(pg.data, "updated", b.data);
+	json_add_text(pg.data, "updated", b.data);
 	page_render(&pg, 200, "wallboard");
 out:
 	db_rollback(pg.db);

@@ -11,11 +11,6 @@
 #include "police/police.h"
 #include "web/web_private.h"
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 /* A code's label from a table of pairs, or the code itself. */
 static const char *label_of(const char *code, const char *const (*table)[2], size_t n)
 {
@@ -61,30 +56,30 @@ static void add_police(struct page *pg, json_object *order)
 	json_object_object_add(order, "police", card);
 	if (!(st = police_order_status(pg->db, pg->who, json_str(order, "number"), &e))) {
 		err_text(&b, &e);
-		add_string(card, "failed", b.data);
+		json_add_text(card, "failed", b.data);
 		buf_release(&b);
 		return;
 	}
 	const char *delivery = json_str(st, "delivery");
-	add_string(card, "direction", channel && !strcmp(channel, "police") ? "110 转来的警单" : "已转 110");
-	add_string(card, "incident_no", json_str(st, "incident_no"));
-	add_string(card, "delivery", delivery);
-	add_string(card, "delivery_name", label_of(delivery, delivery_labels, N(delivery_labels)));
+	json_add_text(card, "direction", channel && !strcmp(channel, "police") ? "110 转来的警单" : "已转 110");
+	json_add_text(card, "incident_no", json_str(st, "incident_no"));
+	json_add_text(card, "delivery", delivery);
+	json_add_text(card, "delivery_name", label_of(delivery, delivery_labels, N(delivery_labels)));
 	json_object *messages = json_object_object_get(st, "messages"), *ms = json_object_new_array();
 	for (size_t i = 0; messages && i < json_object_array_length(messages); i++) {
 		json_object *m = json_object_array_get_idx(messages, i), *v = json_object_new_object();
-		add_string(v, "kind", label_of(json_str(m, "kind"), message_kinds, N(message_kinds)));
-		add_string(v, "state", json_str(m, "state"));
-		add_string(v, "state_name", label_of(json_str(m, "state"), message_states, N(message_states)));
+		json_add_text(v, "kind", label_of(json_str(m, "kind"), message_kinds, N(message_kinds)));
+		json_add_text(v, "state", json_str(m, "state"));
+		json_add_text(v, "state_name", label_of(json_str(m, "state"), message_states, N(message_states)));
 		json_object_object_add(v, "attempts", json_object_get(json_object_object_get(m, "attempts")));
 		view_time(&b, json_str(m, "created_at"));
-		add_string(v, "created", b.data);
+		json_add_text(v, "created", b.data);
 		buf_reset(&b);
 		view_time(&b, json_str(m, "sent_at") ? json_str(m, "sent_at") : json_str(m, "next_attempt_at"));
-		add_string(v, "when", b.data);
+		json_add_text(v, "when", b.data);
 		buf_reset(&b);
-		add_string(v, "last_error", json_str(m, "last_error"));
-		add_string(v, "message_id", json_str(m, "message_id"));
+		json_add_text(v, "last_error", json_str(m, "last_error"));
+		json_add_text(v, "message_id", json_str(m, "message_id"));
 		json_object_array_add(ms, v);
 	}
 	json_object_object_add(card, "messages", ms);
@@ -92,11 +87,11 @@ static void add_police(struct page *pg, json_object *order)
 	json_object *feedback = json_object_object_get(st, "feedback"), *fs = json_object_new_array();
 	for (size_t i = 0; feedback && i < json_object_array_length(feedback); i++) {
 		json_object *f = json_object_array_get_idx(feedback, i), *v = json_object_new_object();
-		add_string(v, "state_name", label_of(json_str(f, "state"), feedback_states, N(feedback_states)));
-		add_string(v, "result", json_str(f, "result"));
-		add_string(v, "handler", json_str(f, "handler"));
+		json_add_text(v, "state_name", label_of(json_str(f, "state"), feedback_states, N(feedback_states)));
+		json_add_text(v, "result", json_str(f, "result"));
+		json_add_text(v, "handler", json_str(f, "handler"));
 		view_time(&b, json_str(f, "time"));
-		add_string(v, "at", b.data);
+		json_add_text(v, "at", b.data);
 		buf_reset(&b);
 		json_object_array_add(fs, v);
 	}

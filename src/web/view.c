@@ -11,17 +11,6 @@
 #include "core/timeutil.h"
 #include "web/web_private.h"
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value));
-}
-
-static void add_buf(json_object *o, const char *key, struct buf *b)
-{
-	add_string(o, key, b->data);
-	buf_reset(b);
-}
-
 void view_time(struct buf *out, const char *iso)
 {
 	size_t n = iso ? strlen(iso) : 0;
@@ -95,18 +84,18 @@ static json_object *deadline_view(const char *iso, const char *status, const cha
 		return NULL;
 	v = json_object_new_object();
 	view_time(&b, iso);
-	add_buf(v, "text", &b);
+	json_add_buf(v, "text", &b);
 	json_object_object_add(v, "epoch", json_object_new_int64((int64_t)t));
 	json_object_object_add(v, "running", json_object_new_boolean(false));
 	if (status && !strcmp(status, "suspended")) {
-		add_string(v, "cls", "grey");
-		add_string(v, "label", "已挂起");
+		json_add_text(v, "cls", "grey");
+		json_add_text(v, "label", "已挂起");
 	} else if (clock_runs(status)) {
 		long long left = (long long)(t - now);
 		const char *cls = left <= 0 || (alert && !strcmp(alert, "red")) ? "red"
 				  : alert && !strcmp(alert, "yellow") ? "yellow" : "green";
-		add_string(v, "cls", cls);
-		add_string(v, "label", !strcmp(cls, "red") ? "超时" : !strcmp(cls, "yellow") ? "临期" : "正常");
+		json_add_text(v, "cls", cls);
+		json_add_text(v, "label", !strcmp(cls, "red") ? "超时" : !strcmp(cls, "yellow") ? "临期" : "正常");
 		if (left > 0) {
 			buf_adds(&b, !strcmp(cls, "yellow") ? "临期 · 剩余 " : "剩余 ");
 			view_duration(&b, left);
@@ -114,10 +103,10 @@ static json_object *deadline_view(const char *iso, const char *status, const cha
 			buf_adds(&b, "超时 ");
 			view_duration(&b, -left);
 		}
-		add_buf(v, "countdown", &b);
+		json_add_buf(v, "countdown", &b);
 		json_object_object_add(v, "running", json_object_new_boolean(true));
 	} else {
-		add_string(v, "cls", "");
+		json_add_text(v, "cls", "");
 	}
 	buf_release(&b);
 	return v;
@@ -134,7 +123,7 @@ json_object *view_order(json_object *order, time_t now)
 	if (json_object_object_get_ex(order, "deadlines", &deadlines))
 		alert = json_str(deadlines, "alert");
 	view_time(&b, json_str(order, "created_at"));
-	add_buf(view, "created", &b);
+	json_add_buf(view, "created", &b);
 	/* "2026-11-21 10:05" → "11-21 10:05" for lists */
 	{
 		const char *c = json_str(order, "created_at");
@@ -143,10 +132,10 @@ json_object *view_order(json_object *order, time_t now)
 			buf_addch(&b, ' ');
 			buf_add(&b, c + 11, 5);
 		}
-		add_buf(view, "created_short", &b);
+		json_add_buf(view, "created_short", &b);
 	}
 	view_excerpt(&b, json_str(order, "content"), 40);
-	add_buf(view, "excerpt", &b);
+	json_add_buf(view, "excerpt", &b);
 	if (json_object_object_get_ex(order, "caller", &caller) && caller) {
 		const char *name = json_str(caller, "name"), *phone = json_str(caller, "phone");
 		if (name && *name)
@@ -158,7 +147,7 @@ json_object *view_order(json_object *order, time_t now)
 		}
 		if (!b.len)
 			buf_adds(&b, "匿名");
-		add_buf(view, "caller", &b);
+		json_add_buf(view, "caller", &b);
 	}
 	{
 		const char *urgency = json_str(json_object_object_get(order, "urgency"), "code");
@@ -174,10 +163,10 @@ json_object *view_order(json_object *order, time_t now)
 		const char *address = json_str(order, "address");
 		if (address && *address)
 			buf_addf(&b, "%s%s", b.len ? " " : "", address);
-		add_buf(view, "place", &b);
+		json_add_buf(view, "place", &b);
 	}
 	if (json_object_object_get_ex(order, "lead_department", &lead) && lead)
-		add_string(view, "lead", json_str(lead, "name") ? json_str(lead, "name") : "");
+		json_add_text(view, "lead", json_str(lead, "name") ? json_str(lead, "name") : "");
 	if (deadlines) {
 		json_object *h = deadline_view(json_str(deadlines, "handle_deadline"), status, alert, now);
 		if (h)
@@ -191,11 +180,11 @@ json_object *view_order(json_object *order, time_t now)
 		}
 		view_time(&b, json_str(deadlines, "requested_deadline"));
 		if (b.len)
-			add_buf(view, "requested", &b);
+			json_add_buf(view, "requested", &b);
 	}
 	view_time(&b, json_str(order, "completed_at"));
 	if (b.len)
-		add_buf(view, "completed", &b);
+		json_add_buf(view, "completed", &b);
 	buf_release(&b);
 	json_object_object_add(order, "view", view);
 	return order;
@@ -230,7 +219,7 @@ json_object *view_rate(json_object *rate, double target)
 	bool has = rate && (json_object_is_type(rate, json_type_double) || json_object_is_type(rate, json_type_int));
 
 	view_rate_text(&b, rate);
-	add_buf(v, "text", &b);
+	json_add_buf(v, "text", &b);
 	json_object_object_add(v, "has", json_object_new_boolean(has));
 	if (has && target > 0) {
 		bool ok = json_object_get_double(rate) >= target;
@@ -370,8 +359,8 @@ static json_object *event_details(json_object *payload, json_object *ref, const 
 			continue;
 		}
 		json_object *d = json_object_new_object();
-		add_string(d, "label", details[i].label);
-		add_buf(d, "value", &b);
+		json_add_text(d, "label", details[i].label);
+		json_add_buf(d, "value", &b);
 		json_object_array_add(list, d);
 	}
 	buf_release(&b);
@@ -392,17 +381,17 @@ void view_events(json_object *events, json_object *ref)
 		int role = role_parse(json_str(actor, "role"));
 
 		view_time(&b, json_str(ev, "at"));
-		add_buf(view, "at", &b);
-		add_string(view, "actor", name && *name ? name : login && *login ? login : "系统");
+		json_add_buf(view, "at", &b);
+		json_add_text(view, "actor", name && *name ? name : login && *login ? login : "系统");
 		if (role >= 0)
-			add_string(view, "role", role_label((enum role)role));
+			json_add_text(view, "role", role_label((enum role)role));
 		if (dept && json_str(dept, "name"))
-			add_string(view, "department", json_str(dept, "name"));
+			json_add_text(view, "department", json_str(dept, "name"));
 		if (from && to && strcmp(from, to)) {
-			add_string(view, "from", status_label(status_parse(from)));
-			add_string(view, "to", status_label(status_parse(to)));
+			json_add_text(view, "from", status_label(status_parse(from)));
+			json_add_text(view, "to", status_label(status_parse(to)));
 		} else if (!from && to) {
-			add_string(view, "to", status_label(status_parse(to)));
+			json_add_text(view, "to", status_label(status_parse(to)));
 		}
 		json_object_object_add(view, "details",
 				       event_details(json_object_object_get(ev, "payload"), ref,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/jsonutil.h"
 #include "core/log.h"
 #include "template/mustache.h"
 #include "web/web_private.h"
@@ -144,14 +145,9 @@ static char *web_asset_url(const char *name)
 	return xasprintf("/static/%s?v=%s", name, v);
 }
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value));
-}
-
 static void add_owned(json_object *o, const char *key, char *value)
 {
-	add_string(o, key, value);
+	json_add_text(o, key, value);
 	free(value);
 }
 
@@ -161,7 +157,7 @@ static json_object *base_data(const char *title)
 	json_object *d = json_object_new_object();
 	json_object *asset = json_object_new_object();
 
-	add_string(d, "title", title);
+	json_add_text(d, "title", title);
 	add_owned(asset, "css", web_asset_url("app.css"));
 	add_owned(asset, "js", web_asset_url("app.js"));
 	add_owned(asset, "icon", web_asset_url("favicon.svg"));
@@ -195,21 +191,21 @@ static void add_principal(json_object *d, const struct principal *who, const cha
 	json_object *me = json_object_new_object();
 	json_object *nav = json_object_new_array();
 
-	add_string(me, "name", who->name[0] ? who->name : who->login);
-	add_string(me, "login", who->login);
-	add_string(me, "role", role_code(who->role));
-	add_string(me, "role_name", role_label(who->role));
+	json_add_text(me, "name", who->name[0] ? who->name : who->login);
+	json_add_text(me, "login", who->login);
+	json_add_text(me, "role", role_code(who->role));
+	json_add_text(me, "role_name", role_label(who->role));
 	if (who->department_id)
-		add_string(me, "department", who->department_name);
+		json_add_text(me, "department", who->department_name);
 	json_object_object_add(d, "me", me);
 	if (who->csrf[0])
-		add_string(d, "csrf", who->csrf);
+		json_add_text(d, "csrf", who->csrf);
 	for (size_t i = 0; i < sizeof(nav_items) / sizeof(nav_items[0]); i++) {
 		if (!(nav_items[i].roles & ROLE_BIT(who->role)))
 			continue;
 		json_object *item = json_object_new_object();
-		add_string(item, "href", nav_items[i].href);
-		add_string(item, "label", nav_items[i].label);
+		json_add_text(item, "href", nav_items[i].href);
+		json_add_text(item, "label", nav_items[i].label);
 		json_object_object_add(item, "active", json_object_new_boolean(nav_active(path, nav_items[i].href)));
 		json_object_array_add(nav, item);
 	}
@@ -341,7 +337,7 @@ void page_form_error(struct page *pg, const struct err *e, const char *const *la
 		buf_reset(&msg);
 		err_detail_text(&msg, &d, e->status);
 		if (d.field[0])
-			add_string(errors, d.field, msg.data);
+			json_add_text(errors, d.field, msg.data);
 		if (i > 0)
 			continue;
 		if (label)
@@ -352,7 +348,7 @@ void page_form_error(struct page *pg, const struct err *e, const char *const *la
 	if (e->nmore > 0)
 		buf_addf(&top, "（另有 %d 处需要修改，见下方标注）", e->nmore);
 	json_object_object_add(pg->data, "errors", errors);
-	add_string(pg->data, "error", top.data);
+	json_add_text(pg->data, "error", top.data);
 	buf_release(&top);
 	buf_release(&msg);
 }
@@ -370,7 +366,7 @@ void page_render(struct page *pg, int status, const char *name)
 
 void page_flash(struct page *pg, const char *text)
 {
-	add_string(pg->data, "flash", text);
+	json_add_text(pg->data, "flash", text);
 }
 
 static const char *error_title(int status)
@@ -405,9 +401,9 @@ void page_fail(struct http_req *req, const struct err *e)
 		buf_addf(&msg, "您的角色（%s）无权访问此页面", who ? role_label(who->role) : "未登录");
 	else
 		err_text(&msg, e);
-	add_string(d, "message", msg.data);
+	json_add_text(d, "message", msg.data);
 	json_object_object_add(d, "status", json_object_new_int(status));
-	add_string(d, "request_id", http_request_id(req));
+	json_add_text(d, "request_id", http_request_id(req));
 	buf_release(&msg);
 	render(req, status, "error", d);
 	json_object_put(d);

@@ -78,6 +78,27 @@ static void field_getters_check_presence_and_type(void **state)
 	json_object_put(obj);
 }
 
+static void members_are_added_as_null_or_as_text(void **state)
+{
+	json_object *o = json_object_new_object();
+	struct buf b = BUF_INIT;
+
+	json_add_string(o, "null", NULL);
+	json_add_string(o, "s", "工单");
+	json_add_text(o, "empty", NULL);
+	json_add_text(o, "t", "a\"b");
+	buf_adds(&b, "from a buffer");
+	json_add_buf(o, "b", &b);
+	assert_int_equal(b.len, 0);
+	buf_adds(&b, "x");
+	json_add_buf(o, "x", &b);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"null\":null,\"s\":\"工单\",\"empty\":\"\",\"t\":\"a\\\"b\","
+			    "\"b\":\"from a buffer\",\"x\":\"x\"}");
+	json_object_put(o);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -85,6 +106,7 @@ int main(void)
 		cmocka_unit_test(malformed_json_names_the_position),
 		cmocka_unit_test(truncated_and_trailing_data_are_rejected),
 		cmocka_unit_test(field_getters_check_presence_and_type),
+		cmocka_unit_test(members_are_added_as_null_or_as_text),
 	};
 	return cmocka_run_group_tests_name("jsonutil", tests, NULL, NULL);
 }
