@@ -125,6 +125,7 @@ static bool principal_by_secret(struct db *db, const char *sql, const char *toke
 	char hash_lit[2 * 32 + 3];
 	struct db_res *r;
 	bool ok;
+	int csrf;
 
 	if (!secret_hash(token, hash_lit))
 		return err_set(e, 401, ERR_UNAUTHENTICATED, "%s", unknown);
@@ -134,7 +135,8 @@ static bool principal_by_secret(struct db *db, const char *sql, const char *toke
 	ok = db_res_rows(r) == 1;
 	if (ok) {
 		fill_principal(r, who);
-		snprintf(who->csrf, sizeof(who->csrf), "%s", db_res_str(r, 0, "csrf_token"));
+		csrf = db_res_col(r, "csrf_token");
+		snprintf(who->csrf, sizeof(who->csrf), "%s", csrf >= 0 ? db_res_get(r, 0, csrf) : "");
 	} else {
 		err_set(e, 401, ERR_UNAUTHENTICATED, "%s", unknown);
 	}

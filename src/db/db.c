@@ -561,19 +561,38 @@ bool db_res_isnull(const struct db_res *r, int row, int col)
 	return PQgetisnull(r->res, row, col);
 }
 
-const char *db_res_str(const struct db_res *r, int row, const char *name)
+/* col_of() for a name the caller knows the result has: an unknown one is
+ * a misspelling in the code, reported where it was asked. */
+static int known_col(const struct db_res *r, const char *name, const char *file, int line)
 {
-	return db_res_get(r, row, col_of(r, name));
+	int col = col_of(r, name);
+
+#ifndef NDEBUG
+	if (col < 0) {
+		fprintf(stderr, "%s:%d: assertion failed: the result has no column \"%s\"\n",
+			file, line, name ? name : "(null)");
+		abort();
+	}
+#endif
+	return col;
 }
 
-long long db_res_ll(const struct db_res *r, int row, const char *name)
+const char *db_res_str_at(const struct db_res *r, int row, const char *name,
+			  const char *file, int line)
 {
-	return atoll(db_res_str(r, row, name));
+	return db_res_get(r, row, known_col(r, name, file, line));
 }
 
-bool db_res_bool(const struct db_res *r, int row, const char *name)
+long long db_res_ll_at(const struct db_res *r, int row, const char *name,
+		       const char *file, int line)
 {
-	return db_res_str(r, row, name)[0] == 't';
+	return atoll(db_res_str_at(r, row, name, file, line));
+}
+
+bool db_res_bool_at(const struct db_res *r, int row, const char *name,
+		    const char *file, int line)
+{
+	return db_res_str_at(r, row, name, file, line)[0] == 't';
 }
 
 void db_res_free(struct db_res *r)
@@ -584,27 +603,30 @@ void db_res_free(struct db_res *r)
 	free(r);
 }
 
-json_object *db_res_json_text(const struct db_res *r, int row, const char *name)
+json_object *db_res_json_text_at(const struct db_res *r, int row, const char *name,
+				 const char *file, int line)
 {
-	int col = col_of(r, name);
+	int col = known_col(r, name, file, line);
 
 	if (db_res_isnull(r, row, col))
 		return NULL;
 	return json_object_new_string(PQgetvalue(r->res, row, col));
 }
 
-json_object *db_res_json_bool(const struct db_res *r, int row, const char *name)
+json_object *db_res_json_bool_at(const struct db_res *r, int row, const char *name,
+				 const char *file, int line)
 {
-	int col = col_of(r, name);
+	int col = known_col(r, name, file, line);
 
 	if (db_res_isnull(r, row, col))
 		return NULL;
 	return json_object_new_boolean(PQgetvalue(r->res, row, col)[0] == 't');
 }
 
-json_object *db_res_json_int(const struct db_res *r, int row, const char *name)
+json_object *db_res_json_int_at(const struct db_res *r, int row, const char *name,
+				 const char *file, int line)
 {
-	int col = col_of(r, name);
+	int col = known_col(r, name, file, line);
 
 	if (db_res_isnull(r, row, col))
 		return NULL;

@@ -162,20 +162,38 @@ int db_res_col(const struct db_res *r, const char *name);
 /* Value at (row, col) as text; "" for NULL. Valid until db_res_free(). */
 const char *db_res_get(const struct db_res *r, int row, int col);
 bool db_res_isnull(const struct db_res *r, int row, int col);
-/* By column name; NULL-safe: "" when the column or value is missing. */
-const char *db_res_str(const struct db_res *r, int row, const char *name);
-long long db_res_ll(const struct db_res *r, int row, const char *name);
-bool db_res_bool(const struct db_res *r, int row, const char *name);
+/*
+ * By column name: "" (0, false) for SQL NULL or a row past the end. A
+ * name the result has no column of is a programming error, never caused
+ * by input: it fails an assertion that prints the name and the caller's
+ * file and line (a column that may be absent is asked with db_res_col()).
+ */
+#define db_res_str(r, row, name) db_res_str_at(r, row, name, __FILE__, __LINE__)
+#define db_res_ll(r, row, name) db_res_ll_at(r, row, name, __FILE__, __LINE__)
+#define db_res_bool(r, row, name) db_res_bool_at(r, row, name, __FILE__, __LINE__)
+const char *db_res_str_at(const struct db_res *r, int row, const char *name,
+			  const char *file, int line);
+long long db_res_ll_at(const struct db_res *r, int row, const char *name,
+		       const char *file, int line);
+bool db_res_bool_at(const struct db_res *r, int row, const char *name,
+		    const char *file, int line);
 void db_res_free(struct db_res *r);
 
 /*
  * A value as a new json-c reference for an API answer: a string, a
- * boolean or an integer, or NULL (JSON null) for SQL NULL or a column the
- * result does not have. The caller adds it to an object, which takes it.
+ * boolean or an integer, or NULL (JSON null) for SQL NULL. The caller adds
+ * it to an object, which takes it. An unknown column name fails an
+ * assertion, as above.
  */
-json_object *db_res_json_text(const struct db_res *r, int row, const char *name);
-json_object *db_res_json_bool(const struct db_res *r, int row, const char *name);
-json_object *db_res_json_int(const struct db_res *r, int row, const char *name);
+#define db_res_json_text(r, row, name) db_res_json_text_at(r, row, name, __FILE__, __LINE__)
+#define db_res_json_bool(r, row, name) db_res_json_bool_at(r, row, name, __FILE__, __LINE__)
+#define db_res_json_int(r, row, name) db_res_json_int_at(r, row, name, __FILE__, __LINE__)
+json_object *db_res_json_text_at(const struct db_res *r, int row, const char *name,
+				 const char *file, int line);
+json_object *db_res_json_bool_at(const struct db_res *r, int row, const char *name,
+				 const char *file, int line);
+json_object *db_res_json_int_at(const struct db_res *r, int row, const char *name,
+				const char *file, int line);
 
 /*
  * COPY FROM STDIN streaming: db_copy_begin() runs the COPY statement,
