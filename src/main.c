@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "core/array.h"
 #include "dispatch/dispatch.h"
 #include "intake/intake_cmd.h"
 #include "police/police.h"
@@ -54,7 +55,7 @@ static const struct command commands[] = {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: hotline COMMAND [OPTIONS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-48s %s\n", commands[i].usage, commands[i].summary);
 	fprintf(out, "\n%s", config_usage);
 }
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		int sub_argc = argc - 1;

@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "api/calls_api.h"
 #include "calls/cdr.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "intake/events.h"
@@ -197,4 +198,4 @@ const struct http_route calls_routes[] = {
 	{ "GET", "/api/v1/callers/{phone}/history", api_caller_history, CALL_STAFF },
 	{ "GET", "/api/v1/stats/calls", api_stats_calls, CALL_STAFF },
 };
-const size_t calls_routes_count = sizeof(calls_routes) / sizeof(calls_routes[0]);
+const size_t calls_routes_count = ARRAY_SIZE(calls_routes);

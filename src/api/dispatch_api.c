@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "dispatch/dispatch.h"
 
@@ -151,4 +152,4 @@ const struct http_route dispatch_routes[] = {
 	{ "PUT", "/api/v1/routing-rules/{id}", rule_update, ADMIN },
 	{ "DELETE", "/api/v1/routing-rules/{id}", rule_delete, ADMIN },
 };
-const size_t dispatch_routes_count = sizeof(dispatch_routes) / sizeof(dispatch_routes[0]);
+const size_t dispatch_routes_count = ARRAY_SIZE(dispatch_routes);

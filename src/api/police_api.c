@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "police/police.h"
 
@@ -70,4 +71,4 @@ const struct http_route police_routes[] = {
 	{ "POST", "/api/v1/police/feedback", feedback, 0 },
 	{ "GET", "/api/v1/orders/{number}/police", order_status, ACCESS_ANY_USER },
 };
-const size_t police_routes_count = sizeof(police_routes) / sizeof(police_routes[0]);
+const size_t police_routes_count = ARRAY_SIZE(police_routes);

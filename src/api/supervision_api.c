@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/supervision_api.h"
+#include "core/array.h"
 #include "supervision/callbacks.h"
 #include "supervision/export.h"
 #include "supervision/lists.h"
@@ -267,4 +268,4 @@ const struct http_route supervision_routes[] = {
 	{ "GET", "/api/v1/stats/ranking", stats_ranking_get, MANAGERS },
 	{ "GET", "/api/v1/stats/hot-topics", stats_hot_topics_get, CENTRE_STAFF },
 };
-const size_t supervision_routes_count = sizeof(supervision_routes) / sizeof(supervision_routes[0]);
+const size_t supervision_routes_count = ARRAY_SIZE(supervision_routes);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -164,7 +165,7 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 	cfg->templates_dir = xasprintf("%s/templates", cfg->root);
 	cfg->grace_ms = 30000;
 	cfg->sweep_seconds = 60;
-	for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(env_names); i++) {
 		const char *v = getenv(env_names[i].env);
 		if (v && *v && !set_option(cfg, env_names[i].option, v, e)) {
 			if (err_isset(e))
@@ -194,7 +195,7 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 			value = NULL;
 		}
 		bool known = false;
-		for (size_t k = 0; k < sizeof(env_names) / sizeof(env_names[0]); k++)
+		for (size_t k = 0; k < ARRAY_SIZE(env_names); k++)
 			if (!strcmp(name, env_names[k].option))
 				known = true;
 		if (!known) {

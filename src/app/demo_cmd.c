@@ -12,6 +12,7 @@
 
 #include "app/app.h"
 #include "auth/auth.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "db/db.h"
 #include "dispatch/dispatch.h"
@@ -145,8 +146,8 @@ static bool act(struct demo *d, const struct principal *who, const char *number,
 /* Registers one order and walks it to a state chosen by `fate` (0–99). */
 static bool demo_order(struct demo *d, int fate)
 {
-	const struct demo_matter *m = &matters[roll((int)(sizeof(matters) / sizeof(matters[0])))];
-	const char *const *place = places[roll((int)(sizeof(places) / sizeof(places[0])))];
+	const struct demo_matter *m = &matters[roll((int)(ARRAY_SIZE(matters)))];
+	const char *const *place = places[roll((int)(ARRAY_SIZE(places)))];
 	char address[256], content[512], phone[16], name[16], number[32], dispatch[128];
 	json_object *body = json_object_new_object(), *o;
 	struct principal h, ha;
@@ -286,7 +287,7 @@ int cmd_demo(struct config *cfg, int argc, char **argv)
 	logins_path = xasprintf("%s/var/demo-logins.txt", cfg->root);
 	logins = fopen(logins_path, "w");
 	free(logins_path);
-	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(demo_users); i++) {
 		const struct demo_user *u = &demo_users[i];
 		if (!auth_user_add(d.db, u->login, u->role, u->department, u->name, u->password, &d.e)
 		    && d.e.status != 409)

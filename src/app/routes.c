@@ -1,6 +1,7 @@
 /* The route table: method, path pattern, handler, who may call it. */
 #include "api/api.h"
 #include "app/app.h"
+#include "core/array.h"
 
 #define CENTRE ROLES_CENTRE
 #define ANY ACCESS_ANY_USER
@@ -27,9 +28,9 @@ const struct http_route app_routes[] = {
 	{ "GET", "/api/v1/deadline-policies", api_policies_get, ANY },
 	{ "PUT", "/api/v1/deadline-policies", api_policies_put, ADMIN },
 };
-const size_t app_routes_count = sizeof(app_routes) / sizeof(app_routes[0]);
+const size_t app_routes_count = ARRAY_SIZE(app_routes);
 
 const struct http_route app_debug_routes[] = {
 	{ "GET", "/debug/sleep", debug_sleep, 0 },
 };
-const size_t app_debug_routes_count = sizeof(app_debug_routes) / sizeof(app_debug_routes[0]);
+const size_t app_debug_routes_count = ARRAY_SIZE(app_debug_routes);

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "core/array.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
@@ -53,11 +54,11 @@ static struct http_route *routes_for(size_t *count)
 	size_t n = 0;
 	struct http_route *r;
 
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
 		n += tables[i].n;
 	r = xcalloc(n, sizeof(*r));
 	n = 0;
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
 		memcpy(r + n, tables[i].routes, tables[i].n * sizeof(*r));
 		n += tables[i].n;
 	}

@@ -4,6 +4,7 @@
  * reject bookkeeping. What the fields mean is cdr_parse.c's business.
  */
 #include "calls/cdr_private.h"
+#include "core/array.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -55,14 +56,14 @@ static const char *const format_names[] = {
 
 const char *cdr_format_name(enum cdr_format f)
 {
-	if ((unsigned)f >= sizeof(format_names) / sizeof(format_names[0]))
+	if ((unsigned)f >= ARRAY_SIZE(format_names))
 		return "unknown";
 	return format_names[f];
 }
 
 bool cdr_format_parse(const char *name, enum cdr_format *out)
 {
-	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(format_names); i++) {
 		if (name && !strcmp(name, format_names[i])) {
 			*out = (enum cdr_format)i;
 			return true;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 #include "db/copy.h"
 
@@ -143,12 +144,12 @@ void call_record_copy_line(const struct call_record *c, struct buf *out)
 		c->channel, c->dstchannel, c->lastapp, c->lastdata, c->agent,
 	};
 
-	for (size_t i = 0; i < sizeof(text1) / sizeof(text1[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(text1); i++) {
 		cdr_copy_add_text(out, text1[i]);
 		sep(out);
 	}
 	add_num(out, c->sequence);
-	for (size_t i = 0; i < sizeof(text2) / sizeof(text2[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(text2); i++) {
 		sep(out);
 		cdr_copy_add_text(out, text2[i]);
 	}
@@ -181,7 +182,7 @@ void queue_event_copy_line(const struct queue_event *ev, struct buf *out)
 	cdr_copy_add_text(out, ev->key);
 	sep(out);
 	add_time(out, ev->at);
-	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(text); i++) {
 		sep(out);
 		cdr_copy_add_text(out, text[i]);
 	}
@@ -196,12 +197,12 @@ void queue_event_copy_line(const struct queue_event *ev, struct buf *out)
 	sep(out);
 	cdr_copy_add_text(out, ev->caller);
 	const int nums[] = { ev->position, ev->origposition, ev->wait, ev->talk, ev->ring };
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
 		sep(out);
 		add_num(out, nums[i]);
 	}
 	const char *tail[] = { ev->exit_key, ev->transfer_to, ev->member_call_id };
-	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tail); i++) {
 		sep(out);
 		cdr_copy_add_text(out, tail[i]);
 	}
@@ -229,10 +230,10 @@ void call_record_copy_binary(const struct call_record *c, struct buf *out)
 		c->channel, c->dstchannel, c->lastapp, c->lastdata, c->agent,
 	};
 
-	for (size_t i = 0; i < sizeof(text1) / sizeof(text1[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(text1); i++)
 		copy_text(out, text1[i]);
 	bin_count(out, c->sequence);
-	for (size_t i = 0; i < sizeof(text2) / sizeof(text2[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(text2); i++)
 		copy_text(out, text2[i]);
 	copy_timestamptz(out, c->start);
 	copy_timestamptz(out, c->answer);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 
 #define NO_COLUMN ((size_t)-1)
@@ -398,7 +399,7 @@ static const char *const disposition_names[] = {
 
 const char *call_disposition_name(enum call_disposition d)
 {
-	if ((unsigned)d >= sizeof(disposition_names) / sizeof(disposition_names[0]))
+	if ((unsigned)d >= ARRAY_SIZE(disposition_names))
 		return "UNKNOWN";
 	return disposition_names[d];
 }
@@ -407,7 +408,7 @@ static bool parse_disposition(const char *s, enum call_disposition *out, struct 
 {
 	char sh[SHOWN_MAX + 8];
 
-	for (size_t i = 0; i < sizeof(disposition_names) / sizeof(disposition_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(disposition_names); i++) {
 		if (!strcmp(s, disposition_names[i])) {
 			*out = (enum call_disposition)i;
 			return true;
@@ -457,7 +458,7 @@ static enum call_disposition fs_disposition(const struct call_record *r)
 		return CALL_ANSWERED;
 	if (!r->hangup_cause)
 		return CALL_UNKNOWN;
-	for (size_t i = 0; i < sizeof(fs_causes) / sizeof(fs_causes[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fs_causes); i++)
 		if (!strcmp(r->hangup_cause, fs_causes[i].cause))
 			return fs_causes[i].d;
 	return CALL_UNKNOWN;
@@ -763,7 +764,7 @@ static void queue_layout(const struct queue_event *ev, struct queue_layout *l)
 
 static enum queue_event_kind queue_kind(const char *name)
 {
-	for (size_t i = 0; i < sizeof(queue_kinds) / sizeof(queue_kinds[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(queue_kinds); i++)
 		if (!strcmp(name, queue_kinds[i].name))
 			return queue_kinds[i].kind;
 	return QUEUE_EV_OTHER;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/log.h"
 #include "db/copy.h"
 
@@ -71,7 +72,7 @@ char *db_default_conninfo(const char *project_root)
 		"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE", "PGPORT",
 	};
 
-	for (size_t i = 0; i < sizeof(libpq_vars) / sizeof(libpq_vars[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(libpq_vars); i++)
 		if (getenv(libpq_vars[i]))
 			return xstrdup("");
 	return xasprintf("host=%s/var/pg user=hotline dbname=hotline", project_root);

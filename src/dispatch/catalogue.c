@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "dispatch/dispatch.h"
@@ -114,7 +115,7 @@ static bool parse_body(json_object *body, struct rule_def *def, bool *active, st
 	json_object_object_foreach(body, key, val) {
 		bool known = false;
 		(void)val;
-		for (size_t i = 0; i < sizeof(body_members) / sizeof(body_members[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(body_members); i++)
 			if (!strcmp(key, body_members[i]))
 				known = true;
 		if (!known)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "dispatch/dispatch.h"
@@ -49,7 +50,7 @@ static const struct {
 
 const char *dispatch_urgency_code(const char *word)
 {
-	for (size_t i = 0; word && i < sizeof(urgencies) / sizeof(urgencies[0]); i++)
+	for (size_t i = 0; word && i < ARRAY_SIZE(urgencies); i++)
 		if (!strcmp(word, urgencies[i].word))
 			return urgencies[i].code;
 	return NULL;

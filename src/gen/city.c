@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gen/gen.h"
+#include "core/array.h"
 
 static const struct {
 	const char *code, *name;
@@ -152,9 +153,9 @@ static int find_dept(const struct gen_city *c, const char *code)
 
 static void build_departments(struct gen_city *c, struct rng *r, int first_id)
 {
-	size_t cap = 0, nd = sizeof(district_table) / sizeof(district_table[0]);
+	size_t cap = 0, nd = ARRAY_SIZE(district_table);
 
-	for (size_t i = 0; i < sizeof(city_table) / sizeof(city_table[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(city_table); i++) {
 		int p = add_dept(c, &cap, city_table[i].code, city_table[i].name, "city", -1, first_id);
 		char *units = xstrdup(city_table[i].units), *save = NULL;
 		c->depts[p].first_child = (int)c->ndepts;
@@ -177,7 +178,7 @@ static void build_departments(struct gen_city *c, struct rng *r, int first_id)
 		c->district_weight[c->ndistricts++] = district_table[i].weight;
 		c->depts[p].first_child = (int)c->ndepts;
 		for (int s = 1; s <= district_table[i].streets; s++) {
-			size_t np = sizeof(name_parts) / sizeof(name_parts[0]);
+			size_t np = ARRAY_SIZE(name_parts);
 			/* outer districts have more towns (镇) than streets (街道) */
 			bool town = i >= 6 && rng_unit(r) < 0.6;
 			char *code = xasprintf("%s-S%02d", district_table[i].code, s);
@@ -211,7 +212,7 @@ static int add_cat(struct gen_city *c, size_t *cap, const char *code, const char
 }
 
 /* Leaf names point into this copy of the table's leaf lists (split). */
-static char *leaf_names[sizeof(cat_table) / sizeof(cat_table[0])];
+static char *leaf_names[ARRAY_SIZE(cat_table)];
 
 static void build_categories(struct gen_city *c, struct rng *r)
 {
@@ -219,7 +220,7 @@ static void build_categories(struct gen_city *c, struct rng *r)
 	int top = -1, mid = -1, ntop = 0, nmid = 0;
 	const char *top_name = NULL;
 
-	for (size_t i = 0; i < sizeof(cat_table) / sizeof(cat_table[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cat_table); i++) {
 		char code[48], *save = NULL;
 		int nleaf = 0;
 
@@ -274,7 +275,7 @@ void city_release(struct gen_city *c)
 	free(c->cats);
 	free(c->leaves);
 	free(c->leaf_weight);
-	for (size_t i = 0; i < sizeof(leaf_names) / sizeof(leaf_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(leaf_names); i++) {
 		free(leaf_names[i]);
 		leaf_names[i] = NULL;
 	}

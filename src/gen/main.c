@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 #include "gen/gen.h"
 
@@ -103,7 +104,7 @@ static int columns(const char *table)
 		{ "call", GEN_CALL_COLUMNS },
 	};
 
-	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(list); i++) {
 		if (!strcmp(table, list[i].table)) {
 			printf("%s\n", list[i].columns);
 			return 0;
@@ -152,7 +153,7 @@ int main(int argc, char **argv)
 			o.handling_paths[o.nhandling++] = val;
 		else if (!strcmp(name, "--counters"))
 			o.counters_path = val;
-		else if (!strcmp(name, "--split") && o.nsplits < sizeof(o.splits) / sizeof(o.splits[0]))
+		else if (!strcmp(name, "--split") && o.nsplits < ARRAY_SIZE(o.splits))
 			o.splits[o.nsplits++] = val;
 		else if (!strcmp(name, "--split") || !strcmp(name, "--handling")) {
 			fprintf(stderr, "hotline-gen: %s \"%s\": too many (at most %d)\n", name, val,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 #include "gen/gen.h"
 
@@ -443,13 +444,13 @@ static void write_order(struct order_gen *g, const struct order *o)
 	copy_bool(b, o->confidential);
 	/* where */
 	buf_reset(t);
-	long road = (o->street * 7 + rng_below(&g->r, 12)) % (long)(sizeof(roads) / sizeof(roads[0]));
+	long road = (o->street * 7 + rng_below(&g->r, 12)) % (long)(ARRAY_SIZE(roads));
 	buf_adds(t, g->city.depts[o->district].name);
 	buf_adds(t, g->city.depts[o->street].name);
 	buf_adds(t, roads[road]);
 	out_long(t, 1 + rng_below(&g->r, 160));
 	buf_adds(t, "号");
-	buf_adds(t, places[rng_below(&g->r, sizeof(places) / sizeof(places[0]))]);
+	buf_adds(t, places[rng_below(&g->r, ARRAY_SIZE(places))]);
 	copy_textn(b, t->data, t->len);
 	opt_id(g, b, o->district);
 	opt_id(g, b, o->street);
@@ -467,12 +468,12 @@ static void write_order(struct order_gen *g, const struct order *o)
 	buf_adds(b, "附近");
 	buf_adds(b, k->name);
 	buf_adds(b, "，");
-	buf_adds(b, details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))]);
+	buf_adds(b, details[rng_below(&g->r, ARRAY_SIZE(details))]);
 	buf_adds(b, "，");
-	buf_adds(b, details[rng_below(&g->r, sizeof(details) / sizeof(details[0]))]);
+	buf_adds(b, details[rng_below(&g->r, ARRAY_SIZE(details))]);
 	buf_adds(b, "。");
 	copy_field_close(b, at);
-	copy_text(b, asks[rng_below(&g->r, sizeof(asks) / sizeof(asks[0]))]);
+	copy_text(b, asks[rng_below(&g->r, ARRAY_SIZE(asks))]);
 	copy_text(b, status_codes[o->st]);
 	opt_id(g, b, o->clock ? o->lead : -1);
 	copy_timestamptz(b, o->clock);

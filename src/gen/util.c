@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 #include "gen/gen.h"
 
@@ -368,8 +369,8 @@ void caller_phone(uint64_t seed, long k, char out[12])
 
 	rng_seed(&r, seed, 0x1000000 + (uint64_t)k);
 	x = rng_next(&r);
-	memcpy(out, prefixes[x % (sizeof(prefixes) / sizeof(prefixes[0]))], 3);
-	x /= sizeof(prefixes) / sizeof(prefixes[0]);
+	memcpy(out, prefixes[x % (ARRAY_SIZE(prefixes))], 3);
+	x /= ARRAY_SIZE(prefixes);
 	for (int i = 3; i < 11; i++) {
 		out[i] = (char)('0' + x % 10);
 		x /= 10;
@@ -397,10 +398,10 @@ void person_name(struct rng *r, struct buf *out)
 		"淑珍", "玉兰", "海燕", "晓东", "春梅", "文", "鹏", "辉", "红", "斌", "宇", "浩",
 	};
 
-	buf_adds(out, surnames[rng_below(r, sizeof(surnames) / sizeof(surnames[0]))]);
-	buf_adds(out, given[rng_below(r, sizeof(given) / sizeof(given[0]))]);
+	buf_adds(out, surnames[rng_below(r, ARRAY_SIZE(surnames))]);
+	buf_adds(out, given[rng_below(r, ARRAY_SIZE(given))]);
 	if (rng_unit(r) < 0.4)
-		buf_adds(out, given[rng_below(r, sizeof(given) / sizeof(given[0]))]);
+		buf_adds(out, given[rng_below(r, ARRAY_SIZE(given))]);
 }
 
 /* ------------------------------------------------------- the year */

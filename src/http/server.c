@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/log.h"
 
 #define MAX_PARAMS 8
@@ -22,11 +23,11 @@
 static const int counted_statuses[] = {
 	200, 201, 204, 303, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503,
 };
-#define NSTATUS (sizeof(counted_statuses) / sizeof(counted_statuses[0]) + 1)
+#define NSTATUS (ARRAY_SIZE(counted_statuses) + 1)
 
 /* Latency histogram upper bounds in milliseconds (+Inf implied). */
 static const double latency_bounds_ms[] = { 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500 };
-#define NBUCKETS (sizeof(latency_bounds_ms) / sizeof(latency_bounds_ms[0]) + 1)
+#define NBUCKETS (ARRAY_SIZE(latency_bounds_ms) + 1)
 
 struct route_stats {
 	atomic_long by_status[NSTATUS];

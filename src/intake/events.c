@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
@@ -122,7 +123,7 @@ static json_object *call_summary(const struct db_res *r, int row)
 	bool abandoned = db_res_bool(r, row, "abandoned");
 	bool offered = db_res_bool(r, row, "offered");
 
-	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(text_fields); i++)
 		json_object_object_add(o, text_fields[i], db_res_json_text(r, row, text_fields[i]));
 	json_object_object_add(o, "offered", json_object_new_boolean(offered));
 	json_object_object_add(o, "answered", json_object_new_boolean(answered));
@@ -151,7 +152,7 @@ static json_object *order_item(const struct db_res *r, int row)
 	};
 	json_object *o = json_object_new_object();
 
-	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(text_fields); i++)
 		json_object_object_add(o, text_fields[i], db_res_json_text(r, row, text_fields[i]));
 	json_object_object_add(o, "confidential",
 			       json_object_new_boolean(db_res_bool(r, row, "confidential")));
@@ -193,7 +194,7 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 	if (!json_get_string(body, "type", true, &type, e)
 	    || !json_get_string(body, "call_id", true, &call_id, e))
 		return NULL;
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
 		known |= !strcmp(type, types[i]);
 	if (!known)
 		return err_field(e, 422, "type", ERR_UNKNOWN_CHOICE, "unknown event type \"%s\": expected offered, answered or ended",
@@ -236,7 +237,7 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 	r = NULL;
 	if (new_row && (!db_run(db, sql_lock_imports, 0, NULL, e) || !DB_RUN(db, e, sql_adopt, call_id)))
 		goto fail;
-	r = db_exec(db, sql_event, (int)(sizeof(params) / sizeof(params[0])), params, e);
+	r = db_exec(db, sql_event, (int)(ARRAY_SIZE(params)), params, e);
 	if (!r)
 		goto fail;
 	*created = db_res_ll(r, 0, "inserted") > 0;

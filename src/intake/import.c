@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "db/copy.h"
@@ -30,7 +31,7 @@ static const struct {
 
 bool call_import_format_parse(const char *name, enum cdr_format *out)
 {
-	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(format_names); i++) {
 		if (!strcmp(name, format_names[i].name)) {
 			*out = format_names[i].format;
 			return true;
@@ -41,7 +42,7 @@ bool call_import_format_parse(const char *name, enum cdr_format *out)
 
 const char *call_import_format_name(enum cdr_format f)
 {
-	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(format_names); i++)
 		if (format_names[i].format == f)
 			return format_names[i].name;
 	return "unknown";

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/csv.h"
 #include "core/jsonutil.h"
@@ -349,7 +350,7 @@ static void report_csv(struct buf *out, json_object *rep)
 	json_object *rows = json_object_object_get(rep, "rows");
 
 	buf_adds(out, "bucket");
-	for (size_t k = 0; k < sizeof(report_keys) / sizeof(report_keys[0]); k++)
+	for (size_t k = 0; k < ARRAY_SIZE(report_keys); k++)
 		buf_addf(out, ",%s", report_keys[k]);
 	buf_addch(out, '\n');
 	for (size_t i = 0; i <= json_object_array_length(rows); i++) {
@@ -357,7 +358,7 @@ static void report_csv(struct buf *out, json_object *rep)
 		json_object *row = total ? json_object_object_get(rep, "total")
 					 : json_object_array_get_idx(rows, i);
 		csv_add_field(out, total ? "total" : json_str(row, "bucket"));
-		for (size_t k = 0; k < sizeof(report_keys) / sizeof(report_keys[0]); k++) {
+		for (size_t k = 0; k < ARRAY_SIZE(report_keys); k++) {
 			json_object *v = json_object_object_get(row, report_keys[k]);
 			buf_addch(out, ',');
 			if (v)
@@ -399,7 +400,7 @@ int intake_cmd_report(struct config *cfg, int argc, char **argv)
 		static const char *const known[] = { "--from", "--to", "--granularity", "--format",
 						     "--short-abandons", "--dialled", "--queue" };
 		bool ok = false;
-		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
 			ok |= !strcmp(argv[i], known[k]);
 		if (!ok || i + 1 >= argc) {
 			fprintf(stderr, "hotline report calls: unexpected argument \"%s\"\n%s", argv[i], usage);

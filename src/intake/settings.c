@@ -1,4 +1,5 @@
 #include "intake/settings.h"
+#include "core/array.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ bool intake_set_short_abandons_offered(const char *value, struct err *e)
 	static const char *const yes[] = { "yes", "true", "1" };
 	static const char *const no[] = { "no", "false", "0" };
 
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcasecmp(value, yes[i])) {
 			current.short_abandons_offered = true;
 			return true;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "intake/intake_sql.h"
@@ -25,7 +26,7 @@ static const char *const granularity_names[] = { "hour", "day", "month" };
 
 bool call_granularity_parse(const char *name, enum call_granularity *out)
 {
-	for (size_t i = 0; i < sizeof(granularity_names) / sizeof(granularity_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(granularity_names); i++) {
 		if (!strcmp(name, granularity_names[i])) {
 			*out = (enum call_granularity)i;
 			return true;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "orders/deadline.h"
@@ -603,7 +604,6 @@ static bool (*const handlers[ACT_COUNT])(struct act_ctx *c) = {
 	[ACT_ARCHIVE] = act_archive,
 };
 
-
 /*
  * The deadline light after an action moved the clock: red past the
  * deadline, yellow past the warning point, green before. (The sweeper only
@@ -627,7 +627,7 @@ static size_t nhooks;
 
 void orders_on_change(order_hook_fn fn)
 {
-	assert(nhooks < sizeof(hooks) / sizeof(hooks[0]));
+	assert(nhooks < ARRAY_SIZE(hooks));
 	for (size_t i = 0; i < nhooks; i++)
 		if (hooks[i] == fn)
 			return;		/* registering twice is harmless */

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "orders/fields.h"
 #include "orders/orders_private.h"
-
 
 /* Maps a foreign-key or check constraint of work_order to the input field. */
 static void name_constraint_field(struct err *e, const struct register_params *n)
@@ -26,7 +26,7 @@ static void name_constraint_field(struct err *e, const struct register_params *n
 
 	if (!e || e->code != ERR_CONSTRAINT)
 		return;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
 		if (strcmp(e->field, map[i].constraint))
 			continue;
 		const char *value = *(const char *const *)((const char *)n + map[i].value);

@@ -1,4 +1,5 @@
 #include "orders/lifecycle.h"
+#include "core/array.h"
 
 #include <string.h>
 
@@ -42,7 +43,7 @@ const struct transition *lifecycle_find(enum order_action action, enum order_sta
 {
 	if (status < 0 || status >= ST_COUNT)
 		return NULL;
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (table[i].action == action && (table[i].from & S(status))
 		    && (table[i].roles & ROLE_BIT(role)))
 			return &table[i];
@@ -53,7 +54,7 @@ bool lifecycle_action_possible(enum order_action action, enum order_status statu
 {
 	if (status < 0 || status >= ST_COUNT)
 		return false;
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (table[i].action == action && (table[i].from & S(status)))
 			return true;
 	return false;
@@ -63,7 +64,7 @@ size_t lifecycle_allowed(enum order_status status, enum role role, enum order_ac
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if ((table[i].from & S(status)) && (table[i].roles & ROLE_BIT(role)))
 			out[n++] = table[i].action;
 	return n;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 #include "orders/fields.h"
 
@@ -151,7 +152,7 @@ static const struct param_spec archive[] = {
 	NOTE("备注", 0, archive.note),
 };
 
-#define ROW(a, specs) [a] = { specs, sizeof(specs) / sizeof(specs[0]) }
+#define ROW(a, specs) [a] = { specs, ARRAY_SIZE(specs) }
 
 static const struct {
 	const struct param_spec *specs;
@@ -511,7 +512,7 @@ static const struct param_spec *spec_named(const struct param_spec *specs, size_
 /* True if one of the flags that waive the requirement of `s` is set. */
 static bool waived(const void *base, const struct param_spec *specs, size_t n, const struct param_spec *s)
 {
-	for (size_t i = 0; i < sizeof(s->unless) / sizeof(s->unless[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(s->unless); i++) {
 		const struct param_spec *flag = spec_named(specs, n, s->unless[i]);
 		if (flag && *(const bool *)cslot(base, flag))
 			return true;

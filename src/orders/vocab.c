@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/array.h"
+
 #define VOCAB(ident, name_, ...)                                                           \
 	static const struct vocab_entry ident##_entries[] = { __VA_ARGS__ };                 \
 	const struct vocab ident = { name_, ident##_entries,                                  \
-				     sizeof(ident##_entries) / sizeof(ident##_entries[0]) }
+				     ARRAY_SIZE(ident##_entries) }
 
 /* In the order of enum satisfaction. */
 VOCAB(vocab_satisfaction, "satisfaction",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -110,13 +111,13 @@ static bool parse_transfer(json_object *body, struct transfer *t, struct err *e)
 	if (!incident_valid(t->incident_no, e))
 		return false;
 	t->urgency = "normal";
-	for (size_t i = 0; urgency && i < sizeof(urgency_words) / sizeof(urgency_words[0]); i++)
+	for (size_t i = 0; urgency && i < ARRAY_SIZE(urgency_words); i++)
 		if (!strcmp(urgency, urgency_words[i].word))
 			t->urgency = urgency_words[i].code;
 	if (urgency && !strcmp(t->urgency, "normal") && strcmp(urgency, "normal") && strcmp(urgency, "一般"))
 		return err_field(e, 422, "urgency", ERR_UNKNOWN_CHOICE,
 				 "unknown urgency \"%.32s\": expected normal, urgent or critical", urgency);
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
 		if (!strcmp(t->request_type, types[i]))
 			known = true;
 	if (!known)
@@ -195,7 +196,7 @@ static void rename_field(struct err *e)
 	} map[] = { { "content", "description" }, { "category", "category_code" } };
 	char *at;
 
-	for (size_t i = 0; e && i < sizeof(map) / sizeof(map[0]); i++) {
+	for (size_t i = 0; e && i < ARRAY_SIZE(map); i++) {
 		if (strcmp(e->field, map[i].ours))
 			continue;
 		snprintf(e->field, sizeof(e->field), "%s", map[i].wire);
@@ -298,7 +299,7 @@ static bool parse_feedback(json_object *body, struct feedback *f, struct err *e)
 		return false;
 	if (f->incident_no && *f->incident_no && !incident_valid(f->incident_no, e))
 		return false;
-	for (size_t i = 0; i < sizeof(feedback_states) / sizeof(feedback_states[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(feedback_states); i++)
 		if (!strcmp(f->state, feedback_states[i]))
 			known = true;
 	if (!known)
@@ -321,7 +322,7 @@ static char *dedup_key(const struct feedback *f, const char *idempotency_key)
 	if (idempotency_key && *idempotency_key)
 		return xasprintf("key:%.200s", idempotency_key);
 	crypto_hash_sha256_init(&st);
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
 		crypto_hash_sha256_update(&st, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
 	crypto_hash_sha256_final(&st, hash);
 	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));

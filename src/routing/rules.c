@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/log.h"
 
 /* Patterns longer than this are refused: nobody writes one on purpose. */
@@ -140,7 +141,7 @@ bool rule_target_parse(const char *s, enum rule_target *out)
 {
 	static const enum rule_target all[] = { RULE_ON_CONTENT, RULE_ON_ADDRESS, RULE_ON_BOTH };
 
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
 		if (strcmp(s, rule_target_name(all[i])) == 0) {
 			*out = all[i];
 			return true;
@@ -309,7 +310,7 @@ static bool check_members(const struct rule_def *def, struct err *e)
 
 	if (!check_text("name", def->name, true, e))
 		return false;
-	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(optional); i++)
 		if (!check_text(optional[i].field, optional[i].value, false, e))
 			return false;
 	if (def->applies_to != 0 && def->applies_to != RULE_ON_CONTENT

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/array.h"
 #include "core/csv.h"
 #include "core/jsonutil.h"
 
@@ -103,7 +104,7 @@ static const char *const json_members[] = {
 
 static bool json_known_member(const char *key)
 {
-	for (size_t i = 0; i < sizeof(json_members) / sizeof(json_members[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(json_members); i++)
 		if (strcmp(key, json_members[i]) == 0)
 			return true;
 	return false;
@@ -254,7 +255,7 @@ static bool csv_bool(const char *col, const char *s, bool *out, struct err *e)
 	*out = false;
 	if (!s)
 		return true;
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
 			*out = true;
 			return true;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "orders/deadline.h"
@@ -345,7 +346,7 @@ static const struct param_spec result_fields[] = {
 
 static bool read_result(const struct param_source *src, struct result *res, struct err *e)
 {
-	if (!params_read_fields(result_fields, sizeof(result_fields) / sizeof(result_fields[0]), src, res,
+	if (!params_read_fields(result_fields, ARRAY_SIZE(result_fields), src, res,
 				sizeof(*res), e))
 		return false;
 	if (!res->comment)
@@ -494,7 +495,7 @@ static bool known_status(const char *s)
 {
 	if (!strcmp(s, "all"))
 		return true;
-	for (size_t i = 0; i < sizeof(task_statuses) / sizeof(task_statuses[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(task_statuses); i++)
 		if (!strcmp(s, task_statuses[i]))
 			return true;
 	return false;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/csv.h"
 
 enum col_kind { COL_TEXT, COL_COUNT, COL_RATE, COL_DAYS };
@@ -60,8 +61,6 @@ static const struct column ranking_columns[] = {
 	{ "rated", "评价量", COL_COUNT, true },
 	{ "list", "榜单", COL_TEXT, true },
 };
-
-#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------ widths */
 
@@ -160,16 +159,16 @@ void export_orders_csv(json_object *report, struct buf *out)
 	json_object *rows = json_object_object_get(report, "rows");
 	json_object *total = json_object_object_get(report, "total");
 
-	csv_header(order_columns, NCOLS(order_columns), out);
+	csv_header(order_columns, ARRAY_SIZE(order_columns), out);
 	for (size_t i = 0; i < json_object_array_length(rows); i++)
-		csv_line(json_object_array_get_idx(rows, i), order_columns, NCOLS(order_columns), out);
+		csv_line(json_object_array_get_idx(rows, i), order_columns, ARRAY_SIZE(order_columns), out);
 	if (total) {
 		/* The total row has no key; its name is the label 合计. */
 		json_object *t = json_object_new_object();
 		json_object_object_foreach(total, k, v)
 			json_object_object_add(t, k, json_object_get(v));
 		json_object_object_add(t, "name", json_object_new_string("合计"));
-		csv_line(t, order_columns, NCOLS(order_columns), out);
+		csv_line(t, order_columns, ARRAY_SIZE(order_columns), out);
 		json_object_put(t);
 	}
 }
@@ -178,9 +177,9 @@ void export_ranking_csv(json_object *ranking, struct buf *out)
 {
 	json_object *rows = json_object_object_get(ranking, "rows");
 
-	csv_header(ranking_columns, NCOLS(ranking_columns), out);
+	csv_header(ranking_columns, ARRAY_SIZE(ranking_columns), out);
 	for (size_t i = 0; i < json_object_array_length(rows); i++)
-		csv_line(json_object_array_get_idx(rows, i), ranking_columns, NCOLS(ranking_columns), out);
+		csv_line(json_object_array_get_idx(rows, i), ranking_columns, ARRAY_SIZE(ranking_columns), out);
 }
 
 /* ------------------------------------------------------------- tables */
@@ -274,12 +273,12 @@ static size_t table_columns(const struct column *all, size_t n, struct column *o
 
 void export_orders_table(json_object *report, struct buf *out)
 {
-	struct column cols[NCOLS(order_columns)];
+	struct column cols[ARRAY_SIZE(order_columns)];
 	struct grid g = { .cols = cols };
 	json_object *rows = json_object_object_get(report, "rows");
 	json_object *total = json_object_object_get(report, "total");
 
-	g.ncols = table_columns(order_columns, NCOLS(order_columns), cols);
+	g.ncols = table_columns(order_columns, ARRAY_SIZE(order_columns), cols);
 	buf_addf(out, "%s — %s, by %s\n\n", json_object_get_string(json_object_object_get(report, "from")),
 		 json_object_get_string(json_object_object_get(report, "to")),
 		 json_object_get_string(json_object_object_get(report, "by")));
@@ -309,7 +308,7 @@ static void list_line(json_object *ranking, const char *member, const char *labe
 
 void export_ranking_table(json_object *ranking, struct buf *out)
 {
-	struct grid g = { .cols = ranking_columns, .ncols = NCOLS(ranking_columns) };
+	struct grid g = { .cols = ranking_columns, .ncols = ARRAY_SIZE(ranking_columns) };
 	json_object *rows = json_object_object_get(ranking, "rows");
 
 	buf_addf(out, "%s — %s\n\n", json_object_get_string(json_object_object_get(ranking, "from")),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -32,7 +33,7 @@ static const struct setting_desc descs[] = {
 	{ "ranking", "black_max", "ranking.black_max", S_NUMBER, 0, 1, 0.80 },
 	{ "ranking", "min_dispatched", "ranking.min_dispatched", S_INT, 1, 1000000, 1 },
 };
-#define NDESCS (sizeof(descs) / sizeof(descs[0]))
+#define NDESCS ARRAY_SIZE(descs)
 
 static const char *const weight_names[3] = { "response", "resolution", "satisfaction" };
 static const double weight_defaults[3] = { 0.30, 0.35, 0.35 };

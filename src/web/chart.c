@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "web/web_private.h"
+#include "core/array.h"
 
 void svg_text(struct buf *out, const char *s)
 {
@@ -67,7 +68,7 @@ static double nice_max(double max, double *step)
 		return 4;
 	}
 	mag = pow(10, floor(log10(max / 4)));
-	for (size_t i = 0; i < sizeof(mult) / sizeof(mult[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(mult); i++) {
 		s = mult[i] * mag;
 		if (s * 4 >= max)
 			break;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "web/web_private.h"
+#include "core/array.h"
 
 /* The labels of the fields of forms other than the order's (whose
  * parameters are labelled in orders/params.c). */
@@ -59,7 +60,7 @@ const char *field_label(const char *field)
 
 	if (spec)
 		return spec->label;
-	for (size_t i = 0; field && i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; field && i < ARRAY_SIZE(fields); i++)
 		if (!strcmp(fields[i].field, field))
 			return fields[i].label;
 	return NULL;

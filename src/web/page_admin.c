@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "web/web_private.h"
 
@@ -34,7 +35,7 @@ static void add_tabs(struct page *pg, const char *section)
 {
 	json_object *tabs = json_object_new_array();
 
-	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
 		json_object *t = json_object_new_object();
 		add_string(t, "href", sections[i].href);
 		add_string(t, "label", sections[i].label);
@@ -123,7 +124,7 @@ static void users_show(struct page *pg, int status, json_object *add, const char
 			add_string(u, "pw_error", row_error);
 		active += json_object_get_boolean(json_object_object_get(u, "active"));
 	}
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
 		json_object *o = json_object_new_object();
 		add_string(o, "code", roles[i]);
 		add_string(o, "name", role_label((enum role)role_parse(roles[i])));
@@ -154,7 +155,7 @@ void page_admin_users(struct http_req *req)
 
 	if (!admin_begin(req, "users", "用户管理", &pg))
 		return;
-	admin_flash(&pg, notices, sizeof(notices) / sizeof(notices[0]));
+	admin_flash(&pg, notices, ARRAY_SIZE(notices));
 	users_show(&pg, 200, NULL, NULL, NULL);
 	page_end(&pg);
 }
@@ -299,7 +300,7 @@ static const char *kind_label(const char *kind)
 		{ "city", "市级部门" }, { "district", "区" }, { "street", "街道乡镇" }, { "unit", "下属单位" },
 	};
 
-	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (size_t i = 0; kind && i < ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kind, kinds[i][0]))
 			return kinds[i][1];
 	return kind ? kind : "";

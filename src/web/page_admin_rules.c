@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "dispatch/dispatch.h"
 #include "web/web_private.h"
@@ -26,8 +27,6 @@ static const char *const text_members[] = {
 };
 static const char *const bool_members[] = { "caseless", "police", "active" };
 
-#define N(t) (sizeof(t) / sizeof(t[0]))
-
 static const char *const applies[][2] = {
 	{ "content", "来电内容" }, { "address", "地址" }, { "both", "内容和地址" },
 };
@@ -35,7 +34,7 @@ static const char *const urgencies[] = { "一般", "紧急", "特急" };
 
 static const char *applies_label(const char *code)
 {
-	for (size_t i = 0; code && i < N(applies); i++)
+	for (size_t i = 0; code && i < ARRAY_SIZE(applies); i++)
 		if (!strcmp(code, applies[i][0]))
 			return applies[i][1];
 	return code ? code : "";
@@ -47,7 +46,7 @@ static json_object *rule_body(const struct form *f, struct err *e)
 	json_object *body = json_object_new_object();
 	const char *priority = form_get_nonempty(f, "priority");
 
-	for (size_t i = 0; i < N(text_members); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(text_members); i++) {
 		const char *v = form_get(f, text_members[i]);
 		/* The pattern is kept as typed; the other members are trimmed by the empty test. */
 		if (!strcmp(text_members[i], "pattern") ? v && *v : form_get_nonempty(f, text_members[i]) != NULL)
@@ -55,7 +54,7 @@ static json_object *rule_body(const struct form *f, struct err *e)
 		else
 			json_object_object_add(body, text_members[i], NULL);
 	}
-	for (size_t i = 0; i < N(bool_members); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bool_members); i++) {
 		const char *v = form_get(f, bool_members[i]);
 		json_object_object_add(body, bool_members[i], json_object_new_boolean(v && !strcmp(v, "true")));
 	}
@@ -77,10 +76,10 @@ static json_object *rule_values(json_object *rule)
 {
 	json_object *v = json_object_new_object();
 
-	for (size_t i = 0; i < N(text_members); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(text_members); i++)
 		if (json_str(rule, text_members[i]))
 			add_string(v, text_members[i], json_str(rule, text_members[i]));
-	for (size_t i = 0; i < N(bool_members); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bool_members); i++)
 		if (json_object_get_boolean(json_object_object_get(rule, bool_members[i])))
 			add_string(v, bool_members[i], "true");
 	if (json_object_object_get(rule, "priority"))
@@ -109,7 +108,7 @@ static void add_rule_form(struct page *pg, json_object *values, json_object *ref
 	json_object *depts = json_object_object_get(ref, "departments");
 	json_object *urg = json_object_new_array();
 
-	for (size_t i = 0; i < N(urgencies); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(urgencies); i++) {
 		json_object *o = json_object_new_object();
 		const char *sel = json_str(values, "suggest_urgency");
 		add_string(o, "code", urgencies[i]);
@@ -117,7 +116,7 @@ static void add_rule_form(struct page *pg, json_object *values, json_object *ref
 		json_object_object_add(o, "selected", json_object_new_boolean(sel && !strcmp(sel, urgencies[i])));
 		json_object_array_add(urg, o);
 	}
-	json_object_object_add(pg->data, "applies", choices(applies, N(applies),
+	json_object_object_add(pg->data, "applies", choices(applies, ARRAY_SIZE(applies),
 							   json_str(values, "applies_to") ? json_str(values, "applies_to") : "content"));
 	json_object_object_add(pg->data, "urgency_opts", urg);
 	json_object_object_add(pg->data, "category_opts",
@@ -247,7 +246,7 @@ void page_admin_rules(struct http_req *req)
 
 	if (!admin_begin(req, "rules", "派单规则", &pg))
 		return;
-	admin_flash(&pg, notices, N(notices));
+	admin_flash(&pg, notices, ARRAY_SIZE(notices));
 	rules_show(&pg, 200, NULL);
 	page_end(&pg);
 }

@@ -10,14 +10,13 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "orders/deadline.h"
 #include "supervision/settings.h"
 #include "web/web_private.h"
-
-#define N(t) (sizeof(t) / sizeof(t[0]))
 
 static void add_string(json_object *o, const char *key, const char *value)
 {
@@ -89,7 +88,7 @@ static json_object *unit_choices(const char *selected)
 	static const char *const units[][2] = { { "hours", "小时" }, { "workdays", "工作日" } };
 	json_object *out = json_object_new_array();
 
-	for (size_t i = 0; i < N(units); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		json_object *o = json_object_new_object();
 		add_string(o, "code", units[i][0]);
 		add_string(o, "name", units[i][1]);
@@ -126,7 +125,7 @@ static void policies_show(struct page *pg, int status, const struct form *f, lon
 		json_object *row = json_object_array_get_idx(rows, i);
 		json_object *errs = json_object_new_object();
 		char name[128];
-		for (size_t k = 0; k < N(policy_fields); k++) {
+		for (size_t k = 0; k < ARRAY_SIZE(policy_fields); k++) {
 			const char *v;
 			field_name(name, sizeof(name), policy_fields[k], row);
 			if (f && (v = form_get(f, name)))
@@ -158,7 +157,7 @@ void page_admin_policies(struct http_req *req)
 
 	if (!admin_begin(req, "policies", "办理时限", &pg))
 		return;
-	admin_flash(&pg, notices, N(notices));
+	admin_flash(&pg, notices, ARRAY_SIZE(notices));
 	policies_show(&pg, 200, NULL, -1, NULL, NULL);
 	page_end(&pg);
 }
@@ -319,7 +318,7 @@ void page_admin_calendar(struct http_req *req)
 
 	if (!admin_begin(req, "calendar", "节假日", &pg))
 		return;
-	admin_flash(&pg, notices, N(notices));
+	admin_flash(&pg, notices, ARRAY_SIZE(notices));
 	calendar_show(&pg, 200);
 	page_end(&pg);
 }
@@ -391,7 +390,7 @@ static void settings_show(struct page *pg, int status, const char *group, const 
 	static const char *const groups[] = { "callbacks", "ranking" };
 	struct err e = ERR_INIT;
 
-	for (size_t g = 0; g < N(groups); g++) {
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
 		json_object *vals = settings_group_get(pg->db, groups[g], &e);
 		if (!vals) {
 			page_fail(pg->req, &e);
@@ -399,7 +398,7 @@ static void settings_show(struct page *pg, int status, const char *group, const 
 		}
 		json_object *shown = json_object_new_object();
 		bool again = f && group && !strcmp(group, groups[g]);
-		for (size_t i = 0; i < N(setting_fields); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(setting_fields); i++) {
 			if (strcmp(setting_fields[i].group, groups[g]))
 				continue;
 			const char *v = again ? form_get(f, setting_fields[i].name) : NULL;
@@ -408,7 +407,7 @@ static void settings_show(struct page *pg, int status, const char *group, const 
 		}
 		if (!strcmp(groups[g], "ranking")) {
 			json_object *w = json_object_object_get(vals, "weights");
-			for (size_t i = 0; i < N(weight_names); i++) {
+			for (size_t i = 0; i < ARRAY_SIZE(weight_names); i++) {
 				char key[32];
 				snprintf(key, sizeof(key), "w_%s", weight_names[i]);
 				const char *v = again ? form_get(f, key) : NULL;
@@ -431,7 +430,7 @@ void page_admin_settings(struct http_req *req)
 
 	if (!admin_begin(req, "settings", "回访与排名", &pg))
 		return;
-	admin_flash(&pg, notices, N(notices));
+	admin_flash(&pg, notices, ARRAY_SIZE(notices));
 	settings_show(&pg, 200, NULL, NULL);
 	page_end(&pg);
 }
@@ -441,7 +440,7 @@ static json_object *settings_body(const char *group, const struct form *f, struc
 {
 	json_object *body = json_object_new_object();
 
-	for (size_t i = 0; i < N(setting_fields); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(setting_fields); i++) {
 		const struct setting_field *s = &setting_fields[i];
 		int64_t n;
 		double d;
@@ -456,7 +455,7 @@ static json_object *settings_body(const char *group, const struct form *f, struc
 	if (!strcmp(group, "ranking")) {
 		json_object *w = json_object_new_object();
 		json_object_object_add(body, "weights", w);
-		for (size_t i = 0; i < N(weight_names); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(weight_names); i++) {
 			char key[32];
 			double d;
 			snprintf(key, sizeof(key), "w_%s", weight_names[i]);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "orders/orders.h"
 #include "supervision/callbacks.h"
@@ -171,7 +172,7 @@ static void flash_done(struct page *pg)
 	const char *done = http_query(pg->req, "done"), *number = http_query(pg->req, "order");
 	struct buf b = BUF_INIT;
 
-	for (size_t i = 0; done && i < sizeof(notices) / sizeof(notices[0]); i++) {
+	for (size_t i = 0; done && i < ARRAY_SIZE(notices); i++) {
 		if (strcmp(done, notices[i][0]))
 			continue;
 		if (strstr(notices[i][1], "%s") && !order_number_ok(number))

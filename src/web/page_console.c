@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "dispatch/dispatch.h"
@@ -30,8 +31,6 @@
 static const char *const suggest_fields[] = {
 	"content", "address", "category", "district", "street", "caller_phone",
 };
-
-#define N(t) (sizeof(t) / sizeof(t[0]))
 
 /* A new idempotency key against double submits, into `form`. */
 static void add_idem(json_object *form)
@@ -99,7 +98,7 @@ static const char *outcome_label(const char *outcome)
 		{ "not_offered", "未进入人工" },
 	};
 
-	for (size_t i = 0; outcome && i < N(labels); i++)
+	for (size_t i = 0; outcome && i < ARRAY_SIZE(labels); i++)
 		if (!strcmp(outcome, labels[i][0]))
 			return labels[i][1];
 	return outcome ? outcome : "";
@@ -495,7 +494,7 @@ static void show_suggestions(struct page *pg, const struct form *f, const char *
 
 	if (accept && (!*accept || *end))
 		pick = -1;
-	for (size_t i = 0; i < N(suggest_fields); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(suggest_fields); i++) {
 		const char *v = form_get_nonempty(f, suggest_fields[i]);
 		if (v || !strcmp(suggest_fields[i], "content"))
 			json_add_text(body, suggest_fields[i], v ? v : "");

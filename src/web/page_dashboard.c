@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "intake/settings.h"
@@ -140,7 +141,7 @@ static json_object *quick_periods(long today)
 	char a[11], b[11];
 	struct buf href = BUF_INIT;
 
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
 		json_object *o = json_object_new_object();
 		day_text(q[i].d0, a);
 		day_text(q[i].d1, b);

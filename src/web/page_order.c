@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "orders/orders.h"
 #include "police/police.h"
@@ -33,7 +34,6 @@ static const char *const feedback_states[][2] = {
 	{ "accepted", "已受理" }, { "dispatched", "已派警" }, { "arrived", "已到场" },
 	{ "in_progress", "处置中" }, { "completed", "已办结" }, { "returned", "已退回" },
 };
-#define N(t) (sizeof(t) / sizeof(t[0]))
 
 /*
  * For an order exchanged with 110 (transferred to it, or received from it):
@@ -64,13 +64,13 @@ static void add_police(struct page *pg, json_object *order)
 	json_add_text(card, "direction", channel && !strcmp(channel, "police") ? "110 转来的警单" : "已转 110");
 	json_add_text(card, "incident_no", json_str(st, "incident_no"));
 	json_add_text(card, "delivery", delivery);
-	json_add_text(card, "delivery_name", label_of(delivery, delivery_labels, N(delivery_labels)));
+	json_add_text(card, "delivery_name", label_of(delivery, delivery_labels, ARRAY_SIZE(delivery_labels)));
 	json_object *messages = json_object_object_get(st, "messages"), *ms = json_object_new_array();
 	for (size_t i = 0; messages && i < json_object_array_length(messages); i++) {
 		json_object *m = json_object_array_get_idx(messages, i), *v = json_object_new_object();
-		json_add_text(v, "kind", label_of(json_str(m, "kind"), message_kinds, N(message_kinds)));
+		json_add_text(v, "kind", label_of(json_str(m, "kind"), message_kinds, ARRAY_SIZE(message_kinds)));
 		json_add_text(v, "state", json_str(m, "state"));
-		json_add_text(v, "state_name", label_of(json_str(m, "state"), message_states, N(message_states)));
+		json_add_text(v, "state_name", label_of(json_str(m, "state"), message_states, ARRAY_SIZE(message_states)));
 		json_object_object_add(v, "attempts", json_object_get(json_object_object_get(m, "attempts")));
 		view_time(&b, json_str(m, "created_at"));
 		json_add_text(v, "created", b.data);
@@ -87,7 +87,7 @@ static void add_police(struct page *pg, json_object *order)
 	json_object *feedback = json_object_object_get(st, "feedback"), *fs = json_object_new_array();
 	for (size_t i = 0; feedback && i < json_object_array_length(feedback); i++) {
 		json_object *f = json_object_array_get_idx(feedback, i), *v = json_object_new_object();
-		json_add_text(v, "state_name", label_of(json_str(f, "state"), feedback_states, N(feedback_states)));
+		json_add_text(v, "state_name", label_of(json_str(f, "state"), feedback_states, ARRAY_SIZE(feedback_states)));
 		json_add_text(v, "result", json_str(f, "result"));
 		json_add_text(v, "handler", json_str(f, "handler"));
 		view_time(&b, json_str(f, "time"));

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "web/web_private.h"
 
@@ -105,7 +106,7 @@ json_object *ref_department_groups(json_object *ref, const char *selected, json_
 	json_object *depts = json_object_object_get(ref, "departments");
 	json_object *out = json_object_new_array();
 
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
 		json_object *options = json_object_new_array();
 		for (size_t i = 0; depts && i < json_object_array_length(depts); i++) {
 			json_object *item = json_object_array_get_idx(depts, i);

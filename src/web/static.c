@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/array.h"
 #include "core/log.h"
 #include "web/web_private.h"
 
@@ -50,7 +51,7 @@ static const char *type_of(const char *name)
 {
 	size_t n = strlen(name);
 
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
 		size_t k = strlen(types[i].ext);
 		if (n > k && !strcmp(name + n - k, types[i].ext))
 			return types[i].type;

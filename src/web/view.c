@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "web/web_private.h"
@@ -62,7 +63,7 @@ static bool clock_runs(const char *status)
 	static const char *const running[] = { "dispatched", "in_progress", "return_requested",
 						"extension_requested" };
 
-	for (size_t i = 0; status && i < sizeof(running) / sizeof(running[0]); i++)
+	for (size_t i = 0; status && i < ARRAY_SIZE(running); i++)
 		if (!strcmp(status, running[i]))
 			return true;
 	return false;
@@ -285,7 +286,6 @@ static const char *const channel_labels[][2] = {
 	{ "phone", "电话" }, { "police", "110转办" }, { "web", "网站/APP" },
 	{ "sms", "短信" }, { "letter", "信件" },
 };
-#define N(t) (sizeof(t) / sizeof(t[0]))
 
 static void dept_name(struct buf *b, json_object *ref, const char *code)
 {
@@ -333,7 +333,7 @@ static bool detail_value(struct buf *b, json_object *v, enum detail_kind kind, j
 		buf_adds(b, vocab_label_of(&vocab_satisfaction, s));
 		return true;
 	case D_CHANNEL:
-		buf_adds(b, code_label(s, channel_labels, N(channel_labels)));
+		buf_adds(b, code_label(s, channel_labels, ARRAY_SIZE(channel_labels)));
 		return true;
 	case D_ALERT:
 		buf_adds(b, vocab_label_of(&vocab_alert, s));
@@ -350,7 +350,7 @@ static json_object *event_details(json_object *payload, json_object *ref, const 
 	json_object *list = json_object_new_array();
 	struct buf b = BUF_INIT;
 
-	for (size_t i = 0; payload && i < N(details); i++) {
+	for (size_t i = 0; payload && i < ARRAY_SIZE(details); i++) {
 		json_object *v;
 		if (!json_object_object_get_ex(payload, details[i].key, &v) || !v)
 			continue;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "template/mustache.h"
@@ -49,7 +50,7 @@ bool web_init(const char *templates_dir, bool dev, struct err *e)
 		"admin/users", "admin/departments", "admin/categories", "admin/rules", "admin/rule",
 		"admin/policies", "admin/calendar", "admin/settings",
 	};
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		if (!mustache_set_get(web.set, required[i])) {
 			err_set(e, 500, ERR_TEMPLATE_MISSING, "%s: no template \"%s.mustache\"",
 				templates_dir, required[i]);
@@ -200,7 +201,7 @@ static void add_principal(json_object *d, const struct principal *who, const cha
 	json_object_object_add(d, "me", me);
 	if (who->csrf[0])
 		json_add_text(d, "csrf", who->csrf);
-	for (size_t i = 0; i < sizeof(nav_items) / sizeof(nav_items[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(nav_items); i++) {
 		if (!(nav_items[i].roles & ROLE_BIT(who->role)))
 			continue;
 		json_object *item = json_object_new_object();
@@ -451,4 +452,4 @@ const struct http_route web_routes[] = {
 	{ "POST", "/admin/settings/{group}", page_admin_settings_save, 0 },
 	{ "GET", "/static/{file}", static_get, 0 },
 };
-const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);
+const size_t web_routes_count = ARRAY_SIZE(web_routes);
