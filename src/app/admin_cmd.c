@@ -18,6 +18,7 @@
 #include "core/timeutil.h"
 #include "db/db.h"
 #include "orders/deadline.h"
+#include "orders/recompute.h"
 
 static struct db *connect_or_say(const struct config *cfg, const char *cmd)
 {
@@ -352,7 +353,8 @@ static bool calendar_store(struct db *db, json_object *doc, int year, struct err
 			      ? json_object_get_string(json_object_array_get_idx(papers, 0)) : "");
 }
 
-bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, struct err *e)
+bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, long *moved,
+			      struct err *e)
 {
 	struct calendar *check = calendar_new();
 	json_object *doc = NULL;
@@ -361,7 +363,8 @@ bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *
 		  && db_begin(db, e);
 
 	if (ok) {
-		ok = calendar_store(db, doc, *year, e) && db_commit(db, e);
+		ok = calendar_store(db, doc, *year, e) && orders_recompute_year(db, *year, moved, e)
+		     && db_commit(db, e);
 		if (!ok)
 			db_rollback(db);
 	}
@@ -387,10 +390,12 @@ int cmd_calendar(struct config *cfg, int argc, char **argv)
 		struct calendar *check = calendar_new();
 		json_object *doc = NULL;
 		int year = 0;
+		long moved = 0;
 		bool ok = buf_read_file(&text, argv[i], &e)
 			  && calendar_load_json(check, text.data, text.len, &year, &e)
 			  && json_parse_object(text.data, text.len, &doc, &e)
-			  && calendar_store(db, doc, year, &e);
+			  && calendar_store(db, doc, year, &e)
+			  && orders_recompute_year(db, year, &moved, &e);
 		json_object_put(doc);
 		calendar_free(check);
 		buf_release(&text);
@@ -399,7 +404,8 @@ int cmd_calendar(struct config *cfg, int argc, char **argv)
 			err_clear(&e);
 			goto out;
 		}
-		printf("loaded the official calendar for %d from %s\n", year, argv[i]);
+		printf("loaded the official calendar for %d from %s: the deadlines of %ld orders moved\n",
+		       year, argv[i], moved);
 	}
 	if (db_commit(db, &e))
 		status = 0;
@@ -423,7 +429,7 @@ int cmd_deadline(struct config *cfg, int argc, char **argv)
 	struct db *db;
 	time_t t, due;
 	long n;
-	int y, m, d;
+	int y;
 
 	if (!from || !workdays == !hours) {
 		fprintf(stderr, "usage: hotline deadline --from ISO_TIME (--workdays N | --hours H)\n");
@@ -448,9 +454,11 @@ int cmd_deadline(struct config *cfg, int argc, char **argv)
 	}
 	db_close(db);
 	due = deadline_add(t, (int)n, workdays ? UNIT_WORKDAYS : UNIT_HOURS);
-	civil_from_days(time_local_day(due), &y, &m, &d);
-	if (workdays && !deadline_year_known(y))
-		fprintf(stderr, "warning: no official holiday calendar for %d: counted weekends only\n", y);
+	if (workdays && (y = deadline_first_provisional(t, due)) != 0)
+		fprintf(stderr, "warning: no official holiday notice for %d: the deadline is provisional"
+			" (%s, no make-up working days)\n", y,
+			y >= CALENDAR_LAW_FIRST_YEAR && y <= CALENDAR_LAW_LAST_YEAR
+				? "the statutory holidays counted" : "weekends only");
 	time_format_iso(due, iso);
 	printf("%s\n", iso);
 	return 0;

@@ -87,8 +87,11 @@ long app_import_categories_text(struct db *db, const char *name, const char *tex
  * `hotline calendar import`) and stores it in one transaction, replacing
  * that year's days. Sets *year. Returns false with `e` (400/422 naming the
  * member at fault, as calendar_load_json()); nothing is stored then. The
- * caller reloads the process's calendar (deadline_calendar_load()).
+ * caller reloads the process's calendar (deadline_calendar_load()). In the
+ * same transaction the deadlines that touched the year are computed again
+ * (orders_recompute_year()); *moved gets how many orders' deadlines moved.
  */
-bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, struct err *e);
+bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, long *moved,
+			      struct err *e);
 
 #endif

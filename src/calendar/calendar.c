@@ -150,6 +150,16 @@ const char *calendar_day_name(const struct calendar *cal, long day)
 	return d ? d->name : NULL;
 }
 
+void calendar_apply_statutory(struct calendar *cal, int year)
+{
+	struct calendar_statutory_day days[CALENDAR_STATUTORY_MAX];
+	size_t n = calendar_statutory_days(year, days);
+
+	for (size_t i = 0; i < n; i++)
+		if (!day_find(cal, days[i].day))
+			calendar_set_day(cal, days[i].day, true, days[i].name);
+}
+
 time_t calendar_add_workdays(const struct calendar *cal, time_t from, int n)
 {
 	long day = time_local_day(from);

@@ -5,9 +5,12 @@
  * make-up working days (调休) that the State Council announces each year
  * (e.g. Saturday 2026-02-14 was a working day, Monday 2026-02-16 was not).
  * The calendar holds the announced days as overrides of the weekday rule,
- * and the set of years whose announcement has been loaded. For a year with
- * no data only weekends are off: calendar_year_known() says so, and callers
- * should warn that a deadline in such a year may be wrong.
+ * and the set of years whose announcement has been loaded. A year with no
+ * notice is *provisional*: calendar_apply_statutory() gives it the holidays
+ * the law fixes (calendar_statutory_days()), but its make-up and bridge days
+ * are unknown until the notice comes; calendar_year_known() says which
+ * years have one, and callers should say that a deadline across a
+ * provisional year may still move.
  *
  * Days are `long` days since 1970-01-01 as in core/timeutil.h; instants are
  * time_t. Local dates are those of the process zone (timeutil_set_zone()).
@@ -86,6 +89,48 @@ long calendar_working_seconds(const struct calendar *cal, time_t a, time_t b);
  * one. Takes time in proportion to the number of days spanned.
  */
 time_t calendar_add_working_seconds(const struct calendar *cal, time_t t, long secs);
+
+/* ------------------------------------------------- the statutory holidays */
+
+/* The years the law's rules are applied to: the 2024 revision is in force
+ * from 2025; the table of lunar and solar-term dates ends in 2100. */
+#define CALENDAR_LAW_FIRST_YEAR 2025
+#define CALENDAR_LAW_LAST_YEAR 2100
+/* At most this many statutory days in a year. */
+#define CALENDAR_STATUTORY_MAX 13
+
+/* Local days (as above) of the festivals of the Chinese calendar and of the
+ * solar term 清明 that fall in one Gregorian year. */
+struct calendar_festivals {
+	long spring;		/* 春节, 正月初一 (New Year's Eve 除夕 is the day before) */
+	long dragon_boat;	/* 端午节, 五月初五 */
+	long mid_autumn;	/* 中秋节, 八月十五 */
+	long qingming;		/* 清明, the sun at ecliptic longitude 15° (Beijing date) */
+};
+
+/* Fills *out for `year` and returns true; false (out untouched) outside the
+ * table, 2020 to 2100. */
+bool calendar_festivals(int year, struct calendar_festivals *out);
+
+struct calendar_statutory_day {
+	long day;
+	const char *name;	/* static: "元旦", "春节", … */
+};
+
+/*
+ * Fills `out` with the statutory holidays of `year` by the 2024 rules, sorted
+ * by day, and returns how many: 元旦 Jan 1; 春节 除夕 to 正月初三 (4 days);
+ * 清明节 1 day on the solar term; 劳动节 May 1-2; 端午节 1 day; 中秋节 1 day;
+ * 国庆节 Oct 1-3. Outside 2020-2100 only the fixed-date ones (6 days).
+ */
+size_t calendar_statutory_days(int year, struct calendar_statutory_day out[CALENDAR_STATUTORY_MAX]);
+
+/*
+ * Makes the statutory holidays of `year` off days, except days already
+ * overridden (a neighbouring year's notice may list one). Does not mark the
+ * year as known: it stays provisional. Aborts if out of memory.
+ */
+void calendar_apply_statutory(struct calendar *cal, int year);
 
 /*
  * Loads one year file in the official format ({"year": 2026, "papers":

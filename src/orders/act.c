@@ -11,6 +11,7 @@
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
+#include "orders/clock.h"
 #include "orders/deadline.h"
 #include "orders/orders_private.h"
 #include "orders/params.h"
@@ -244,8 +245,8 @@ static bool start_clocks(struct act_ctx *c)
 	if (!deadline_policy_get(c->db, o->request_type, o->urgency, &p, c->e))
 		return false;
 	o->clock_started_at = c->now;
-	o->sign_deadline = deadline_add(c->now, p.sign_limit, p.sign_unit);
-	o->handle_deadline = deadline_add(c->now, p.handle_limit, p.handle_unit);
+	if (!clock_start(c->db, o->id, c->now, &p, &o->sign_deadline, &o->handle_deadline, c->e))
+		return false;
 	o->handle_unit = p.handle_unit;
 	o->warn_fraction = p.warn_fraction;
 	snprintf(o->alert, sizeof(o->alert), "green");
@@ -260,9 +261,10 @@ static bool restart_sign_clock(struct act_ctx *c)
 {
 	struct deadline_policy p;
 
-	if (!deadline_policy_get(c->db, c->row->request_type, c->row->urgency, &p, c->e))
+	if (!deadline_policy_get(c->db, c->row->request_type, c->row->urgency, &p, c->e)
+	    || !clock_start_sign(c->db, c->row->id, c->now, &p, c->row->sign_overdue,
+				 &c->row->sign_deadline, c->e))
 		return false;
-	c->row->sign_deadline = deadline_add(c->now, p.sign_limit, p.sign_unit);
 	c->row->signed_at = 0;
 	return true;
 }
@@ -411,7 +413,7 @@ static bool act_request_extension(struct act_ctx *c)
 				 "the new deadline must be later than the current one");
 	c->row->requested_deadline = wanted;
 	add_time(c->payload, "requested_deadline", wanted);
-	return true;
+	return clock_extension_asked(c->db, c->row->id, x->until ? 0 : (int)x->workdays, c->e);
 }
 
 static bool act_approve_extension(struct act_ctx *c)
@@ -423,7 +425,7 @@ static bool act_approve_extension(struct act_ctx *c)
 	c->row->extension_count++;
 	c->row->requested_deadline = 0;
 	snprintf(c->row->alert, sizeof(c->row->alert), "green");
-	return true;
+	return clock_extension_granted(c->db, c->row->id, c->row->handle_deadline, c->e);
 }
 
 static bool act_reject_extension(struct act_ctx *c)
@@ -450,6 +452,8 @@ static bool act_resume(struct act_ctx *c)
 	add_time(c->payload, "suspended_at", c->row->suspended_at);
 	add_time(c->payload, "old_deadline", old);
 	add_time(c->payload, "new_deadline", c->row->handle_deadline);
+	if (!clock_resumed(c->db, c->row->id, c->row->suspended_at, c->now, c->e))
+		return false;
 	c->row->suspended_at = 0;
 	return true;
 }

@@ -28,16 +28,15 @@ const char *deadline_unit_code(enum deadline_unit u)
 	return u == UNIT_HOURS ? "hours" : "workdays";
 }
 
-bool deadline_calendar_load(struct db *db, struct err *e)
+struct calendar *deadline_calendar_read(struct db *db, struct err *e)
 {
 	struct db_res *days = NULL, *years = NULL;
-	struct calendar *cal;
-	bool ok = false;
+	struct calendar *cal = NULL;
 	int y, m, d;
 
 	days = db_exec(db, "SELECT day::text AS day, off_day, name FROM calendar_day", 0, NULL, e);
 	if (!days)
-		return false;
+		return NULL;
 	years = db_exec(db, "SELECT year FROM calendar_year", 0, NULL, e);
 	if (!years)
 		goto out;
@@ -50,18 +49,37 @@ bool deadline_calendar_load(struct db *db, struct err *e)
 	}
 	for (int i = 0; i < db_res_rows(years); i++)
 		calendar_mark_year(cal, (int)db_res_ll(years, i, "year"));
-
-	pthread_rwlock_wrlock(&calendar_lock);
-	calendar_free(current);
-	current = cal;
-	current_years = db_res_rows(years);
-	pthread_rwlock_unlock(&calendar_lock);
-
-	ok = true;
+	/* Years without a notice get what the law fixes, and stay provisional. */
+	for (int year = CALENDAR_LAW_FIRST_YEAR; year <= CALENDAR_LAW_LAST_YEAR; year++)
+		if (!calendar_year_known(cal, year))
+			calendar_apply_statutory(cal, year);
 out:
 	db_res_free(days);
 	db_res_free(years);
-	return ok;
+	return cal;
+}
+
+bool deadline_calendar_load(struct db *db, struct err *e)
+{
+	struct calendar *cal = deadline_calendar_read(db, e);
+	struct db_res *n;
+	int years;
+
+	if (!cal)
+		return false;
+	n = db_exec(db, "SELECT count(*) AS n FROM calendar_year", 0, NULL, e);
+	if (!n) {
+		calendar_free(cal);
+		return false;
+	}
+	years = (int)db_res_ll(n, 0, "n");
+	db_res_free(n);
+	pthread_rwlock_wrlock(&calendar_lock);
+	calendar_free(current);
+	current = cal;
+	current_years = years;
+	pthread_rwlock_unlock(&calendar_lock);
+	return true;
 }
 
 void deadline_calendar_warn_missing(void)
@@ -71,7 +89,7 @@ void deadline_calendar_warn_missing(void)
 	civil_from_days(time_local_day(time(NULL)), &y, &m, &d);
 	for (int year = y; year <= y + 1; year++)
 		if (!deadline_year_known(year))
-			log_warn("no official holiday calendar for %d: working days that year count weekends only; load it with `hotline calendar import`",
+			log_warn("no official holiday notice for %d: deadlines across it count the statutory holidays but no make-up days, and are provisional; load it with `hotline calendar import`",
 				 year);
 }
 
@@ -98,6 +116,31 @@ static struct calendar *empty_calendar(void)
 {
 	pthread_once(&empty_once, make_empty);
 	return empty;
+}
+
+const struct calendar *deadline_calendar_hold(void)
+{
+	pthread_rwlock_rdlock(&calendar_lock);
+	return current ? current : empty_calendar();
+}
+
+void deadline_calendar_release(void)
+{
+	pthread_rwlock_unlock(&calendar_lock);
+}
+
+int deadline_first_provisional(time_t a, time_t b)
+{
+	int y0, y1, m, d, found = 0;
+
+	civil_from_days(time_local_day(a < b ? a : b), &y0, &m, &d);
+	civil_from_days(time_local_day(a < b ? b : a), &y1, &m, &d);
+	pthread_rwlock_rdlock(&calendar_lock);
+	for (int y = y0; y <= y1 && !found; y++)
+		if (!current || !calendar_year_known(current, y))
+			found = y;
+	pthread_rwlock_unlock(&calendar_lock);
+	return found;
 }
 
 bool deadline_year_known(int year)

@@ -31,11 +31,31 @@ struct deadline_policy {
 int deadline_unit_parse(const char *s);
 const char *deadline_unit_code(enum deadline_unit u);
 
+struct calendar;
+
 /*
- * (Re)loads the calendar from calendar_day and calendar_year. Returns
- * false with `e` filled (the previous calendar stays in force).
+ * Reads the calendar from calendar_day and calendar_year (within the
+ * caller's transaction, if any) into a new calendar owned by the caller:
+ * the official days, and for each year from 2025 to 2100 without a notice
+ * the statutory holidays of the law (calendar_apply_statutory()), such a
+ * year staying unknown, i.e. provisional. NULL with `e` filled on failure.
+ */
+struct calendar *deadline_calendar_read(struct db *db, struct err *e);
+/*
+ * (Re)loads the process calendar as deadline_calendar_read() reads it.
+ * Returns false with `e` filled (the previous calendar stays in force).
  */
 bool deadline_calendar_load(struct db *db, struct err *e);
+/*
+ * The process calendar, held for reading (never NULL: weekends only before
+ * the first load) until deadline_calendar_release(). Hold it briefly, and
+ * never across a reload in the same thread.
+ */
+const struct calendar *deadline_calendar_hold(void);
+void deadline_calendar_release(void);
+/* The first year from a's local year to b's (either order) that has no
+ * official notice, so that a deadline across it is provisional; 0 if none. */
+int deadline_first_provisional(time_t a, time_t b);
 /* Logs a warning for this year and next if they have no official data. */
 void deadline_calendar_warn_missing(void);
 /* The number of years loaded (to notice that a reload is due). */

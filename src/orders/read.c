@@ -109,6 +109,10 @@ json_object *order_json(const struct db_res *r, int row, const struct principal 
 	json_object_object_add(deadlines, "sign_overdue", db_res_json_bool(r, row, "sign_overdue"));
 	json_object_object_add(deadlines, "suspended_at", db_res_json_text(r, row, "suspended_at"));
 	json_object_object_add(deadlines, "requested_deadline", db_res_json_text(r, row, "requested_deadline"));
+	json_object *provisional = json_tokener_parse(db_res_str(r, row, "deadline_provisional"));
+	json_object_object_add(deadlines, "provisional",
+			       json_object_new_boolean(json_object_array_length(provisional) > 0));
+	json_object_object_add(deadlines, "provisional_years", provisional);
 	json_object_object_add(o, "deadlines", deadlines);
 	json_object_object_add(o, "pending_reason", db_res_json_text(r, row, "pending_reason"));
 	json_object_object_add(counts, "extensions", json_object_new_int64(db_res_ll(r, row, "extension_count")));

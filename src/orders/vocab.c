@@ -32,7 +32,8 @@ VOCAB(vocab_alert, "light",
 VOCAB(vocab_system_event, "system event",
       { "alert", "时限预警" },
       { "sign_overdue", "签收超时" },
-      { "police_feedback", "110反馈" });
+      { "police_feedback", "110反馈" },
+      { "deadline_recalculated", "时限重算" });
 
 VOCAB(vocab_press_level, "press level",
       { "1", "一级（催办）" },

@@ -316,9 +316,19 @@ void page_admin_calendar(struct http_req *req)
 	};
 	struct page pg;
 
+	const char *moved = http_query(req, "moved");
+
 	if (!admin_begin(req, "calendar", "节假日", &pg))
 		return;
 	admin_flash(&pg, notices, ARRAY_SIZE(notices));
+	if (moved && *moved && strspn(moved, "0123456789") == strlen(moved) && strlen(moved) < 12) {
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "已载入 %s 年的官方节假日安排，办理时限即日起按此计算；"
+			 "%s 个工单的时限已按正式安排重新计算。",
+			 http_query(req, "what") ? http_query(req, "what") : "", moved);
+		page_flash(&pg, b.data);
+		buf_release(&b);
+	}
 	calendar_show(&pg, 200);
 	page_end(&pg);
 }
@@ -330,6 +340,7 @@ void page_admin_calendar_import(struct http_req *req)
 	struct form f;
 	const struct form_pair *file;
 	int year = 0;
+	long moved = 0;
 	bool ok = false;
 
 	if (!admin_begin_upload(req, "calendar", "节假日", &pg, &f)) {
@@ -340,15 +351,18 @@ void page_admin_calendar_import(struct http_req *req)
 	if (!file || !file->filename[0] || !file->len) {
 		err_field(&e, 422, "file", ERR_NO_FILE, "choose a file to upload");
 	} else {
-		ok = app_calendar_import_text(pg.db, file->value, file->len, &year, &e);
+		ok = app_calendar_import_text(pg.db, file->value, file->len, &year, &moved, &e);
 	}
 	if (ok) {
 		struct err le = ERR_INIT;
-		char y[16];
+		char y[16], n[24];
 		if (!deadline_calendar_load(pg.db, &le))
 			log_warn("web: the calendar was stored but not reloaded: %s", le.message);
 		snprintf(y, sizeof(y), "%d", year);
-		page_redirect(&pg, "/admin/calendar", "done", "loaded", "what", y, NULL);
+		snprintf(n, sizeof(n), "%ld", moved);
+		/* How many orders moved, when any did. */
+		page_redirect(&pg, "/admin/calendar", "done", "loaded", "what", y,
+			      moved ? "moved" : NULL, n, NULL);
 	} else if (e.status >= 400 && e.status < 500) {
 		struct buf msg = BUF_INIT;
 		json_object *errors = json_object_new_object();

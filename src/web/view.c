@@ -182,6 +182,14 @@ json_object *view_order(json_object *order, time_t now)
 		view_time(&b, json_str(deadlines, "requested_deadline"));
 		if (b.len)
 			json_add_buf(view, "requested", &b);
+		json_object *years = json_object_object_get(deadlines, "provisional_years");
+		for (size_t i = 0; years && i < json_object_array_length(years); i++)
+			buf_addf(&b, "%s%d", i ? "、" : "",
+				 json_object_get_int(json_object_array_get_idx(years, i)));
+		if (b.len) {
+			buf_addf(&b, " 年节假日安排尚未公布：时限按法定节假日暂定，调休公布后自动重算");
+			json_add_buf(view, "provisional", &b);
+		}
 	}
 	view_time(&b, json_str(order, "completed_at"));
 	if (b.len)
@@ -257,8 +265,13 @@ static const struct {
 	{ "sign_deadline", "签收时限", D_TIME },
 	{ "handle_deadline", "办理时限", D_TIME },
 	{ "requested_deadline", "申请延至", D_TIME },
+	{ "old_sign_deadline", "原签收时限", D_TIME },
+	{ "new_sign_deadline", "新签收时限", D_TIME },
 	{ "old_deadline", "原时限", D_TIME },
 	{ "new_deadline", "新时限", D_TIME },
+	{ "old_requested_deadline", "原申请延期至", D_TIME },
+	{ "new_requested_deadline", "新申请延期至", D_TIME },
+	{ "year", "节假日年度", D_INT },
 	{ "suspended_at", "挂起时间", D_TIME },
 	{ "target", "转往", D_TEXT },
 	{ "answer", "答复内容", D_TEXT },

@@ -66,10 +66,12 @@ class CalendarImport(unittest.TestCase):
                     self.db)
 
     def test_a_new_year_file_makes_the_year_known(self):
-        # Before: Thu 2026-12-31 + 1 counts weekends only in 2027, and says so.
+        # Before: Thu 2026-12-31 + 1 counts 2027's statutory New Year's Day
+        # (Fri 01-01) and the weekend, and says that 2027 is provisional.
         before = self.hotline('deadline', '--from', '2026-12-31T10:00:00+08:00', '--workdays', '1')
-        self.assertEqual(before.stdout.strip(), '2027-01-01T23:59:59+08:00')
+        self.assertEqual(before.stdout.strip(), '2027-01-04T23:59:59+08:00')
         self.assertIn('2027', before.stderr)
+        self.assertIn('provisional', before.stderr)
         path = self.write(YEAR_2027)
         out = self.hotline('calendar', 'import', path)
         self.assertEqual(out.returncode, 0, out.stderr)

@@ -66,16 +66,28 @@ class DeadlineCommand(unittest.TestCase):
                 self.assertEqual(out.stdout.strip(), due)
                 self.assertEqual(out.stderr, '', 'no warning for a year with official data')
 
-    def test_a_year_without_data_counts_weekends_only_and_warns(self):
-        # 2030 has no notice yet: Mon 09-30 + 1 is Tue 10-01 (National Day will
-        # surely be off, but nobody knows the arrangement); Fri 10-04 + 1 is Mon 10-07.
-        for frm, due in (('2030-09-30T10:00:00+08:00', '2030-10-01T23:59:59+08:00'),
+    def test_a_year_without_data_counts_the_statutory_holidays_and_warns(self):
+        # 2030 has no notice yet: the law makes 10-01..10-03 off, so Mon 09-30
+        # + 1 is Fri 10-04; what the notice will add (make-up days, bridge
+        # days) nobody knows, so the deadline is provisional and says so.
+        for frm, due in (('2030-09-30T10:00:00+08:00', '2030-10-04T23:59:59+08:00'),
                          ('2030-10-04T10:00:00+08:00', '2030-10-07T23:59:59+08:00')):
             with self.subTest(frm=frm):
                 out = deadline(frm, 1)
                 self.assertEqual(out.returncode, 0, out.stderr)
                 self.assertEqual(out.stdout.strip(), due)
-                self.assertRegex(out.stderr, r'warning: .*2030.*weekends only')
+                self.assertRegex(out.stderr, r'warning: .*2030.*provisional')
+
+    def test_new_years_day_2027_is_off_before_the_notice(self):
+        # Wed 2026-12-30 + 2: Thu 12-31 (1), Fri 2027-01-01 New Year's Day by
+        # law, the weekend, Mon 01-04 (2). Counting weekends only said 01-01.
+        out = deadline('2026-12-30T10:00:00+08:00', 2)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.strip(), '2027-01-04T23:59:59+08:00')
+        self.assertRegex(out.stderr, r'warning: .*2027.*provisional')
+        # Within 2026 alone, no warning.
+        out = deadline('2026-12-28T10:00:00+08:00', 2)
+        self.assertEqual((out.stdout.strip(), out.stderr), ('2026-12-30T23:59:59+08:00', ''))
         # Hours need no calendar, so no warning.
         out = deadline('2030-10-01T10:00:00+08:00', 3, 'hours')
         self.assertEqual(out.stdout.strip(), '2030-10-01T13:00:00+08:00')
