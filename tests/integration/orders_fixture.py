@@ -227,14 +227,45 @@ def parse_iso(s):
     return datetime.datetime.fromisoformat(s)
 
 
+def _lunar_table():
+    """scripts/lunar-table as a module: the astronomy the C table was printed
+    from, computed afresh here."""
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(ROOT, 'scripts', 'lunar-table')
+    loader = importlib.machinery.SourceFileLoader('lunar_table', path)
+    spec = importlib.util.spec_from_loader('lunar_table', loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def statutory_days(year):
+    """The holidays the law fixes (2024 revision) in `year` (docs/calendar.md)."""
+    lt = _lunar_table()
+    d = datetime.date
+    spring, dragon, autumn, _ = (lt.civil(x) for x in lt.lunar_year(year))
+    days = {d(year, 1, 1), d(year, 5, 1), d(year, 5, 2), d(year, 10, 1), d(year, 10, 2),
+            d(year, 10, 3), lt.civil(lt.qingming(year)[0]), dragon, autumn}
+    days.update(spring + datetime.timedelta(days=k) for k in range(-1, 3))
+    return days
+
+
 class Calendar:
     """An independent oracle for working days: weekends off, plus the official
-    days in calendar_day (off days and make-up working days)."""
+    days in calendar_day (off days and make-up working days); a year from
+    2025 on without an official notice has the statutory holidays off."""
 
     def __init__(self):
         self.days = {}
         for day, off in psql('SELECT day::text, off_day FROM calendar_day'):
             self.days[datetime.date.fromisoformat(day)] = off == 't'
+        known = {int(y) for (y,) in psql('SELECT year FROM calendar_year')}
+        this = datetime.date.today().year
+        for year in range(max(2025, this - 1), this + 3):
+            if year not in known:
+                for day in statutory_days(year):
+                    self.days.setdefault(day, True)
 
     def is_workday(self, d):
         if d in self.days:
