@@ -15,7 +15,7 @@
 
 #include "core/err.h"
 #include "db/db.h"
-#include "orders/lifecycle.h"
+#include "auth/role.h"
 
 #define AUTH_SECRET_HEX 65		/* 32 bytes as hex plus NUL */
 #define AUTH_SESSION_COOKIE "hotline_session"

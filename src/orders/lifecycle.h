@@ -1,7 +1,7 @@
 /*
- * lifecycle: the work order's states, actions and roles, and the one table
- * that says which role may take which action in which state (DOMAIN.md §5).
- * The API and the web pages both consult lifecycle_find(); nothing else
+ * lifecycle: the work order's states and actions, and the one table that
+ * says which role (auth/role.h) may take which action in which state
+ * (DOMAIN.md §5). The API and the web pages both consult lifecycle_find(); nothing else
  * decides whether an action is allowed.
  */
 #ifndef HOTLINE_ORDERS_LIFECYCLE_H
@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "auth/role.h"
 
 enum order_status {
 	ST_NONE = -1,			/* before registration */
@@ -51,22 +53,6 @@ enum order_action {
 	ACT_COUNT
 };
 
-enum role {
-	ROLE_AGENT,			/* 话务员 */
-	ROLE_REVIEWER,			/* 审单员 */
-	ROLE_DEPT_HANDLER,		/* 承办人 */
-	ROLE_DEPT_ADMIN,		/* 单位管理员 */
-	ROLE_SUPERVISOR,		/* 督办 */
-	ROLE_ADMIN,			/* 系统管理员 */
-	ROLE_SYSTEM,			/* the sweeper, the 110 bridge */
-	ROLE_COUNT
-};
-
-#define ROLE_BIT(r) (1u << (r))
-#define ROLES_DEPARTMENT (ROLE_BIT(ROLE_DEPT_HANDLER) | ROLE_BIT(ROLE_DEPT_ADMIN))
-#define ROLES_CENTRE (ROLE_BIT(ROLE_AGENT) | ROLE_BIT(ROLE_REVIEWER))
-#define ROLES_ANY ((1u << ROLE_COUNT) - 1)
-
 /* A state to state move; `to` == ST_NONE means the state does not change. */
 struct transition {
 	enum order_action action;
@@ -94,15 +80,12 @@ bool lifecycle_clock_runs(enum order_status status);
 /* True for the states in which the order is still being worked on. */
 bool lifecycle_is_open(enum order_status status);
 
-/* Wire codes ("in_progress", "sign", "dept_handler") and Chinese labels. */
+/* Wire codes ("in_progress", "sign") and Chinese labels; roles have theirs in auth/role.h. */
 const char *status_code(enum order_status s);
 const char *status_label(enum order_status s);
 enum order_status status_parse(const char *code);	/* ST_NONE if unknown */
 const char *action_code(enum order_action a);
 const char *action_label(enum order_action a);
 int action_parse(const char *code);			/* -1 if unknown */
-const char *role_code(enum role r);
-const char *role_label(enum role r);
-int role_parse(const char *code);			/* -1 if unknown */
 
 #endif
