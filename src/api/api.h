@@ -11,19 +11,10 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "auth/authorize.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "orders/lifecycle.h"
-
-/* Route access: role bits (ROLE_BIT) plus these flags. */
-#define ACCESS_ANY_USER ROLES_ANY
-#define ACCESS_PAGE (1u << 20)	/* a web page: send the anonymous to /login */
-
-/* The authorizer for the route table (http_authorizer). */
-bool api_authorize(struct http_req *req, unsigned access, struct err *e);
-
-/* The caller, set by api_authorize(); NULL on public routes. */
-const struct principal *api_who(const struct http_req *req);
 
 /* The thread's database connection, or NULL after replying 503. */
 struct db *api_db_or_reply(struct http_req *req);
@@ -39,9 +30,6 @@ const char *api_query(struct http_req *req, const char *name);
 bool api_query_time(struct http_req *req, const char *name, time_t *out, struct err *e);
 /* Replies with `obj` (status) and drops the reference; replies the problem in `e` if NULL. */
 void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e);
-
-/* Sets the session cookie: HttpOnly, SameSite=Lax, Secure behind TLS. */
-void session_cookie(struct http_req *req, const char *token);
 
 /* Handlers. */
 void api_session_create(struct http_req *req);

@@ -124,7 +124,7 @@ static void api_calls_current(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, call_current(db, api_who(req)->user_id, &e), &e);
+		api_reply(req, 200, call_current(db, auth_who(req)->user_id, &e), &e);
 }
 
 static void api_caller_history(struct http_req *req)

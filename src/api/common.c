@@ -1,5 +1,4 @@
-/* Authorisation and the helpers every handler uses. */
-#include <sodium.h>
+/* The helpers every handler uses. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -7,11 +6,6 @@
 #include "api/api.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
-
-const struct principal *api_who(const struct http_req *req)
-{
-	return http_principal(req);
-}
 
 struct db *api_db_or_reply(struct http_req *req)
 {
@@ -74,60 +68,4 @@ void api_reply(struct http_req *req, int status, json_object *obj, const struct 
 	}
 	http_reply_json(req, status, obj);
 	json_object_put(obj);
-}
-
-static bool safe_method(const char *m)
-{
-	return !strcmp(m, "GET") || !strcmp(m, "HEAD");
-}
-
-bool api_authorize(struct http_req *req, unsigned access, struct err *e)
-{
-	const char *authz = http_header(req, "Authorization");
-	const char *cookie = http_cookie(req, AUTH_SESSION_COOKIE);
-	struct principal *who;
-	struct db *db;
-	bool ok;
-
-	if (!authz && !cookie) {
-		if (access & ACCESS_PAGE) {
-			http_redirect(req, "/login");
-			return err_set(e, 303, ERR_LOGIN_REQUIRED, "log in first");
-		}
-		return err_set(e, 401, ERR_UNAUTHENTICATED, "log in or send an API token");
-	}
-	db = db_thread(e);
-	if (!db)
-		return false;
-	who = xcalloc(1, sizeof(*who));
-	if (authz) {
-		if (strncasecmp(authz, "Bearer ", 7)) {
-			free(who);
-			return err_set(e, 401, ERR_UNAUTHENTICATED, "the Authorization header must be \"Bearer <token>\"");
-		}
-		ok = auth_bearer(db, authz + 7, who, e);
-	} else {
-		ok = auth_session(db, cookie, who, e);
-	}
-	if (!ok) {
-		free(who);
-		if (access & ACCESS_PAGE && e->status == 401) {
-			http_set_header(req, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-			http_redirect(req, "/login");
-		}
-		return false;
-	}
-	http_set_principal(req, who, free);
-	if (!(access & ROLE_BIT(who->role)))
-		return err_set(e, 403, ERR_FORBIDDEN, "role %s may not use %s %s", role_code(who->role),
-			       http_method(req), http_path(req));
-	if (!who->via_token && !safe_method(http_method(req))) {
-		const char *token = http_header(req, "X-CSRF-Token");
-		if (!token)
-			token = http_form(req, "csrf_token");
-		if (!token || strlen(token) != strlen(who->csrf)
-		    || sodium_memcmp(token, who->csrf, strlen(who->csrf)) != 0)
-			return err_set(e, 403, ERR_CSRF, "missing or wrong CSRF token: send the X-CSRF-Token header given at login");
-	}
-	return true;
 }

@@ -20,7 +20,7 @@ static void suggest(struct http_req *req)
 	if (!(body = api_body_or_reply(req)))
 		return;
 	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, dispatch_suggest(db, api_who(req), body, &e), &e);
+		api_reply(req, 200, dispatch_suggest(db, auth_who(req), body, &e), &e);
 	json_object_put(body);
 }
 
@@ -30,7 +30,7 @@ static void duplicates(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, dispatch_duplicates(db, api_who(req), http_param(req, "number"), &e), &e);
+		api_reply(req, 200, dispatch_duplicates(db, auth_who(req), http_param(req, "number"), &e), &e);
 }
 
 static void callers(struct http_req *req)
@@ -39,7 +39,7 @@ static void callers(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, dispatch_callers(db, api_who(req), http_param(req, "number"), &e), &e);
+		api_reply(req, 200, dispatch_callers(db, auth_who(req), http_param(req, "number"), &e), &e);
 }
 
 static void suggestion_records(struct http_req *req)
@@ -48,7 +48,7 @@ static void suggestion_records(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, dispatch_suggestion_records(db, api_who(req), http_param(req, "number"), &e),
+		api_reply(req, 200, dispatch_suggestion_records(db, auth_who(req), http_param(req, "number"), &e),
 			  &e);
 }
 

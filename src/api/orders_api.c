@@ -22,7 +22,7 @@ void api_orders_create(struct http_req *req)
 		return;
 	}
 	struct param_source src = params_from_json(body);
-	order = orders_create_input(db, api_who(req), &src, http_header(req, "Idempotency-Key"), &created, &e);
+	order = orders_create_input(db, auth_who(req), &src, http_header(req, "Idempotency-Key"), &created, &e);
 	json_object_put(body);
 	if (order && created) {
 		char *location = xasprintf("/api/v1/orders/%s", json_str(order, "number"));
@@ -38,7 +38,7 @@ void api_orders_get(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, orders_get(db, api_who(req), http_param(req, "number"), &e), &e);
+		api_reply(req, 200, orders_get(db, auth_who(req), http_param(req, "number"), &e), &e);
 }
 
 void api_orders_events(struct http_req *req)
@@ -47,7 +47,7 @@ void api_orders_events(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, orders_events(db, api_who(req), http_param(req, "number"), &e), &e);
+		api_reply(req, 200, orders_events(db, auth_who(req), http_param(req, "number"), &e), &e);
 }
 
 void api_orders_list(struct http_req *req)
@@ -90,7 +90,7 @@ void api_orders_list(struct http_req *req)
 		}
 	}
 	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, orders_list(db, api_who(req), &f, &e), &e);
+		api_reply(req, 200, orders_list(db, auth_who(req), &f, &e), &e);
 }
 
 void api_orders_action(struct http_req *req)
@@ -114,7 +114,7 @@ void api_orders_action(struct http_req *req)
 		return;
 	}
 	struct param_source src = params_from_json(body);
-	order = orders_act_input(db, api_who(req), http_param(req, "number"), (enum order_action)action, &src, &e);
+	order = orders_act_input(db, auth_who(req), http_param(req, "number"), (enum order_action)action, &src, &e);
 	json_object_put(body);
 	api_reply(req, 200, order, &e);
 }

@@ -63,7 +63,7 @@ static void order_status(struct http_req *req)
 	struct db *db = api_db_or_reply(req);
 
 	if (db)
-		api_reply(req, 200, police_order_status(db, api_who(req), http_param(req, "number"), &e), &e);
+		api_reply(req, 200, police_order_status(db, auth_who(req), http_param(req, "number"), &e), &e);
 }
 
 const struct http_route police_routes[] = {

@@ -26,17 +26,6 @@ static json_object *principal_json(const struct principal *who)
 	return o;
 }
 
-void session_cookie(struct http_req *req, const char *token)
-{
-	const char *proto = http_header(req, "X-Forwarded-Proto");
-	char cookie[256];
-
-	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
-		 AUTH_SESSION_COOKIE, token, AUTH_SESSION_HOURS * 3600,
-		 proto && !strcmp(proto, "https") ? "; Secure" : "");
-	http_set_header(req, "Set-Cookie", cookie);
-}
-
 void api_session_create(struct http_req *req)
 {
 	struct err e = ERR_INIT;
@@ -64,13 +53,13 @@ void api_session_create(struct http_req *req)
 		return;
 	}
 	json_object_put(body);
-	session_cookie(req, token);
+	auth_cookie_set(req, token);
 	api_reply(req, 201, principal_json(&who), NULL);
 }
 
 void api_session_get(struct http_req *req)
 {
-	api_reply(req, 200, principal_json(api_who(req)), NULL);
+	api_reply(req, 200, principal_json(auth_who(req)), NULL);
 }
 
 void api_session_delete(struct http_req *req)
@@ -85,6 +74,6 @@ void api_session_delete(struct http_req *req)
 		http_reply_problem(req, &e);
 		return;
 	}
-	http_set_header(req, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+	auth_cookie_clear(req);
 	http_reply(req, 204, "application/json", "", 0);
 }

@@ -64,7 +64,7 @@ static void callbacks_next_post(struct http_req *req)
 
 	if (!db)
 		return;
-	task = callbacks_next(db, api_who(req), &e);
+	task = callbacks_next(db, auth_who(req), &e);
 	if (!task && !err_isset(&e))
 		http_reply(req, 204, "application/json", "", 0);
 	else
@@ -81,7 +81,7 @@ static void callbacks_result_post(struct http_req *req)
 		return;
 	if ((db = api_db_or_reply(req))) {
 		struct param_source src = params_from_json(body);
-		api_reply(req, 200, callbacks_record(db, api_who(req), http_param(req, "id"), &src, &e), &e);
+		api_reply(req, 200, callbacks_record(db, auth_who(req), http_param(req, "id"), &src, &e), &e);
 	}
 	json_object_put(body);
 }
@@ -128,7 +128,7 @@ static void overdue_get(struct http_req *req)
 		return;
 	}
 	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, supervision_overdue(db, api_who(req), api_query(req, "department"),
+		api_reply(req, 200, supervision_overdue(db, auth_who(req), api_query(req, "department"),
 							(int)limit, &e), &e);
 }
 
@@ -143,7 +143,7 @@ static void decisions_get(struct http_req *req)
 		return;
 	}
 	if ((db = api_db_or_reply(req)))
-		api_reply(req, 200, supervision_pending_decisions(db, api_who(req), api_query(req, "kind"),
+		api_reply(req, 200, supervision_pending_decisions(db, auth_who(req), api_query(req, "kind"),
 								  api_query(req, "department"), (int)limit,
 								  &e), &e);
 }

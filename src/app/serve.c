@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "auth/authorize.h"
 #include "core/array.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -116,7 +117,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	hc.threads = cfg->threads;
 	hc.max_body = cfg->max_body;
 	hc.routes = routes;
-	hc.authorize = api_authorize;
+	hc.authorize = auth_authorize;
 	hc.app = &app;
 	app.server = http_server_start(&hc, &e);
 	if (!app.server) {

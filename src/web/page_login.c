@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "web/web_private.h"
 
 #define LOGIN_COOKIE "hotline_login"
@@ -124,7 +123,7 @@ void page_login_post(struct http_req *req)
 	} else if (!auth_login(pg.db, login, password, &who, session, &e)) {
 		show_login(&pg, e.status, login, &e);
 	} else {
-		session_cookie(req, session);
+		auth_cookie_set(req, session);
 		http_set_header(req, "Set-Cookie", LOGIN_COOKIE "=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
 		http_redirect(req, "/");
 		sodium_memzero(session, sizeof(session));
@@ -144,8 +143,7 @@ void page_logout(struct http_req *req)
 	if (cookie && !auth_logout(pg.db, cookie, &e)) {
 		page_fail(req, &e);
 	} else {
-		http_set_header(req, "Set-Cookie",
-				AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+		auth_cookie_clear(req);
 		http_redirect(req, "/login");
 	}
 	page_end(&pg);

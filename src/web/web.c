@@ -6,13 +6,11 @@
 #include "web/web.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -220,12 +218,12 @@ bool page_begin(struct http_req *req, unsigned roles, const char *title, struct 
 	memset(pg, 0, sizeof(*pg));
 	pg->req = req;
 	page_headers(req);
-	if (!api_authorize(req, ACCESS_PAGE | roles, &e)) {
+	if (!auth_authorize(req, ACCESS_PAGE | roles, &e)) {
 		if (!http_replied(req))
 			page_fail(req, &e);
 		return false;
 	}
-	pg->who = api_who(req);
+	pg->who = auth_who(req);
 	pg->db = db_thread(&e);
 	if (!pg->db) {
 		page_fail(req, &e);
@@ -255,44 +253,26 @@ bool page_begin_public(struct http_req *req, const char *title, struct page *pg)
 bool page_begin_upload(struct http_req *req, unsigned roles, const char *title, struct page *pg,
 		       struct form *f)
 {
-	struct err e = ERR_INIT;
-	const char *cookie = http_cookie(req, AUTH_SESSION_COOKIE);
-	struct principal *who;
-	const char *token;
+	struct err e = ERR_INIT, form_e = ERR_INIT;
 	bool parsed;
 
 	memset(pg, 0, sizeof(*pg));
 	pg->req = req;
 	page_headers(req);
-	parsed = form_parse(f, req, &e);
-	if (!cookie) {
-		http_redirect(req, "/login");
+	parsed = form_parse(f, req, &form_e);
+	if (auth_authorize_session(req, roles, &e)) {
+		/* A form that did not parse has no token to check: its own error is shown. */
+		if (!parsed)
+			e = form_e;
+		else if (auth_csrf_form(auth_who(req), form_get(f, "csrf_token"), &e))
+			pg->db = db_thread(&e);
+	}
+	if (!pg->db) {
+		if (!http_replied(req))
+			page_fail(req, &e);
 		return false;
 	}
-	if (!(pg->db = db_thread(&e))) {
-		page_fail(req, &e);
-		return false;
-	}
-	who = xcalloc(1, sizeof(*who));
-	if (!auth_session(pg->db, cookie, who, &e)) {
-		free(who);
-		http_set_header(req, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-		http_redirect(req, "/login");
-		return false;
-	}
-	http_set_principal(req, who, free);
-	token = form_get(f, "csrf_token");
-	if (!(roles & ROLE_BIT(who->role)))
-		err_set(&e, 403, ERR_FORBIDDEN, "role %s may not use %s %s", role_code(who->role),
-			http_method(req), http_path(req));
-	else if (parsed && (!token || strlen(token) != strlen(who->csrf)
-			    || sodium_memcmp(token, who->csrf, strlen(who->csrf)) != 0))
-		err_set(&e, 403, ERR_CSRF, "missing or wrong CSRF token in the form");
-	if (err_isset(&e)) {
-		page_fail(req, &e);
-		return false;
-	}
-	pg->who = who;
+	pg->who = auth_who(req);
 	pg->data = base_data(title);
 	add_principal(pg->data, pg->who, http_path(req));
 	return true;

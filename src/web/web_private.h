@@ -27,10 +27,10 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "auth/authorize.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "db/db.h"
-#include "api/api.h"
 #include "http/http.h"
 #include "orders/lifecycle.h"
 #include "orders/params.h"
@@ -64,9 +64,10 @@ bool page_begin_public(struct http_req *req, const char *title, struct page *pg)
 struct form;
 /*
  * As page_begin() for a POST whose body may be multipart/form-data (a file
- * upload), which the API's authorizer cannot read the CSRF token from:
- * parses the body into `f` (always; the caller releases it) and checks the
- * session, the role and the form's csrf_token itself. Returns true with
+ * upload), whose CSRF token auth_authorize() cannot read: parses the body
+ * into `f` (always; the caller releases it), authorises the session and
+ * the role (auth_authorize_session()) and checks the form's csrf_token
+ * (auth_csrf_form()). Returns true with
  * `pg` ready, false after replying.
  */
 bool page_begin_upload(struct http_req *req, unsigned roles, const char *title, struct page *pg,
