@@ -331,15 +331,15 @@ static bool check_duplicates(const struct pending_day *sorted, size_t n, struct 
 			 sorted[worst].index, y, m, d, sorted[worst - 1].index);
 }
 
-bool calendar_load_json(struct calendar *cal, const char *text, size_t len,
-			int *year_out, struct err *e)
+bool calendar_notice_parse(const char *text, size_t len, struct calendar_notice *out, struct err *e)
 {
-	json_object *doc = NULL, *days;
+	json_object *doc = NULL, *days, *papers;
 	struct pending_day *pending = NULL;
 	int64_t year = 0;
 	size_t n = 0;
 	bool ok = false;
 
+	memset(out, 0, sizeof(*out));
 	if (!json_parse_object(text, len, &doc, e))
 		return false;
 	if (!json_get_int(doc, "year", true, &year, e))
@@ -368,15 +368,51 @@ bool calendar_load_json(struct calendar *cal, const char *text, size_t len,
 	if (!check_duplicates(pending, n, e))
 		goto out;
 
-	/* Valid throughout: only now touch the calendar. */
-	for (size_t i = 0; i < n; i++)
-		calendar_set_day(cal, pending[i].day, pending[i].off, pending[i].name);
-	calendar_mark_year(cal, (int)year);
-	if (year_out)
-		*year_out = (int)year;
+	/* Valid throughout: copy out what the document holds. */
+	papers = json_object_object_get(doc, "papers");
+	out->year = (int)year;
+	out->source = xstrdup(json_object_array_length(papers)
+			      ? json_object_get_string(json_object_array_get_idx(papers, 0)) : "");
+	out->days = xcalloc(n ? n : 1, sizeof(*out->days));
+	out->n = n;
+	for (size_t i = 0; i < n; i++) {
+		out->days[i].day = pending[i].day;
+		out->days[i].off_day = pending[i].off;
+		out->days[i].name = xstrdup(pending[i].name ? pending[i].name : "");
+	}
 	ok = true;
 out:
 	free(pending);
 	json_object_put(doc);
 	return ok;
+}
+
+void calendar_notice_release(struct calendar_notice *notice)
+{
+	for (size_t i = 0; i < notice->n; i++)
+		free(notice->days[i].name);
+	free(notice->days);
+	free(notice->source);
+	memset(notice, 0, sizeof(*notice));
+}
+
+void calendar_apply_notice(struct calendar *cal, const struct calendar_notice *notice)
+{
+	for (size_t i = 0; i < notice->n; i++)
+		calendar_set_day(cal, notice->days[i].day, notice->days[i].off_day, notice->days[i].name);
+	calendar_mark_year(cal, notice->year);
+}
+
+bool calendar_load_json(struct calendar *cal, const char *text, size_t len,
+			int *year_out, struct err *e)
+{
+	struct calendar_notice notice;
+
+	if (!calendar_notice_parse(text, len, &notice, e))
+		return false;
+	calendar_apply_notice(cal, &notice);
+	if (year_out)
+		*year_out = notice.year;
+	calendar_notice_release(&notice);
+	return true;
 }

@@ -133,6 +133,37 @@ size_t calendar_statutory_days(int year, struct calendar_statutory_day out[CALEN
 void calendar_apply_statutory(struct calendar *cal, int year);
 
 /*
+ * One year's official notice (国务院办公厅关于…部分节假日安排的通知), as
+ * read from its file: the listed days, sorted by day, each an off day
+ * (a holiday) or a make-up working day, and the first of its "papers" (the
+ * notice's address, "" if none). Owned by the caller, who releases it with
+ * calendar_notice_release().
+ */
+struct calendar_notice {
+	int year;
+	char *source;
+	struct calendar_notice_day {
+		long day;		/* local day, as above */
+		bool off_day;
+		char *name;		/* "春节"; "" for none */
+	} *days;
+	size_t n;
+};
+
+/*
+ * Reads one year file in the official format (see calendar_load_json())
+ * into *out, validating it as calendar_load_json() does. Returns true with
+ * *out filled; false with `e` as calendar_load_json() and *out empty (it
+ * need not be released then). The notice does not keep `text`.
+ */
+bool calendar_notice_parse(const char *text, size_t len, struct calendar_notice *out,
+			   struct err *e);
+/* Frees what *notice holds and empties it; an empty notice is fine. */
+void calendar_notice_release(struct calendar_notice *notice);
+/* Sets every day of `notice` on `cal` and marks its year. Aborts if out of memory. */
+void calendar_apply_notice(struct calendar *cal, const struct calendar_notice *notice);
+
+/*
  * Loads one year file in the official format ({"year": 2026, "papers":
  * ["https://www.gov.cn/…"], "days": [{"name": "春节", "date": "2026-02-14",
  * "isOffDay": false}, …]}; other members are ignored): sets every listed
