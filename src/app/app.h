@@ -72,26 +72,10 @@ int cmd_deadline(struct config *cfg, int argc, char **argv);
 int cmd_demo(struct config *cfg, int argc, char **argv);
 
 struct db;
-/* CSV imports, each one transaction; the number of rows or -1 with `e`
- * naming the file and line. */
+/* The CSV file `file` imported as departments_import_csv() or
+ * categories_import_csv() (src/directory) do: the number of rows, or -1
+ * with `e` naming the file and line. */
 long app_import_departments(struct db *db, const char *file, struct err *e);
 long app_import_categories(struct db *db, const char *file, struct err *e);
-/* The same over CSV text of `len` bytes, as uploaded; `name` (the file's
- * name) prefixes the messages. */
-long app_import_departments_text(struct db *db, const char *name, const char *text, size_t len,
-				 struct err *e);
-long app_import_categories_text(struct db *db, const char *name, const char *text, size_t len,
-				struct err *e);
-/*
- * Checks one year of the official holiday calendar (JSON as in
- * `hotline calendar import`) and stores it in one transaction, replacing
- * that year's days. Sets *year. Returns false with `e` (400/422 naming the
- * member at fault, as calendar_load_json()); nothing is stored then. The
- * caller reloads the process's calendar (deadline_calendar_load()). In the
- * same transaction the deadlines that touched the year are computed again
- * (orders_recompute_year()); *moved gets how many orders' deadlines moved.
- */
-bool app_calendar_import_text(struct db *db, const char *text, size_t len, int *year, long *moved,
-			      struct err *e);
 
 #endif

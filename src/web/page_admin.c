@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "core/array.h"
 #include "core/jsonutil.h"
+#include "directory/categories.h"
+#include "directory/departments.h"
 #include "web/web_private.h"
 
 static void add_string(json_object *o, const char *key, const char *value)
@@ -100,7 +101,7 @@ static void users_show(struct page *pg, int status, json_object *add, const char
 		       const char *row_error)
 {
 	struct err e = ERR_INIT;
-	json_object *users = auth_user_list(pg->db, &e), *ref = users ? ref_load(pg->db, &e) : NULL;
+	json_object *users = auth_user_list(pg->db, &e), *ref = users ? reference_choices(pg->db, &e) : NULL;
 	json_object *role_opts = json_object_new_array();
 	struct buf b = BUF_INIT;
 	size_t active = 0;
@@ -277,22 +278,11 @@ void upload_error_text(struct buf *out, const struct err *e)
 	}
 }
 
-static const char departments_sql[] =
-	"SELECT coalesce(json_agg(json_build_object('code', d.code, 'name', d.name, 'kind', d.kind,"
-	" 'parent', p.code, 'active', d.active, 'contact', d.contact, 'phone', d.phone,"
-	" 'depth', least(coalesce(array_length(string_to_array(trim(both '/' from d.path), '/'), 1), 1), 6),"
-	" 'users', (SELECT count(*) FROM app_user u WHERE u.department_id = d.id AND u.active))"
-	" ORDER BY string_to_array(nullif(trim(both '/' from d.path), ''), '/')::int[], d.code), '[]')::text"
-	" FROM department d LEFT JOIN department p ON p.id = d.parent_id";
-
-static const char categories_sql[] =
-	"WITH RECURSIVE t AS ("
-	" SELECT code, name, parent_code, active, 1 AS depth, ARRAY[code] AS sortkey FROM category"
-	"  WHERE parent_code IS NULL"
-	" UNION ALL SELECT c.code, c.name, c.parent_code, c.active, t.depth + 1, t.sortkey || c.code"
-	"  FROM category c JOIN t ON c.parent_code = t.code WHERE t.depth < 6)"
-	" SELECT coalesce(json_agg(json_build_object('code', code, 'name', name, 'parent', parent_code,"
-	" 'active', active, 'depth', depth) ORDER BY sortkey), '[]')::text FROM t";
+/* A tree of the directory: departments_tree() or categories_tree(). */
+typedef json_object *(*tree_fn)(struct db *db, struct err *e);
+/* Its import: departments_import_csv() or categories_import_csv(). */
+typedef long (*tree_import_fn)(struct db *db, const char *file, const char *text, size_t len,
+			       struct err *e);
 
 static const char *kind_label(const char *kind)
 {
@@ -306,18 +296,12 @@ static const char *kind_label(const char *kind)
 	return kind ? kind : "";
 }
 
-/* A tree from `sql` (one JSON array) as "items", each with "kind_name" for units. */
-static bool add_tree(struct page *pg, const char *sql, struct err *e)
+/* The tree of `load` as "items", each with "kind_name" for units. */
+static bool add_tree(struct page *pg, tree_fn load, struct err *e)
 {
-	struct db_res *r = db_exec(pg->db, sql, 0, NULL, e);
-	json_object *items = NULL;
-	bool ok;
+	json_object *items = load(pg->db, e);
 
-	if (!r)
-		return false;
-	ok = json_parse_document(db_res_get(r, 0, 0), strlen(db_res_get(r, 0, 0)), &items, e);
-	db_res_free(r);
-	if (!ok)
+	if (!items)
 		return false;
 	for (size_t i = 0; i < json_object_array_length(items); i++) {
 		json_object *it = json_object_array_get_idx(items, i);
@@ -330,11 +314,11 @@ static bool add_tree(struct page *pg, const char *sql, struct err *e)
 	return true;
 }
 
-static void tree_show(struct page *pg, int status, const char *sql, const char *template)
+static void tree_show(struct page *pg, int status, tree_fn load, const char *template)
 {
 	struct err e = ERR_INIT;
 
-	if (add_tree(pg, sql, &e))
+	if (add_tree(pg, load, &e))
 		page_render(pg, status, template);
 	else
 		page_fail(pg->req, &e);
@@ -349,7 +333,7 @@ void page_admin_departments(struct http_req *req)
 	if (!admin_begin(req, "departments", "单位管理", &pg))
 		return;
 	admin_flash(&pg, import_notices, 1);
-	tree_show(&pg, 200, departments_sql, "admin/departments");
+	tree_show(&pg, 200, departments_tree, "admin/departments");
 	page_end(&pg);
 }
 
@@ -360,7 +344,7 @@ void page_admin_categories(struct http_req *req)
 	if (!admin_begin(req, "categories", "诉求分类", &pg))
 		return;
 	admin_flash(&pg, import_notices, 1);
-	tree_show(&pg, 200, categories_sql, "admin/categories");
+	tree_show(&pg, 200, categories_tree, "admin/categories");
 	page_end(&pg);
 }
 
@@ -370,8 +354,7 @@ void page_admin_categories(struct http_req *req)
  * again with the refusal (file and line) next to the file field.
  */
 static void tree_import(struct http_req *req, const char *section, const char *title,
-			const char *sql, const char *template,
-			long (*import_fn)(struct db *, const char *, const char *, size_t, struct err *))
+			tree_fn load, const char *template, tree_import_fn import_fn)
 {
 	struct err e = ERR_INIT;
 	struct page pg;
@@ -403,7 +386,7 @@ static void tree_import(struct http_req *req, const char *section, const char *t
 		json_object_object_add(pg.data, "errors", errors);
 		json_object_object_add(pg.data, "error", json_object_new_string("导入未完成，未作任何更改。"));
 		buf_release(&msg);
-		tree_show(&pg, 422, sql, template);
+		tree_show(&pg, 422, load, template);
 	} else {
 		page_fail(req, &e);
 	}
@@ -413,12 +396,12 @@ static void tree_import(struct http_req *req, const char *section, const char *t
 
 void page_admin_departments_import(struct http_req *req)
 {
-	tree_import(req, "departments", "单位管理", departments_sql, "admin/departments",
-		    app_import_departments_text);
+	tree_import(req, "departments", "单位管理", departments_tree, "admin/departments",
+		    departments_import_csv);
 }
 
 void page_admin_categories_import(struct http_req *req)
 {
-	tree_import(req, "categories", "诉求分类", categories_sql, "admin/categories",
-		    app_import_categories_text);
+	tree_import(req, "categories", "诉求分类", categories_tree, "admin/categories",
+		    categories_import_csv);
 }

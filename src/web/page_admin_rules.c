@@ -207,7 +207,7 @@ static json_object *rules_view(json_object *rules, json_object *ref)
 static void rules_show(struct page *pg, int status, json_object *values)
 {
 	struct err e = ERR_INIT;
-	json_object *rules = dispatch_rules_list(pg->db, &e), *ref = rules ? ref_load(pg->db, &e) : NULL;
+	json_object *rules = dispatch_rules_list(pg->db, &e), *ref = rules ? reference_choices(pg->db, &e) : NULL;
 	json_object *fresh = NULL;
 
 	if (!rules || !ref) {
@@ -271,7 +271,7 @@ static int64_t rule_id_or_fail(struct page *pg)
 static void rule_show(struct page *pg, int status, json_object *rule, json_object *values)
 {
 	struct err e = ERR_INIT;
-	json_object *ref = ref_load(pg->db, &e), *v = values ? json_object_get(values) : rule_values(rule);
+	json_object *ref = reference_choices(pg->db, &e), *v = values ? json_object_get(values) : rule_values(rule);
 
 	if (!ref) {
 		json_object_put(v);

@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "directory/holidays.h"
+#include "directory/policies.h"
 #include "orders/deadline.h"
 #include "supervision/settings.h"
 #include "web/web_private.h"
@@ -60,29 +61,6 @@ static bool form_number(const struct form *f, const char *name, const char *fiel
 
 /* ------------------------------------------------------------ policies */
 
-static const char policies_sql[] =
-	"SELECT coalesce(json_agg(json_build_object('request_type', p.request_type,"
-	" 'type_name', t.name, 'urgency', p.urgency, 'urgency_name', u.name,"
-	" 'sign_limit', p.sign_limit, 'sign_unit', p.sign_unit, 'handle_limit', p.handle_limit,"
-	" 'handle_unit', p.handle_unit, 'warn_pct', round(p.warn_fraction * 100)::int,"
-	" 'updated_at', iso(p.updated_at))"
-	" ORDER BY t.sort, u.sort), '[]')::text"
-	" FROM deadline_policy p JOIN request_type t ON t.code = p.request_type"
-	" JOIN urgency u ON u.code = p.urgency";
-
-static json_object *policies_load(struct db *db, struct err *e)
-{
-	struct db_res *r = db_exec(db, policies_sql, 0, NULL, e);
-	json_object *rows = NULL;
-
-	if (!r)
-		return NULL;
-	if (!json_parse_document(db_res_get(r, 0, 0), strlen(db_res_get(r, 0, 0)), &rows, e))
-		rows = NULL;
-	db_res_free(r);
-	return rows;
-}
-
 static json_object *unit_choices(const char *selected)
 {
 	static const char *const units[][2] = { { "hours", "小时" }, { "workdays", "工作日" } };
@@ -114,7 +92,7 @@ static void policies_show(struct page *pg, int status, const struct form *f, lon
 			  const char *field, const char *msg)
 {
 	struct err e = ERR_INIT;
-	json_object *rows = policies_load(pg->db, &e);
+	json_object *rows = policies_rows(pg->db, &e);
 	struct buf b = BUF_INIT;
 
 	if (!rows) {
@@ -214,7 +192,7 @@ void page_admin_policies_save(struct http_req *req)
 
 	if (!admin_begin(req, "policies", "办理时限", &pg))
 		return;
-	if (!form_parse(&f, req, &e) || !(rows = policies_load(pg.db, &e)) || !db_begin(pg.db, &e)) {
+	if (!form_parse(&f, req, &e) || !(rows = policies_rows(pg.db, &e)) || !db_begin(pg.db, &e)) {
 		page_fail(req, &e);
 		goto out;
 	}
@@ -260,30 +238,18 @@ out:
 
 /* ------------------------------------------------------------ calendar */
 
-static const char calendar_sql[] =
-	"SELECT coalesce(json_agg(json_build_object('year', y.year, 'source', y.source,"
-	" 'loaded_at', iso(y.loaded_at),"
-	" 'off_days', (SELECT count(*) FROM calendar_day d WHERE d.off_day"
-	"   AND d.day >= make_date(y.year, 1, 1) AND d.day < make_date(y.year + 1, 1, 1)),"
-	" 'workdays', (SELECT count(*) FROM calendar_day d WHERE NOT d.off_day"
-	"   AND d.day >= make_date(y.year, 1, 1) AND d.day < make_date(y.year + 1, 1, 1)))"
-	" ORDER BY y.year DESC), '[]')::text FROM calendar_year y";
-
 static void calendar_show(struct page *pg, int status)
 {
 	struct err e = ERR_INIT;
-	struct db_res *r = db_exec(pg->db, calendar_sql, 0, NULL, &e);
-	json_object *years = NULL, *missing = json_object_new_array();
+	json_object *years = holidays_years(pg->db, &e), *missing;
 	struct buf b = BUF_INIT;
 	int y, m, d;
 
-	if (!r || !json_parse_document(db_res_get(r, 0, 0), strlen(db_res_get(r, 0, 0)), &years, &e)) {
-		db_res_free(r);
-		json_object_put(missing);
+	if (!years) {
 		page_fail(pg->req, &e);
 		return;
 	}
-	db_res_free(r);
+	missing = json_object_new_array();
 	for (size_t i = 0; i < json_object_array_length(years); i++) {
 		json_object *yr = json_object_array_get_idx(years, i);
 		const char *src = json_str(yr, "source");
@@ -351,7 +317,7 @@ void page_admin_calendar_import(struct http_req *req)
 	if (!file || !file->filename[0] || !file->len) {
 		err_field(&e, 422, "file", ERR_NO_FILE, "choose a file to upload");
 	} else {
-		ok = app_calendar_import_text(pg.db, file->value, file->len, &year, &moved, &e);
+		ok = holidays_import(pg.db, file->value, file->len, &year, &moved, &e);
 	}
 	if (ok) {
 		struct err le = ERR_INIT;

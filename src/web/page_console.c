@@ -346,7 +346,7 @@ void console_show(struct page *pg, int status, const char *current,
 	struct err e = ERR_INIT;
 	struct order_filter today = { 0 }, callbacks = { 0 };
 	time_t now = time(NULL);
-	json_object *ref = ref_load(pg->db, &e);
+	json_object *ref = reference_choices(pg->db, &e);
 	json_object *form = NULL, *call;
 
 	if (!ref) {
@@ -640,7 +640,7 @@ void page_console_create(struct http_req *req)
 	}
 	idem = form_get_nonempty(&f, "idem");
 	src = form_source(&f);
-	ref = ref_load(pg.db, &e);
+	ref = reference_choices(pg.db, &e);
 	if (ref && params_read(ACT_REGISTER, &src, &params, &e) && check_place(&params.register_, ref, &e))
 		order = orders_create(pg.db, pg.who, &params.register_, idem, &created, &e);
 	if (order && merge_into)

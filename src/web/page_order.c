@@ -117,7 +117,7 @@ static void order_show(struct page *pg, int status, const char *number,
 		page_fail(pg->req, &e);
 		return;
 	}
-	if (!(ref = ref_load(pg->db, &e)) || !(order = orders_get(pg->db, pg->who, number, &e))
+	if (!(ref = reference_choices(pg->db, &e)) || !(order = orders_get(pg->db, pg->who, number, &e))
 	    || !(events = orders_events(pg->db, pg->who, number, &e))) {
 		page_fail(pg->req, &e);
 		goto out;

@@ -1,48 +1,13 @@
 /*
  * Reference data for the forms (request types, urgencies, categories,
- * departments), read in one query per page that needs it, and turned
- * into option lists with the current choice marked.
+ * departments), read from the directory in one query per page that needs
+ * it, and turned into option lists with the current choice marked.
  */
 #include <string.h>
 
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "web/web_private.h"
-
-static const char ref_sql[] =
-	"SELECT json_build_object("
-	" 'request_types', (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name)"
-	"   ORDER BY sort), '[]') FROM request_type),"
-	" 'urgencies', (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name)"
-	"   ORDER BY sort), '[]') FROM urgency),"
-	" 'categories', (WITH RECURSIVE t AS ("
-	"   SELECT code, name::text AS label, 1 AS depth FROM category"
-	"    WHERE parent_code IS NULL AND active"
-	"   UNION ALL SELECT c.code, t.label || ' › ' || c.name, t.depth + 1"
-	"    FROM category c JOIN t ON c.parent_code = t.code WHERE c.active AND t.depth < 6)"
-	"  SELECT coalesce(json_agg(json_build_object('code', code, 'name', label, 'depth', depth)"
-	"   ORDER BY code), '[]') FROM t),"
-	" 'departments', (SELECT coalesce(json_agg(json_build_object('code', d.code, 'name', d.name,"
-	"   'kind', d.kind, 'parent', p.code, 'path', d.path,"
-	"   'label', CASE WHEN p.code IS NULL THEN d.name ELSE p.name || ' › ' || d.name END)"
-	"   ORDER BY CASE d.kind WHEN 'district' THEN 2 WHEN 'street' THEN 3 ELSE 1 END,"
-	"   string_to_array(trim(both '/' from d.path), '/')::int[]), '[]')"
-	"  FROM department d LEFT JOIN department p ON p.id = d.parent_id WHERE d.active)"
-	")::text";
-
-json_object *ref_load(struct db *db, struct err *e)
-{
-	struct db_res *r = db_exec(db, ref_sql, 0, NULL, e);
-	json_object *ref = NULL;
-
-	if (!r)
-		return NULL;
-	const char *text = db_res_get(r, 0, 0);
-	if (!json_parse_object(text, strlen(text), &ref, e))
-		ref = NULL;
-	db_res_free(r);
-	return ref;
-}
 
 static bool in_list(json_object *list, const char *code)
 {

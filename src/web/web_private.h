@@ -31,6 +31,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "directory/reference.h"
 #include "http/http.h"
 #include "orders/lifecycle.h"
 #include "orders/params.h"
@@ -196,13 +197,9 @@ void view_events(json_object *events, json_object *ref);
 /* ------------------------------------------------------------ reference.c */
 
 /*
- * Reference data for forms, in one query: {"request_types", "urgencies"
- * (code, name), "categories" (code, name: the full path "城乡建设 › 市政设施
- * › 路灯", depth), "departments" (active ones: code, name, kind, parent,
- * path, label)}. Returns a new object (caller puts) or NULL with `e`.
- */
-json_object *ref_load(struct db *db, struct err *e);
-/*
+ * Option lists over the reference data of reference_choices()
+ * (directory/reference.h), called `ref` below.
+ *
  * A new array of copies of `list`'s items with "selected": true on the
  * one whose "code" is `selected` (or is in the JSON array `selected_list`).
  * Items of kind not matching `kinds` (comma-separated, NULL = all) are
