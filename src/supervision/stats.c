@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/timeutil.h"
 #include "orders/deadline.h"
 #include "supervision/settings.h"
 #include "supervision/sv_private.h"
@@ -351,6 +352,38 @@ static json_object *period_json(time_t from, time_t to)
 	json_object_object_add(o, "from", sv_time(from));
 	json_object_object_add(o, "to", sv_time(to));
 	return o;
+}
+
+/* Every order has one channel, so the channel rows of a day sum to the day's orders. */
+static const char by_day_sql[] =
+	"SELECT (day - $1::date) AS i, sum(accepted) AS accepted, sum(completed) AS completed"
+	" FROM stat_rollup WHERE kind = $3::smallint AND day >= $1::date AND day < $2::date GROUP BY day";
+
+bool stats_orders_by_day(struct db *db, long d0, int n, double *accepted, double *completed,
+			 struct err *e)
+{
+	char a[16], b[16], k[8];
+	struct db_res *r;
+	int y, m, d;
+
+	for (int i = 0; i < n; i++)
+		accepted[i] = completed[i] = 0;
+	civil_from_days(d0, &y, &m, &d);
+	snprintf(a, sizeof(a), "%04d-%02d-%02d", y, m, d);
+	civil_from_days(d0 + n, &y, &m, &d);
+	snprintf(b, sizeof(b), "%04d-%02d-%02d", y, m, d);
+	snprintf(k, sizeof(k), "%d", (int)STAT_BY_CHANNEL);
+	if (!(r = DB_EXEC(db, e, by_day_sql, a, b, k)))
+		return false;
+	for (int row = 0; row < db_res_rows(r); row++) {
+		long long i = db_res_ll(r, row, "i");
+		if (i >= 0 && i < n) {
+			accepted[i] = (double)db_res_ll(r, row, "accepted");
+			completed[i] = (double)db_res_ll(r, row, "completed");
+		}
+	}
+	db_res_free(r);
+	return true;
 }
 
 json_object *stats_orders(struct db *db, time_t from, time_t to, enum stat_kind by, struct err *e)

@@ -43,6 +43,17 @@ enum stat_kind {
 int stats_kind_parse(const char *by);
 const char *stats_kind_code(enum stat_kind kind);
 
+/*
+ * Accepted and completed orders by registration day (the cohort of each
+ * day, as stats_orders() counts it) over the `n` local days from `d0`
+ * (days since 1970-01-01): accepted[i] and completed[i] for day d0 + i, 0
+ * for a day without orders. One query of the daily rollup, where
+ * stats_orders() would take one report a day. False with `e` on a
+ * database failure (the arrays are zeroed either way).
+ */
+bool stats_orders_by_day(struct db *db, long d0, int n, double *accepted, double *completed,
+			 struct err *e);
+
 #define HOT_TOPICS_DEFAULT 10
 #define HOT_TOPICS_MAX 100
 

@@ -229,38 +229,6 @@ static json_object *figures(json_object *calls, json_object *orders)
 	return f;
 }
 
-/*
- * Accepted and completed orders by registration day over [d0, d1) (the
- * cohort of each day, as the order report counts it), from the daily
- * rollup of the supervision module: one query for the whole trend, where
- * stats_orders() would take one report a day.
- */
-static const char trend_sql[] =
-	"SELECT (day - $1::date) AS i, sum(accepted) AS accepted, sum(completed) AS completed"
-	" FROM stat_rollup WHERE kind = 4 AND day >= $1::date AND day < $2::date GROUP BY day";
-
-static bool order_trend(struct db *db, long d0, double *accepted, double *completed, struct err *e)
-{
-	char a[11], b[11];
-	struct db_res *r;
-
-	day_text(d0, a);
-	day_text(d0 + TREND_DAYS, b);
-	for (int i = 0; i < TREND_DAYS; i++)
-		accepted[i] = completed[i] = 0;
-	if (!(r = DB_EXEC(db, e, trend_sql, a, b)))
-		return false;
-	for (int k = 0; k < db_res_rows(r); k++) {
-		long long i = db_res_ll(r, k, "i");
-		if (i >= 0 && i < TREND_DAYS) {
-			accepted[i] = (double)db_res_ll(r, k, "accepted");
-			completed[i] = (double)db_res_ll(r, k, "completed");
-		}
-	}
-	db_res_free(r);
-	return true;
-}
-
 /* The two trend charts of the last TREND_DAYS days (`calls`: a daily call report). */
 static void add_trend(struct page *pg, json_object *calls, long d0, const double *accepted,
 		      const double *completed)
@@ -567,7 +535,7 @@ void page_dashboard(struct http_req *req)
 	from = day_start(p.d0);
 	to = day_start(p.d1);
 	if (!read_snapshot(pg.db, &e) || !add_counts(&pg, now, &e) || !today_load(&pg, today, &t, &e)
-	    || !order_trend(pg.db, today - TREND_DAYS + 1, accepted, completed, &e)
+	    || !stats_orders_by_day(pg.db, today - TREND_DAYS + 1, TREND_DAYS, accepted, completed, &e)
 	    || !(pcalls = calls_for(pg.db, p.d0, p.d1, CALL_BY_MONTH, &e))
 	    || !(porders = stats_orders(pg.db, from, to, STAT_BY_DEPARTMENT, &e))
 	    || !(ranking = stats_ranking(pg.db, from, to, &e))
@@ -627,7 +595,7 @@ void page_wallboard(struct http_req *req)
 	if (!page_begin(req, SUPERVISORS, "大屏", &pg))
 		return;
 	if (!read_snapshot(pg.db, &e) || !add_counts(&pg, now, &e) || !today_load(&pg, today, &t, &e)
-	    || !order_trend(pg.db, today - TREND_DAYS + 1, accepted, completed, &e)
+	    || !stats_orders_by_day(pg.db, today - TREND_DAYS + 1, TREND_DAYS, accepted, completed, &e)
 	    || !(decisions = supervision_pending_decisions(pg.db, pg.who, NULL, NULL, 1, &e))) {
 		page_fail(req, &e);
 		goto out;
