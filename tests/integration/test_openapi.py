@@ -26,6 +26,9 @@ LIFECYCLE_C = os.path.join(ROOT, 'src', 'orders', 'lifecycle.c')
 LIFECYCLE_H = os.path.join(ROOT, 'src', 'orders', 'lifecycle.h')
 VOCAB_C = os.path.join(ROOT, 'src', 'orders', 'vocab.c')
 API_H = os.path.join(ROOT, 'src', 'api', 'api.h')
+ROLE_C = os.path.join(ROOT, 'src', 'auth', 'role.c')
+ROLE_H = os.path.join(ROOT, 'src', 'auth', 'role.h')
+AUTHORIZE_H = os.path.join(ROOT, 'src', 'auth', 'authorize.h')
 OPENAPI_JSON = os.path.join(ROOT, 'src', 'api', 'openapi.json')
 WIRE_MD = 'src/police/WIRE.md'
 
@@ -96,14 +99,14 @@ def strip_parens(expr):
 
 
 class Lifecycle:
-    """The tables of src/orders/lifecycle.c, read from the source."""
+    """The tables of src/orders/lifecycle.c and the roles of src/auth/role.c, read from the source."""
 
     def __init__(self):
         text = read(LIFECYCLE_C)
-        self.defines = c_defines(LIFECYCLE_H, LIFECYCLE_C, API_H, ROUTES_C)
+        self.defines = c_defines(ROLE_H, LIFECYCLE_H, LIFECYCLE_C, AUTHORIZE_H, API_H, ROUTES_C)
         self.statuses = code_table(text, 'statuses[ST_COUNT] = {', 'ST_')
         self.actions = code_table(text, 'actions[ACT_COUNT] = {', 'ACT_')
-        self.roles = code_table(text, 'roles[ROLE_COUNT] = {', 'ROLE_')
+        self.roles = code_table(read(ROLE_C), 'roles[ROLE_COUNT] = {', 'ROLE_')
         self.transitions = []
         table = re.sub(r'/\*.*?\*/', '', c_block(text, 'static const struct transition table[] = {'),
                        flags=re.S)
@@ -181,7 +184,7 @@ def all_routes():
     tables = dict(api_route_tables(), app_routes=ROUTES_C)
     out = []
     for name, path in sorted(tables.items()):
-        defines = c_defines(LIFECYCLE_H, API_H, path)
+        defines = c_defines(ROLE_H, LIFECYCLE_H, AUTHORIZE_H, API_H, path)
         for method, pattern, access in table_routes(path, name):
             out.append((method, pattern, access, os.path.relpath(path, ROOT), defines))
     return out
