@@ -278,12 +278,20 @@ class Schema:
         if isinstance(value, dict) and kind in ('object', None):
             # A schema without a type (an anyOf branch) only adds conditions.
             props = schema.get('properties', {})
+            # A nullable object written as allOf [$ref] (with the type
+            # OpenAPI 3.0 asks beside nullable): its members are those of
+            # the branches, which the allOf loop above has checked.
+            composed = set()
+            for sub in schema.get('allOf', []):
+                composed |= set(self.resolve(sub).get('properties', {}))
             for key in schema.get('required', []):
                 if key not in value:
                     out.append('%s: required member "%s" is missing' % (where, key))
             for key, v in value.items():
                 if key in props:
                     out += self.errors(v, props[key], '%s.%s' % (where, key))
+                elif key in composed:
+                    pass
                 elif kind == 'object' and not schema.get('additionalProperties'):
                     out.append('%s: member "%s" is not documented' % (where, key))
         if kind == 'array':
