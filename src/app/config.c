@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/array.h"
@@ -22,13 +23,13 @@ const char config_usage[] =
 	"  --max-body BYTES    HOTLINE_MAX_BODY  request body limit (1048576)\n"
 	"  --tz ZONE           HOTLINE_TZ        local time zone (Asia/Shanghai)\n"
 	"  --log-level LEVEL   HOTLINE_LOG_LEVEL debug, info, warn, error (info)\n"
-	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates)\n"
+	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates; installed: <datadir>/hotline/templates)\n"
 	"  --dev               HOTLINE_DEV=1     reload templates when they change\n"
 	"  --sweep-seconds N   HOTLINE_SWEEP_SECONDS deadline sweeper period (60)\n"
 	"  --hotline-numbers L HOTLINE_NUMBERS   the hotline's dialled numbers, comma-separated (12345)\n"
 	"  --short-abandon-seconds N  HOTLINE_SHORT_ABANDON_SECONDS  abandons this short are short (5)\n"
 	"  --short-abandons-offered yes|no  HOTLINE_SHORT_ABANDONS_OFFERED  count them in offered (yes)\n"
-	"environment only (the 110 bridge and duplicate detection, see src/police/WIRE.md):\n"
+	"environment only (the 110 bridge and duplicate detection, see docs/police.md):\n"
 	"  HOTLINE_POLICE_URL            110 endpoint for our messages (unset: they wait in the outbox)\n"
 	"  HOTLINE_POLICE_SECRET         shared HMAC secret, both directions (unset: 110 requests get 503)\n"
 	"  HOTLINE_POLICE_MAX_ATTEMPTS   attempts before a message is parked (10)\n"
@@ -38,30 +39,90 @@ const char config_usage[] =
 	"  HOTLINE_POLICE_POLL_MS        how often the outbox is looked at when idle (1000)\n"
 	"  HOTLINE_DUPLICATE_DAYS        window for duplicate candidates (30)\n";
 
+/* The directories `meson install` uses, relative to the prefix (or
+ * absolute), and the prefix itself (src/app/meson.build defines them). */
+#ifndef HOTLINE_PREFIX
+#define HOTLINE_PREFIX "/usr/local"
+#endif
+#ifndef HOTLINE_BINDIR
+#define HOTLINE_BINDIR "bin"
+#endif
+#ifndef HOTLINE_DATADIR
+#define HOTLINE_DATADIR "share"
+#endif
+
+/* The directory of the running binary, in `out`; false if unknown. */
+static bool exe_dir(char out[PATH_MAX])
+{
+	ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	out[n] = '\0';
+	slash = strrchr(out, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return true;
+}
+
 /* The project root: the parent of the build directory holding the binary,
- * or HOTLINE_ROOT, or the current directory. */
-static char *find_root(void)
+ * or HOTLINE_ROOT, or the current directory. *in_tree says whether it is a
+ * source tree (the first two) rather than a guess (the last). */
+static char *find_root(bool *in_tree)
 {
 	char exe[PATH_MAX];
 	const char *env = getenv("HOTLINE_ROOT");
-	ssize_t n;
 
+	*in_tree = true;
 	if (env && *env)
 		return xstrdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
+	if (exe_dir(exe)) {
 		char *slash = strrchr(exe, '/');
-		if (slash) {
+		if (slash && !strncmp(slash + 1, "build", 5)) {
 			*slash = '\0';
-			slash = strrchr(exe, '/');
-			if (slash && !strncmp(slash + 1, "build", 5)) {
-				*slash = '\0';
-				return xstrdup(exe[0] ? exe : "/");
-			}
+			return xstrdup(exe[0] ? exe : "/");
 		}
 	}
+	*in_tree = false;
 	return getcwd(exe, sizeof(exe)) ? xstrdup(exe) : xstrdup(".");
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Where an installed binary finds its templates: <datadir>/hotline/templates
+ * of the prefix it was installed under. With relative bindir and datadir
+ * (meson's defaults) the prefix is taken from the binary's own place
+ * (<prefix>/<bindir>/hotline), so that a tree installed with --destdir or
+ * moved elsewhere finds its own files; else the compiled-in prefix.
+ * NULL if the directory does not exist. The caller frees the result.
+ */
+static char *installed_templates(void)
+{
+	char exe[PATH_MAX];
+	char *dir = NULL;
+	size_t n = strlen(exe_dir(exe) ? exe : ""), b = strlen(HOTLINE_BINDIR);
+
+	if (HOTLINE_BINDIR[0] != '/' && HOTLINE_DATADIR[0] != '/' && n > b + 1
+	    && !strcmp(exe + n - b, HOTLINE_BINDIR) && exe[n - b - 1] == '/') {
+		exe[n - b - 1] = '\0';
+		dir = xasprintf("%s/%s/hotline/templates", exe, HOTLINE_DATADIR);
+	} else if (HOTLINE_DATADIR[0] == '/') {
+		dir = xasprintf("%s/hotline/templates", HOTLINE_DATADIR);
+	} else {
+		dir = xasprintf("%s/%s/hotline/templates", HOTLINE_PREFIX, HOTLINE_DATADIR);
+	}
+	if (is_dir(dir))
+		return dir;
+	free(dir);
+	return NULL;
 }
 
 static void set_str(char **field, const char *value)
@@ -152,9 +213,10 @@ static const struct {
 bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 {
 	int out = 1;
+	bool in_tree;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->root = find_root();
+	cfg->root = find_root(&in_tree);
 	cfg->conninfo = db_default_conninfo(cfg->root);
 	cfg->bind = xstrdup("127.0.0.1");
 	cfg->port = 8080;
@@ -162,7 +224,11 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 	cfg->max_body = 1 << 20;
 	cfg->zone = xstrdup(TIMEUTIL_DEFAULT_ZONE);
 	cfg->log_level = xstrdup("info");
-	cfg->templates_dir = xasprintf("%s/templates", cfg->root);
+	/* A source tree's own templates; else those installed beside the
+	 * binary; else ./templates as before. */
+	cfg->templates_dir = in_tree ? NULL : installed_templates();
+	if (!cfg->templates_dir)
+		cfg->templates_dir = xasprintf("%s/templates", cfg->root);
 	cfg->grace_ms = 30000;
 	cfg->sweep_seconds = 60;
 	for (size_t i = 0; i < ARRAY_SIZE(env_names); i++) {

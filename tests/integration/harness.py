@@ -125,16 +125,23 @@ class Client:
 class Server:
     """hotline serve on a free port; stopped with SIGTERM."""
 
-    def __init__(self, db=None, env=None, args=()):
+    def __init__(self, db=None, env=None, args=(), bin=None, cwd=None):
+        """`env` adds to the environment (a value of None removes the
+        variable); `bin` is another hotline binary than HOTLINE_BIN."""
         os.makedirs(LOG_DIR, exist_ok=True)
         e = dict(os.environ)
         e['HOTLINE_DB'] = TEST_DB if db is None else db
         e['HOTLINE_DEBUG_ROUTES'] = '1'
-        e.update(env or {})
+        for name, value in (env or {}).items():
+            if value is None:
+                e.pop(name, None)
+            else:
+                e[name] = value
         self.log_path = os.path.join(LOG_DIR, 'server-%s.log' % uuid.uuid4().hex[:8])
         self.log = open(self.log_path, 'w')
-        self.proc = subprocess.Popen([BIN, 'serve', '--port', '0', '--threads', '4', *args],
-                                     env=e, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.proc = subprocess.Popen([bin or BIN, 'serve', '--port', '0', '--threads', '4', *args],
+                                     env=e, cwd=cwd, stdout=subprocess.PIPE, stderr=self.log,
+                                     text=True)
         deadline = time.time() + 30
         line = ''
         while time.time() < deadline:
