@@ -1,7 +1,7 @@
 /*
  * cdr: streaming readers for the telephone system's call records (来电记录).
  *
- * Three batch formats (DOMAIN.md §2), one record at a time, in constant
+ * Three batch formats (docs/calls.md), one record at a time, in constant
  * memory, no database code:
  *
  *   CDR_ASTERISK_CSV        cdr_csv Master.csv. 16 fixed columns
@@ -212,7 +212,7 @@ enum queue_event_kind {
 
 /* Whether the event ends a queue call without a connection (ABANDON,
  * EXITWITHTIMEOUT, EXITEMPTY, EXITWITHKEY): it counts as abandoned (放弃)
- * in DOMAIN §3. */
+ * in docs/metrics.md, "Call figures". */
 bool queue_event_kind_is_abandon(enum queue_event_kind k);
 /* Whether the event ends a connected call (COMPLETECALLER, COMPLETEAGENT,
  * BLINDTRANSFER, ATTENDEDTRANSFER): `talk` holds the talk time. */

@@ -1,5 +1,6 @@
 /*
- * dispatch: dispatch intelligence (派单目录, DOMAIN.md §7) — the routing
+ * dispatch: dispatch intelligence (派单目录; docs/lifecycle.md, "Dispatch:
+ * the catalogue and duplicates") — the routing
  * rules kept in the database, the compiled rule set every request shares,
  * suggestions for an agent, duplicate candidates (并单), the callers a
  * merge brings to the master order, and the record of whether the agent

@@ -1,5 +1,6 @@
 /*
- * stats: call statistics (DOMAIN.md §3) from the hourly rollups, and the
+ * stats: call statistics (docs/metrics.md, "Call figures") from the
+ * hourly rollups, and the
  * rebuild of those rollups.
  *
  * A report covers [from, to), both on whole local hours, split into rows

@@ -13,7 +13,7 @@
 		      | S(ST_EXTENSION_REQUESTED))
 #define R(x) ROLE_BIT(ROLE_##x)
 
-/* DOMAIN.md §5, row by row. */
+/* docs/lifecycle.md, "The table", row by row. */
 static const struct transition table[] = {
 	{ ACT_ANSWER, S(ST_PENDING), ST_COMPLETED, R(AGENT) | R(REVIEWER) },
 	{ ACT_NOT_ACCEPT, S(ST_PENDING), ST_COMPLETED, R(AGENT) | R(REVIEWER) },

@@ -1,7 +1,8 @@
 /*
  * lifecycle: the work order's states and actions, and the one table that
  * says which role (auth/role.h) may take which action in which state
- * (DOMAIN.md §5). The API and the web pages both consult lifecycle_find(); nothing else
+ * (docs/lifecycle.md).
+ * The API and the web pages both consult lifecycle_find(); nothing else
  * decides whether an action is allowed.
  */
 #ifndef HOTLINE_ORDERS_LIFECYCLE_H

@@ -1,7 +1,6 @@
 /*
- * police: the 110 bridge (DOMAIN.md §8; the wire format is WIRE.md beside
- * this file) — work orders and feedback exchanged with the 110 command
- * centre (工单互转、闭环反馈).
+ * police: the 110 bridge (wire format: docs/police.md) — work orders and
+ * feedback exchanged with the 110 command centre (工单互转、闭环反馈).
  *
  * Outbound: actions on orders write messages to police_outbox inside the
  * action's own transaction (police_on_change, a hook of the orders module):
@@ -135,7 +134,7 @@ long police_outbox_retry(struct db *db, int64_t id, struct err *e);
 /* ------------------------------------------------------------ inbound */
 
 /*
- * A 警单 from 110 (WIRE.md "transfer to 12345"): creates an order with
+ * A 警单 from 110 (docs/police.md, §3.1): creates an order with
  * channel "police" as the system, or returns the order made earlier for
  * the same incident_no (*created false). Returns {"order_number",
  * "incident_no", "status", "created"}. Fails with 400 naming the field

@@ -194,7 +194,7 @@ static void describe_call(const struct order_change *c, struct call *call)
 	memset(call, 0, sizeof(*call));
 	call->solved = call->attributable = YN_UNSET;
 	if (c->action == ACT_REOPEN) {
-		/* A reopen is the unit's fault by definition (docs/metrics.md). */
+		/* A reopen is the unit's fault by definition (docs/lifecycle.md, "Rules around the table"). */
 		call->outcome = "reopened";
 		call->task_status = "reopened";
 		call->satisfaction = ro->satisfaction == SAT_NONE ? "unsatisfied"

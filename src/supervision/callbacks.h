@@ -1,5 +1,5 @@
 /*
- * callbacks: the callback queue 回访 (DOMAIN.md §9).
+ * callbacks: the callback queue 回访 (docs/deadlines.md, "Callbacks").
  *
  * When a department replies to an order (reply: in_progress →
  * awaiting_callback) a task is created in the same transaction, due at

@@ -1,5 +1,6 @@
 /*
- * stats: the work-order statistics of DOMAIN.md §10 — the order report,
+ * stats: the work-order statistics (docs/metrics.md, "Work-order
+ * figures") — the order report,
  * the 三率 ranking of units with its red and black lists, and hot topics.
  *
  * Cohort: the orders registered in [from, to), as they stand at the time of

@@ -1,6 +1,7 @@
 /*
  * supervision: callbacks (回访), supervision lists, statistics and the unit
- * ranking (DOMAIN.md §9, §10). The units:
+ * ranking (docs/metrics.md; callbacks: docs/deadlines.md, "Callbacks").
+ * The units:
  *   callbacks.h  the callback queue
  *   lists.h      overdue orders, requests waiting for a decision
  *   stats.h      the order report, the ranking, hot topics, the rollup

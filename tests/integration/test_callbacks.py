@@ -1,4 +1,4 @@
-"""The callback queue 回访 (DOMAIN.md §9): tasks made by replies, taken by agents
+"""The callback queue 回访 (docs/deadlines.md, "Callbacks"): tasks made by replies, taken by agents
 one at a time under a hold, recorded as a rating, a reopen or an unreachable call.
 
 The queue is one for the whole database, so every test first pushes the open

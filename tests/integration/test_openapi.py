@@ -30,7 +30,7 @@ ROLE_C = os.path.join(ROOT, 'src', 'auth', 'role.c')
 ROLE_H = os.path.join(ROOT, 'src', 'auth', 'role.h')
 AUTHORIZE_H = os.path.join(ROOT, 'src', 'auth', 'authorize.h')
 OPENAPI_JSON = os.path.join(ROOT, 'src', 'api', 'openapi.json')
-WIRE_MD = 'src/police/WIRE.md'
+POLICE_MD = 'docs/police.md'
 
 HTTP_METHODS = ('get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace')
 # Values for the path parameters when calling every documented operation.
@@ -405,7 +405,7 @@ class OpenApiDocument(ServerTestCase):
 
     def test_the_110_routes_document_the_signature_headers_and_the_wire_format(self):
         self.assertIn('X-Hotline-Signature', self.doc['info']['description'])
-        self.assertTrue(os.path.exists(os.path.join(ROOT, WIRE_MD)))
+        self.assertTrue(os.path.exists(os.path.join(ROOT, POLICE_MD)))
         signed = [(p, m, op) for p, m, op in operations(self.doc) if p.startswith('/api/v1/police/')]
         self.assertEqual(len(signed), 2)
         for path, method, op in signed:
@@ -414,7 +414,7 @@ class OpenApiDocument(ServerTestCase):
                 headers = {p['name']: p for p in op['parameters'] if p['in'] == 'header'}
                 for name in ('X-Hotline-Timestamp', 'X-Hotline-Signature'):
                     self.assertTrue(headers[name]['required'], name)
-                self.assertIn('(%s)' % WIRE_MD, op['description'])
+                self.assertIn('(%s)' % POLICE_MD, op['description'])
                 self.assertIn('HMAC-SHA256', op['description'])
                 self.assertIn('401', op['responses'])
 

@@ -1,4 +1,4 @@
-"""Work-order statistics (DOMAIN.md §10), the 三率 ranking, hot topics, the CSV and
+"""Work-order statistics (docs/metrics.md), the 三率 ranking, hot topics, the CSV and
 CLI exports, the rollup's exactness, and the supervisor's lists.
 
 The statistics fixture is sixteen orders walked through the real API, then moved

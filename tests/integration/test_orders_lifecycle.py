@@ -1,4 +1,4 @@
-"""The work-order lifecycle (DOMAIN.md §5) driven through the HTTP API by the
+"""The work-order lifecycle (docs/lifecycle.md) driven through the HTTP API by the
 roles that take each step: every path, the state/action/role table, the
 event record, concurrent actions and optimistic concurrency."""
 import datetime
@@ -8,7 +8,7 @@ from harness import psql
 from orders_fixture import (Actor, Calendar, OrdersTestCase, action_params, add_user,
                             event_count, parse_iso)
 
-# The lifecycle table as DOMAIN.md §5 states it (mirrors src/orders/lifecycle.c):
+# The lifecycle table as docs/lifecycle.md states it (mirrors src/orders/lifecycle.c):
 # action -> (states it may be taken in, state it leads to or None, roles).
 OPEN = {'pending', 'dispatched', 'in_progress', 'return_requested', 'extension_requested',
         'suspended', 'awaiting_callback'}
@@ -48,7 +48,7 @@ def ts(s):
 
 
 class Paths(OrdersTestCase):
-    """Each path of DOMAIN.md §5 from registration to its end."""
+    """Each path of docs/lifecycle.md from registration to its end."""
 
     def test_register_dispatch_sign_reply_callback_completes_the_order(self):
         d = self.depts

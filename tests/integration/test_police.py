@@ -1,4 +1,4 @@
-"""The 110 bridge (src/police/WIRE.md) against a real peer: scripts/peer110 runs
+"""The 110 bridge (docs/police.md) against a real peer: scripts/peer110 runs
 as its own process, hotline's delivery worker talks to it over HTTP, and 110's
 requests to us are signed like the real ones."""
 import hashlib

@@ -7,7 +7,7 @@
  *   春节    make-up Sat 02-14; off Sun 02-15 .. Mon 02-23; make-up Sat 02-28
  *   中秋节  off Fri 09-25 .. Sun 09-27
  *   国庆节  make-up Sun 09-20; off Thu 10-01 .. Wed 10-07; make-up Sat 10-10
- * and in 2025 (DOMAIN.md §6): make-up Sun 01-26 and Sat 02-08; 春节 off
+ * and in 2025 (docs/deadlines.md, "The official calendar"): make-up Sun 01-26 and Sat 02-08; 春节 off
  * Tue 01-28 .. Tue 02-04.
  */
 #include <setjmp.h>
@@ -140,8 +140,8 @@ static void classifies_holidays_make_up_days_and_weekends(void **state)
 		{ "2026-10-08", true, NULL, "Thursday, back to work" },
 		{ "2026-10-10", true, "国庆节", "Saturday, make-up working day" },
 		{ "2026-10-11", false, NULL, "ordinary Sunday" },
-		{ "2025-01-26", true, "春节", "Sunday, make-up working day (DOMAIN.md)" },
-		{ "2025-02-08", true, "春节", "Saturday, make-up working day (DOMAIN.md)" },
+		{ "2025-01-26", true, "春节", "Sunday, make-up working day (docs/deadlines.md)" },
+		{ "2025-02-08", true, "春节", "Saturday, make-up working day (docs/deadlines.md)" },
 		{ "2025-01-29", false, "春节", "Wednesday, Spring Festival 2025" },
 		{ "2030-10-01", true, NULL, "Tuesday in a year without data" },
 		{ "2030-10-05", false, NULL, "Saturday in a year without data" },

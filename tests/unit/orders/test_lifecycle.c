@@ -1,4 +1,4 @@
-/* The lifecycle table against DOMAIN.md §5, row by row. */
+/* The lifecycle table against docs/lifecycle.md, "The table", row by row. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 #include "orders/lifecycle.h"
 
-/* Every row of DOMAIN.md §5 as (from, action, role, to). */
+/* Every row of docs/lifecycle.md, "The table", as (from, action, role, to). */
 static const struct {
 	enum order_status from;
 	enum order_action action;

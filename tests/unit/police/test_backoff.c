@@ -1,5 +1,5 @@
 /*
- * The delay between delivery attempts to 110 (WIRE.md §2.3): doubling from
+ * The delay between delivery attempts to 110 (docs/police.md §2.3): doubling from
  * the base, capped, with "equal jitter" — between half and all of the
  * delay, so that many parked senders do not retry in step.
  */

@@ -1,6 +1,6 @@
 /*
  * The bridge's settings from the environment (police.h): the defaults of
- * WIRE.md §2.3, and the start-up refusals an operator sees when a variable
+ * docs/police.md §2.3, and the start-up refusals an operator sees when a variable
  * is wrong — each naming the variable.
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * The 110 bridge's request signing (WIRE.md §1): HMAC-SHA256 over
+ * The 110 bridge's request signing (docs/police.md §1): HMAC-SHA256 over
  * "<timestamp>.<body>", the ±300 s window, and what is refused and why.
  * The expected signatures were computed independently with Python's hmac
  * module, e.g.
@@ -27,7 +27,7 @@ static const struct {
 	size_t len;
 	const char *signature;
 } vectors[] = {
-	{ "the example of WIRE.md", "s3cret", "1700000000", "{\"a\":1}", 7,
+	{ "the example of docs/police.md", "s3cret", "1700000000", "{\"a\":1}", 7,
 	  "sha256=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940" },
 	{ "a 警单 body", SECRET, "1763712000", BODY, sizeof(BODY) - 1,
 	  "sha256=69ee2bf63c10e15d912de0bfe9120e64a66f92d734c3bc552c38c0ece67a7c42" },

@@ -44,7 +44,7 @@ static void rates_are_fractions_with_at_most_four_decimals(void **state)
 		long long num, den;
 		const char *json;
 	} cases[] = {
-		/* DOMAIN.md §10: 107,515 accepted, 107,358 completed, 99.85% */
+		/* docs/metrics.md, "Rates": 107,515 accepted, 107,358 completed, 99.85% */
 		{ 107358, 107515, "0.9985" },
 		{ 2, 3, "0.6667" },
 		{ 1, 3, "0.3333" },
