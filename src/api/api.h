@@ -20,6 +20,9 @@
 struct db *api_db_or_reply(struct http_req *req);
 /* Parses the body as a JSON object, or returns NULL after replying 400. */
 json_object *api_body_or_reply(struct http_req *req);
+/* Both: the body in *body (the caller puts it) and the connection in *db;
+ * false after replying (and with nothing left to put) if either fails. */
+bool api_input_or_reply(struct http_req *req, json_object **body, struct db **db);
 /* A query-string argument, or NULL when absent or empty. */
 const char *api_query(struct http_req *req, const char *name);
 /*

@@ -107,12 +107,8 @@ static void api_calls_event(struct http_req *req)
 	struct db *db;
 	bool created;
 
-	if (!(body = api_body_or_reply(req)))
+	if (!api_input_or_reply(req, &body, &db))
 		return;
-	if (!(db = api_db_or_reply(req))) {
-		json_object_put(body);
-		return;
-	}
 	out = call_event_post(db, intake_settings(), body, &created, &e);
 	json_object_put(body);
 	api_reply(req, created ? 201 : 200, out, &e);

@@ -37,6 +37,18 @@ json_object *api_body_or_reply(struct http_req *req)
 	return obj;
 }
 
+bool api_input_or_reply(struct http_req *req, json_object **body, struct db **db)
+{
+	if (!(*body = api_body_or_reply(req)))
+		return false;
+	if (!(*db = api_db_or_reply(req))) {
+		json_object_put(*body);
+		*body = NULL;
+		return false;
+	}
+	return true;
+}
+
 bool api_query_time(struct http_req *req, const char *name, time_t *out, struct err *e)
 {
 	const char *v = http_query(req, name);

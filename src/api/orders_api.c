@@ -15,12 +15,8 @@ void api_orders_create(struct http_req *req)
 	struct db *db;
 	bool created;
 
-	if (!(body = api_body_or_reply(req)))
+	if (!api_input_or_reply(req, &body, &db))
 		return;
-	if (!(db = api_db_or_reply(req))) {
-		json_object_put(body);
-		return;
-	}
 	struct param_source src = params_from_json(body);
 	order = orders_create_input(db, auth_who(req), &src, http_header(req, "Idempotency-Key"), &created, &e);
 	json_object_put(body);

@@ -60,16 +60,14 @@ void api_policies_get(struct http_req *req)
 void api_policies_put(struct http_req *req)
 {
 	struct err e = ERR_INIT;
-	json_object *body = api_body_or_reply(req);
+	json_object *body;
 	struct db *db;
 
-	if (!body)
+	if (!api_input_or_reply(req, &body, &db))
 		return;
-	if ((db = api_db_or_reply(req))) {
-		if (deadline_policy_set(db, body, &e))
-			api_policies_get(req);
-		else
-			http_reply_problem(req, &e);
-	}
+	if (deadline_policy_set(db, body, &e))
+		api_policies_get(req);
+	else
+		http_reply_problem(req, &e);
 	json_object_put(body);
 }

@@ -74,15 +74,13 @@ static void callbacks_next_post(struct http_req *req)
 static void callbacks_result_post(struct http_req *req)
 {
 	struct err e = ERR_INIT;
-	json_object *body = api_body_or_reply(req);
+	json_object *body;
 	struct db *db;
 
-	if (!body)
+	if (!api_input_or_reply(req, &body, &db))
 		return;
-	if ((db = api_db_or_reply(req))) {
-		struct param_source src = params_from_json(body);
-		api_reply(req, 200, callbacks_record(db, auth_who(req), http_param(req, "id"), &src, &e), &e);
-	}
+	struct param_source src = params_from_json(body);
+	api_reply(req, 200, callbacks_record(db, auth_who(req), http_param(req, "id"), &src, &e), &e);
 	json_object_put(body);
 }
 

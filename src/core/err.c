@@ -40,19 +40,6 @@ bool err_field(struct err *e, int status, const char *field, enum err_code code,
 	return false;
 }
 
-bool err_field_n(struct err *e, int status, const char *field, enum err_code code, double a,
-		 double b, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!e)
-		return false;
-	va_start(ap, fmt);
-	fill(e, status, code, field, fmt, ap);
-	va_end(ap);
-	return err_num(e, a, b);
-}
-
 bool err_num(struct err *e, double a, double b)
 {
 	if (e) {

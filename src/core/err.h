@@ -204,8 +204,8 @@ bool err_field(struct err *e, int status, const char *field, enum err_code code,
 #define err_set(e, status, code, ...) err_field(e, status, "", code, __VA_ARGS__)
 /* As err_field(), with the code's two numeric arguments (a range's
  * bounds, a length and its limit). */
-bool err_field_n(struct err *e, int status, const char *field, enum err_code code, double a,
-		 double b, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+#define err_field_n(e, status, field, code, a, b, ...) \
+	(err_field(e, status, field, code, __VA_ARGS__), err_num(e, a, b))
 /* Sets the numeric arguments of the error; returns false. */
 bool err_num(struct err *e, double a, double b);
 /* Sets the text argument of the error (copied, cut to fit); returns false. */
