@@ -287,19 +287,6 @@ static const struct {
 	{ "sign_overdue", "签收超时", D_FLAG },
 };
 
-static const char *code_label(const char *code, const char *const (*table)[2], size_t n)
-{
-	for (size_t i = 0; code && i < n; i++)
-		if (!strcmp(code, table[i][0]))
-			return table[i][1];
-	return code;
-}
-
-static const char *const channel_labels[][2] = {
-	{ "phone", "电话" }, { "police", "110转办" }, { "web", "网站/APP" },
-	{ "sms", "短信" }, { "letter", "信件" },
-};
-
 static void dept_name(struct buf *b, json_object *ref, const char *code)
 {
 	const char *name = ref_department_name(ref, code);
@@ -345,9 +332,12 @@ static bool detail_value(struct buf *b, json_object *v, enum detail_kind kind, j
 	case D_SAT:
 		buf_adds(b, vocab_label_of(&vocab_satisfaction, s));
 		return true;
-	case D_CHANNEL:
-		buf_adds(b, code_label(s, channel_labels, ARRAY_SIZE(channel_labels)));
+	case D_CHANNEL: {
+		/* The channels' names are reference data, like the units'. */
+		const char *name = json_str(ref_find(ref, "channels", s), "name");
+		buf_adds(b, name ? name : s);
 		return true;
+	}
 	case D_ALERT:
 		buf_adds(b, vocab_label_of(&vocab_alert, s));
 		return true;
