@@ -319,7 +319,8 @@ static void events_read_as_who_did_what_in_chinese(void **state)
 {
 	json_object *ref = json_tokener_parse(
 		"{\"departments\": [{\"code\": \"110105\", \"name\": \"朝阳区\"},"
-		"                   {\"code\": \"D01\", \"name\": \"市城管委\"}]}");
+		"                   {\"code\": \"D01\", \"name\": \"市城管委\"}],"
+		" \"channels\": [{\"code\": \"phone\", \"name\": \"电话\"}, {\"code\": \"police\", \"name\": \"110转办\"}]}");
 	json_object *events = json_tokener_parse(
 		"[{\"at\": \"2026-11-21T09:05:07+08:00\", \"action\": \"register\", \"from_status\": null,"
 		"  \"to_status\": \"pending\", \"actor\": {\"name\": \"李娜\", \"login\": \"lina\", \"role\": \"agent\"},"
