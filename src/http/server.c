@@ -695,14 +695,20 @@ void http_server_stop(struct http_server *s, int grace_ms)
 
 	if (!s)
 		return;
+	/*
+	 * Quiescing tells each worker thread to take the listening socket out
+	 * of its epoll set, which it does in its own time: the socket is
+	 * closed only once the daemon has stopped, or a worker that gets to it
+	 * after the close finds a closed descriptor and libmicrohttpd aborts.
+	 */
 	listen_fd = MHD_quiesce_daemon(s->daemon);
-	if (listen_fd != MHD_INVALID_SOCKET)
-		close(listen_fd);
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10)
 		usleep(10 * 1000);
 	if (atomic_load(&s->in_flight) > 0)
 		log_warn("stopping with %ld requests still in flight", atomic_load(&s->in_flight));
 	MHD_stop_daemon(s->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
 	for (size_t i = 0; i < s->cfg.nroutes; i++)
 		for (int k = 0; k < s->routes[i].nsegments; k++)
 			free(s->routes[i].segments[k]);
