@@ -160,7 +160,7 @@ bool auth_bearer(struct db *db, const char *token, struct principal *who, struct
 	static const char sql[] =
 		"SELECT" PRINCIPAL_COLUMNS " FROM api_token t JOIN app_user u ON u.id = t.user_id"
 		" LEFT JOIN department d ON d.id = u.department_id"
-		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND u.active";
+		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND t.channel IS NULL AND u.active";
 
 	if (!principal_by_secret(db, sql, token, who, "invalid API token", e))
 		return false;
@@ -306,6 +306,58 @@ bool auth_token_create(struct db *db, const char *login, const char *name,
 	if (!ok)
 		return err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
 	return true;
+}
+
+bool auth_channel_key_create(struct db *db, const char *login, const char *name, const char *channel,
+			     char token[AUTH_SECRET_HEX], struct err *e)
+{
+	char hash_lit[2 * 32 + 3];
+	struct db_res *r;
+	bool ok;
+
+	if (!channel || !*channel)
+		return err_field(e, 422, "channel", ERR_REQUIRED, "field \"channel\" is required");
+	new_secret(token, hash_lit);
+	r = DB_EXEC(db, e,
+		    "INSERT INTO api_token (user_id, token_hash, name, channel)"
+		    " SELECT u.id, $2::bytea, $3, c.code FROM app_user u, channel c"
+		    " WHERE u.login = $1 AND c.code = $4 RETURNING id",
+		    login, hash_lit, name ? name : "", channel);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	db_res_free(r);
+	if (!ok)
+		return err_set(e, 404, ERR_NOT_FOUND, "no user \"%s\" or no channel \"%s\"", login, channel);
+	return true;
+}
+
+bool auth_channel_key(struct db *db, const char *key, struct channel_key *out, struct err *e)
+{
+	static const char sql[] =
+		"SELECT t.id, t.name, t.channel FROM api_token t JOIN app_user u ON u.id = t.user_id"
+		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND t.channel IS NOT NULL"
+		" AND u.active";
+	char hash_lit[2 * 32 + 3];
+	struct db_res *r;
+	bool ok;
+
+	memset(out, 0, sizeof(*out));
+	if (!key || !secret_hash(key, hash_lit))
+		return err_set(e, 403, ERR_FORBIDDEN, "invalid api_key");
+	r = DB_EXEC_P(db, e, sql, hash_lit);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	if (ok) {
+		out->id = (int)db_res_ll(r, 0, "id");
+		snprintf(out->name, sizeof(out->name), "%s", db_res_str(r, 0, "name"));
+		snprintf(out->channel, sizeof(out->channel), "%s", db_res_str(r, 0, "channel"));
+	} else {
+		err_set(e, 403, ERR_FORBIDDEN, "invalid api_key");
+	}
+	db_res_free(r);
+	return ok;
 }
 
 bool auth_principal_for(struct db *db, const char *login, struct principal *who, struct err *e)

@@ -88,4 +88,25 @@ bool auth_principal_for(struct db *db, const char *login, struct principal *who,
 bool auth_token_create(struct db *db, const char *login, const char *name,
 		       char token[AUTH_SECRET_HEX], struct err *e);
 
+/*
+ * Channel keys: Open311's api_key, issued by the administrator to one app
+ * or portal and tied to a channel (channel.code). The orders a key files
+ * come in on its channel. A channel key is not an API token: auth_bearer()
+ * refuses it, and auth_channel_key() accepts nothing else.
+ */
+struct channel_key {
+	int id;				/* api_token.id */
+	char name[128];			/* the app it was issued to */
+	char channel[32];
+};
+
+/* Creates a channel key for `channel`, in the name of user `login` (who
+ * issued it); writes the secret (shown once) to `token`. 404 if there is
+ * no such user or channel, 422 if `channel` is empty. */
+bool auth_channel_key_create(struct db *db, const char *login, const char *name, const char *channel,
+			     char token[AUTH_SECRET_HEX], struct err *e);
+/* Fills `out` from channel key `key`. False with 403 if it is unknown,
+ * revoked, not a channel key, or its user was deactivated. */
+bool auth_channel_key(struct db *db, const char *key, struct channel_key *out, struct err *e);
+
 #endif

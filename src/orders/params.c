@@ -133,6 +133,8 @@ static const struct param_spec callback[] = {
 	  .offset = AT(callback.unreachable) },
 	{ .name = "skipped", .kind = PARAM_FLAG, .label = "未抽中回访", .hidden = true,
 	  .offset = AT(callback.skipped) },
+	{ .name = "channel", .kind = PARAM_CHOICE, .choices = &vocab_callback_channel, .label = "回访方式",
+	  .hidden = true, .offset = AT(callback.channel) },
 };
 static const struct param_spec reopen[] = {
 	TEXT("reason", true, "重办理由", 3, reopen.reason),

@@ -106,6 +106,8 @@ struct callback_params {
 	bool unreachable;		/* not reached after the configured attempts */
 	bool skipped;			/* outside the share of orders called back */
 	const char *note;
+	enum callback_channel channel;	/* how it was made; CBCH_UNSET (read from
+					   input) and CBCH_PHONE both mean by phone */
 	/* Set by the callback queue, never read from input: */
 	enum yes_no attributable;	/* whether the cause is the unit's */
 	const char *comment;		/* the queue's record of the call */

@@ -16,6 +16,12 @@ VOCAB(vocab_satisfaction, "satisfaction",
       [SAT_BASICALLY] = { "basically", "基本满意" },
       [SAT_UNSATISFIED] = { "unsatisfied", "不满意" });
 
+/* In the order of enum callback_channel. */
+VOCAB(vocab_callback_channel, "callback channel",
+      [CBCH_PHONE] = { "phone", "电话回访" },
+      [CBCH_SMS] = { "sms", "短信回访" },
+      [CBCH_WEB] = { "web", "网上评价" });
+
 /* In the order of enum transfer_target. */
 VOCAB(vocab_transfer_target, "transfer target",
       [TRANSFER_110] = { "110", "110 报警服务台" },

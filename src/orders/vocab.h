@@ -29,6 +29,12 @@ struct vocab {
 enum satisfaction { SAT_NONE = -1, SAT_SATISFIED, SAT_BASICALLY, SAT_UNSATISFIED };
 extern const struct vocab vocab_satisfaction;
 
+/* How a callback was made: by phone (the callback queue), by SMS, or by the
+ * caller on the public status page. Phone is the first, so that a callback
+ * built in C with its members zeroed was made by phone. */
+enum callback_channel { CBCH_UNSET = -1, CBCH_PHONE, CBCH_SMS, CBCH_WEB };
+extern const struct vocab vocab_callback_channel;
+
 /* The emergency services an order can be transferred out to. */
 enum transfer_target { TRANSFER_NONE = -1, TRANSFER_110, TRANSFER_119, TRANSFER_120, TRANSFER_122 };
 extern const struct vocab vocab_transfer_target;

@@ -179,6 +179,7 @@ struct call {
 	const char *satisfaction;	/* NULL if none */
 	int solved, attributable;	/* -1 = not said */
 	const char *comment;
+	const char *channel;		/* phone, sms, web */
 };
 
 static const char *satisfaction_code(enum satisfaction s)
@@ -193,6 +194,7 @@ static void describe_call(const struct order_change *c, struct call *call)
 
 	memset(call, 0, sizeof(*call));
 	call->solved = call->attributable = YN_UNSET;
+	call->channel = "phone";
 	if (c->action == ACT_REOPEN) {
 		/* A reopen is the unit's fault by definition (docs/lifecycle.md, "Rules around the table"). */
 		call->outcome = "reopened";
@@ -216,6 +218,8 @@ static void describe_call(const struct order_change *c, struct call *call)
 		call->solved = cb->solved;
 		call->attributable = cb->attributable;
 		call->comment = cb->comment ? cb->comment : cb->note;
+		if (cb->channel > CBCH_PHONE)
+			call->channel = vocab_code(&vocab_callback_channel, cb->channel);
 	} else {
 		call->task_status = "cancelled";
 	}
@@ -264,10 +268,10 @@ static bool finish_task(struct db *db, const struct order_change *c, struct err 
 	if (ok && call.outcome)
 		ok = DB_RUN(db, e,
 			    "INSERT INTO callback_attempt (task_id, agent_id, outcome, satisfaction, solved,"
-			    " attributable, comment) VALUES ($1::bigint, $2::integer, $3, $4, $5::boolean,"
-			    " $6::boolean, $7)",
+			    " attributable, comment, channel) VALUES ($1::bigint, $2::integer, $3, $4, $5::boolean,"
+			    " $6::boolean, $7, $8)",
 			    task_id, c->who->user_id ? uid : NULL, call.outcome, call.satisfaction,
-			    tri[call.solved + 1], tri[call.attributable + 1], call.comment);
+			    tri[call.solved + 1], tri[call.attributable + 1], call.comment, call.channel);
 	return ok;
 }
 
