@@ -6,7 +6,7 @@ export HOTLINE_ROOT="$ROOT"
 
 # Debian packages, by what needs them.
 PACKAGES_BUILD="meson ninja-build pkg-config gcc libc6-dev libpq-dev libmicrohttpd-dev
-  libjson-c-dev libpcre2-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev python3"
+  libjson-c-dev libpcre2-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev libxml2-dev python3"
 PACKAGES_RUN="postgresql postgresql-contrib tzdata"
 # Browser tests: Debian's Chromium driven by playwright-core (npm), and a
 # CJK font so that screenshots show the Chinese pages. wrk drives the HTTP

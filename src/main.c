@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "user", cmd_user, "user add --login L --role R [--department C]", "create a user (password on stdin)" },
 	{ "user", cmd_user, "user password --login L", "set a user's password (on stdin)" },
 	{ "token", cmd_token, "token create --login L [--name N]", "create an API token for an integration" },
+	{ "channel", cmd_channel, "channel key --channel C --login L [--name N]", "issue an Open311 api_key to an app, tied to its channel" },
+	{ "channel", cmd_channel, "channel publish|unpublish [--request-type T] CODE...", "make categories Open311 services, or stop" },
 	{ "department", cmd_department, "department import FILE.csv", "add or update departments" },
 	{ "category", cmd_category, "category import FILE.csv", "add or update subject categories" },
 	{ "calendar", cmd_calendar, "calendar import FILE.json...", "load official holidays and make-up days" },

@@ -68,6 +68,8 @@ int cmd_department(struct config *cfg, int argc, char **argv);
 int cmd_category(struct config *cfg, int argc, char **argv);
 int cmd_calendar(struct config *cfg, int argc, char **argv);
 int cmd_deadline(struct config *cfg, int argc, char **argv);
+/* `hotline channel key|publish|unpublish` (channel_cmd.c): Open311 keys and services. */
+int cmd_channel(struct config *cfg, int argc, char **argv);
 /* `hotline demo load [--if-empty]` (demo_cmd.c). */
 int cmd_demo(struct config *cfg, int argc, char **argv);
 

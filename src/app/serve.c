@@ -19,6 +19,7 @@
 #include "api/calls_api.h"
 #include "supervision/supervision.h"
 #include "web/web.h"
+#include "open311/open311_http.h"
 
 /* The route tables of dispatch intelligence and the 110 bridge (src/api/dispatch_api.c, police_api.c). */
 extern const struct http_route dispatch_routes[], police_routes[];
@@ -49,7 +50,9 @@ static struct http_route *routes_for(size_t *count)
 		{ police_routes, police_routes_count },
 		{ supervision_routes, supervision_routes_count },
 		{ calls_routes, calls_routes_count },
+		{ open311_routes, open311_routes_count },
 		{ web_routes, web_routes_count },
+		{ public_routes, public_routes_count },
 		{ app_debug_routes, debug && !strcmp(debug, "1") ? app_debug_routes_count : 0 },
 	};
 	size_t n = 0;
