@@ -41,4 +41,8 @@ void web_release(void);
 extern const struct http_route web_routes[];
 extern const size_t web_routes_count;
 
+/* The public pages' routes (/public/…: no login; page_public.c). */
+extern const struct http_route public_routes[];
+extern const size_t public_routes_count;
+
 #endif
