@@ -14,7 +14,10 @@
 // signs for it and replies; the agent takes the callback from the queue and
 // records it; the supervisor's dashboard counts one more completed order and
 // draws its charts, and the wallboard shows the day. A hostile order shows
-// its values as text, with no dialog. Every step saves a screenshot. The
+// its values as text, with no dialog. A citizen files a request on the
+// public page at a phone's size, the agent finds it 待派单 and dispatches it,
+// and the citizen follows its status to the unit's reply and rates it. Every
+// step saves a screenshot. The
 // last line is "browser: N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -422,6 +425,65 @@ async function main() {
 				p.locator(`#rule-list tr:has-text("${state.ruleName}") a`).click()]);
 			await Promise.all([p.waitForURL(/done=deleted/), p.click('.delete-form button')]);
 			check(await p.locator(`#rule-list tr:has-text("${state.ruleName}")`).count() === 0, 'the rule is gone');
+		}],
+		['a citizen files a request on the public page, on a phone-sized screen', async () => {
+			hotline(['channel', 'publish', '010102']);
+			state.citizen = await newUser('citizen');
+			const p = state.citizen;
+			await p.setViewportSize({ width: 390, height: 844 });
+			await p.goto(state.base + '/public/new');
+			check(await p.locator('#f-service option[value="010102"]').count() === 1, 'the public service is offered');
+			await p.selectOption('#f-service', '010102');
+			await p.fill('#f-description', '小区东门外两盏路灯一直不亮，晚上行人看不清路。');
+			await p.fill('#f-address', '东城区景山前街 3 号');
+			await p.fill('#f-name', '赵六');
+			state.citizenPhone = '139' + String(Date.now()).slice(-8);
+			await p.fill('#f-phone', state.citizenPhone);
+			await shot(p, 'citizen-new');
+			await Promise.all([p.waitForSelector('#public-number'), p.click('#public-new button[type="submit"]')]);
+			state.publicNumber = await text(p, '#public-number');
+			check(/^\d{8}-\d{6}$/.test(state.publicNumber), `an order number: ${state.publicNumber}`);
+			await shot(p, 'citizen-submitted');
+		}],
+		['the request waits in the agent\'s 待派单 queue; the agent dispatches it', async () => {
+			const p = state.agent;
+			await p.goto(`${state.base}/orders/${state.publicNumber}`);
+			check(await text(p, '#order-status') === '待派单', 'the order is 待派单');
+			await p.selectOption('#a-dispatch-department', 'SCGJ');
+			await act(p, 'dispatch');
+		}],
+		['the citizen follows the status by number and phone', async () => {
+			const p = state.citizen;
+			await Promise.all([p.waitForURL(/\/public\/status/), p.click('#public-status-link')]);
+			check(await p.inputValue('#f-number') === state.publicNumber, 'the number is filled in');
+			await p.fill('#f-phone', state.citizenPhone);
+			await Promise.all([p.waitForSelector('#public-order'), p.click('#public-lookup button[type="submit"]')]);
+			check(await text(p, '#public-status') === '待签收', `the status is 待签收: ${await text(p, '#public-status')}`);
+			check(await text(p, '#public-unit') === '市城管委', 'the responsible unit is named');
+			check(await p.locator('#public-rate').count() === 0, 'nothing to rate yet');
+			await shot(p, 'citizen-status-dispatched');
+		}],
+		['the unit replies; the citizen sees the reply and rates it once', async () => {
+			const d = state.dept;
+			await d.goto(`${state.base}/orders/${state.publicNumber}`);
+			await act(d, 'sign');
+			await d.fill('#a-reply-result', '已修复线路，两盏路灯恢复照明');
+			await d.check('#action-reply input[name="solved"][value="true"]');
+			await d.check('#action-reply input[name="contacted"][value="true"]');
+			await act(d, 'reply');
+			const p = state.citizen;
+			await p.goto(`${state.base}/public/status?number=${state.publicNumber}`);
+			await p.fill('#f-phone', state.citizenPhone);
+			await Promise.all([p.waitForSelector('#public-order'), p.click('#public-lookup button[type="submit"]')]);
+			check((await text(p, '#public-reply')).startsWith('已修复线路'), 'the reply is shown');
+			check((await text(p, '#public-steps')).includes('承办单位已答复'), 'the steps include the reply');
+			await p.check('#public-rate input[name="satisfaction"][value="satisfied"]');
+			await p.check('#public-rate input[name="solved"][value="true"]');
+			await shot(p, 'citizen-rate', '#public-rate');
+			await Promise.all([p.waitForSelector('#public-rating'), p.click('#public-rate button[type="submit"]')]);
+			check(await text(p, '#public-rating') === '满意', 'the rating is shown');
+			check(await p.locator('#public-rate').count() === 0, 'it cannot be rated again');
+			await shot(p, 'citizen-rated');
 		}],
 		['pages ran without CSP violations or script errors', async () => {
 			check(problems.length === 0, problems.join('\n'));
