@@ -46,6 +46,12 @@ void api_orders_events(struct http_req *req)
 		api_reply(req, 200, orders_events(db, auth_who(req), http_param(req, "number"), &e), &e);
 }
 
+/* A yes of a query string: "true" or "1". */
+static bool query_true(const char *v)
+{
+	return v && (!strcmp(v, "true") || !strcmp(v, "1"));
+}
+
 void api_orders_list(struct http_req *req)
 {
 	struct err e = ERR_INIT;
@@ -55,14 +61,30 @@ void api_orders_list(struct http_req *req)
 	const char *cursor = http_query(req, "cursor");
 	struct db *db;
 
+	const char *order = http_query(req, "order");
+
+	f.number = api_query(req, "number");
 	f.status = api_query(req, "status");
 	f.department = api_query(req, "department");
 	f.request_type = api_query(req, "request_type");
 	f.category = api_query(req, "category");
+	f.district = api_query(req, "district");
 	f.urgency = api_query(req, "urgency");
+	f.channel = api_query(req, "channel");
 	f.caller_phone = api_query(req, "caller_phone");
 	f.text = api_query(req, "q");
-	f.overdue = overdue && (!strcmp(overdue, "true") || !strcmp(overdue, "1"));
+	f.light = api_query(req, "light");
+	f.overdue = query_true(overdue);
+	f.reopened = query_true(http_query(req, "reopened"));
+	f.pressed = query_true(http_query(req, "pressed"));
+	f.chased = query_true(http_query(req, "chased"));
+	if (query_true(http_query(req, "police")))
+		f.channel = "police";
+	if (order && strcmp(order, "newest") && strcmp(order, "oldest")) {
+		http_reply_error(req, 400, ERR_UNKNOWN_CHOICE, "order \"%s\" must be newest or oldest", order);
+		return;
+	}
+	f.oldest_first = order && !strcmp(order, "oldest");
 	if (!api_query_time(req, "created_from", &f.created_from, &e)
 	    || !api_query_time(req, "created_to", &f.created_to, &e)) {
 		http_reply_problem(req, &e);

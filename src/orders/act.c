@@ -59,7 +59,7 @@ struct order_row {
 	char alert[8];
 	bool sign_overdue;
 	char *pending_reason;
-	int extension_count, return_count, reopen_count, press_count;
+	int extension_count, return_count, reopen_count, press_count, chase_count;
 	char *result;
 	int solved, contacted;
 	char satisfaction[16];
@@ -100,7 +100,7 @@ static const char load_sql[] =
 	" extract(epoch FROM o.completed_at)::bigint AS completed_at,"
 	" coalesce(o.handle_unit, 'workdays') AS handle_unit, o.warn_fraction, o.alert,"
 	" o.sign_overdue, o.pending_reason, o.extension_count, o.return_count, o.reopen_count,"
-	" o.press_count, o.result, o.solved, o.contacted, coalesce(o.satisfaction, '') AS satisfaction,"
+	" o.press_count, o.chase_count, o.result, o.solved, o.contacted, coalesce(o.satisfaction, '') AS satisfaction,"
 	" coalesce(o.callback_result, '') AS callback_result,"
 	" coalesce(o.transferred_to, '') AS transferred_to, coalesce(o.merged_into, 0) AS merged_into"
 	" FROM work_order o LEFT JOIN department ld ON ld.id = o.lead_department_id"
@@ -144,6 +144,7 @@ static bool row_load(struct db *db, const struct principal *who, const char *num
 	o->return_count = (int)db_res_ll(r, 0, "return_count");
 	o->reopen_count = (int)db_res_ll(r, 0, "reopen_count");
 	o->press_count = (int)db_res_ll(r, 0, "press_count");
+	o->chase_count = (int)db_res_ll(r, 0, "chase_count");
 	o->result = xstrdup(db_res_str(r, 0, "result"));
 	o->solved = tristate(r, "solved");
 	o->contacted = tristate(r, "contacted");
@@ -169,16 +170,18 @@ static const char store_sql[] =
 	" reopen_count = $19::integer, press_count = $20::integer, result = $21,"
 	" solved = $22::boolean, contacted = $23::boolean, satisfaction = $24,"
 	" callback_result = $25, transferred_to = $26, merged_into = $27::bigint,"
+	" chase_count = $28::integer,"
 	" version = version + 1, updated_at = now()"
 	" WHERE id = $1";
 
 static bool row_store(struct db *db, const struct order_row *o, struct err *e)
 {
-	char t[8][24], n[8][16], lead[16], warn[16], merged[24];
+	char t[8][24], n[5][16], lead[16], warn[16], merged[24];
 	time_t times[8] = { o->clock_started_at, o->sign_deadline, o->handle_deadline,
 			    o->suspended_at, o->requested_deadline, o->signed_at,
 			    o->replied_at, o->completed_at };
-	int ints[4] = { o->extension_count, o->return_count, o->reopen_count, o->press_count };
+	int ints[5] = { o->extension_count, o->return_count, o->reopen_count, o->press_count,
+			o->chase_count };
 	const char *tp[8];
 	static const char *const tri[] = { NULL, "false", "true" };
 
@@ -186,7 +189,7 @@ static bool row_store(struct db *db, const struct order_row *o, struct err *e)
 		snprintf(t[i], sizeof(t[i]), "%lld", (long long)times[i]);
 		tp[i] = times[i] ? t[i] : NULL;
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		snprintf(n[i], sizeof(n[i]), "%d", ints[i]);
 	snprintf(lead, sizeof(lead), "%d", o->lead_department_id);
 	snprintf(warn, sizeof(warn), "%.3f", o->warn_fraction);
@@ -199,7 +202,7 @@ static bool row_store(struct db *db, const struct order_row *o, struct err *e)
 			o->satisfaction[0] ? o->satisfaction : NULL,
 			o->callback_result[0] ? o->callback_result : NULL,
 			o->transferred_to[0] ? o->transferred_to : NULL,
-			o->merged_into ? merged : NULL);
+			o->merged_into ? merged : NULL, n[4]);
 }
 
 /* Everything an action handler needs. */
@@ -585,6 +588,16 @@ static bool act_archive(struct act_ctx *c)
 	return true;
 }
 
+/* The caller phoned again about the order (催办, 重复来电): counted, and
+ * shown to the unit; nothing else changes. */
+static bool act_chase(struct act_ctx *c)
+{
+	c->note = c->p->chase.note;
+	c->row->chase_count++;
+	json_object_object_add(c->payload, "chase_count", json_object_new_int(c->row->chase_count));
+	return true;
+}
+
 static bool (*const handlers[ACT_COUNT])(struct act_ctx *c) = {
 	[ACT_ANSWER] = act_answer,
 	[ACT_NOT_ACCEPT] = act_not_accept,
@@ -606,6 +619,7 @@ static bool (*const handlers[ACT_COUNT])(struct act_ctx *c) = {
 	[ACT_MERGE] = act_merge,
 	[ACT_PRESS] = act_press,
 	[ACT_ARCHIVE] = act_archive,
+	[ACT_CHASE] = act_chase,
 };
 
 /*
@@ -670,6 +684,32 @@ static bool check_allowed(const struct principal *who, const struct order_row *o
 }
 
 /*
+ * A callback whose rating is unsatisfied with a cause attributable to the
+ * unit reopens the order (重办) instead, exactly as the callback queue does
+ * (supervision/callbacks.c): the note is the reason, and 422
+ * reason-for-reopen without one. Rewrites *action and *p.
+ */
+static bool callback_reopens(enum order_action *action, struct action_params *p, struct err *e)
+{
+	struct callback_params cb;
+
+	if (*action != ACT_CALLBACK)
+		return true;
+	cb = p->callback;
+	if (cb.unreachable || cb.skipped || cb.satisfaction != SAT_UNSATISFIED || cb.attributable != YN_YES)
+		return true;
+	if (!cb.note)
+		return err_field(e, 422, "note", ERR_REASON_FOR_REOPEN,
+				 "an unsatisfied rating attributable to the unit reopens the order: say why in \"note\"");
+	p->reopen = (struct reopen_params) {
+		.reason = cb.note, .satisfaction = cb.satisfaction, .solved = cb.solved,
+		.comment = cb.comment ? cb.comment : cb.note,
+	};
+	*action = ACT_REOPEN;
+	return true;
+}
+
+/*
  * The action engine: one transaction that loads the order under a row
  * lock, checks the version, the state, the role and the lead unit, then
  * the parameters (typed `given`, or read from `src` at this point so that
@@ -682,7 +722,7 @@ static json_object *act(struct db *db, const struct principal *who, const char *
 {
 	struct order_row row;
 	struct action_params read;
-	const struct action_params *p = given;
+	const struct action_params *p;
 	const struct transition *tr;
 	struct act_ctx c = { .db = db, .who = who, .row = &row, .now = time(NULL), .e = e };
 	enum order_status from;
@@ -708,8 +748,13 @@ static json_object *act(struct db *db, const struct principal *who, const char *
 	if (src) {
 		if (!params_read(action, src, &read, e))
 			goto out;
-		p = &read;
+	} else {
+		read = *given;
 	}
+	p = &read;
+	if (!callback_reopens(&action, &read, e)
+	    || (action != tr->action && !check_allowed(who, &row, action, &tr, e)))
+		goto out;
 	from = row.status;
 	c.p = p;
 	c.payload = params_to_json(action, p);

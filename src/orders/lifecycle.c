@@ -36,6 +36,7 @@ static const struct transition table[] = {
 	{ ACT_PRESS, OPEN_STATES & ~S(ST_PENDING), ST_NONE, R(SUPERVISOR) },
 	{ ACT_ARCHIVE, S(ST_COMPLETED) | S(ST_TRANSFERRED) | S(ST_MERGED), ST_ARCHIVED,
 	  R(ADMIN) | R(SUPERVISOR) | R(SYSTEM) },
+	{ ACT_CHASE, OPEN_STATES, ST_NONE, R(AGENT) | R(REVIEWER) },
 };
 
 const struct transition *lifecycle_find(enum order_action action, enum order_status status,
@@ -120,6 +121,7 @@ static const struct {
 	[ACT_MERGE] = { "merge", "并单" },
 	[ACT_PRESS] = { "press", "督办" },
 	[ACT_ARCHIVE] = { "archive", "归档" },
+	[ACT_CHASE] = { "chase", "催办" },
 };
 
 const char *status_code(enum order_status s)

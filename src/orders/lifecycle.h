@@ -51,6 +51,7 @@ enum order_action {
 	ACT_MERGE,			/* 并单 */
 	ACT_PRESS,			/* 督办 / 催办 */
 	ACT_ARCHIVE,			/* 归档 */
+	ACT_CHASE,			/* 催办 by the caller: a repeated call (重复来电) about an open order */
 	ACT_COUNT
 };
 

@@ -58,22 +58,38 @@ json_object *orders_events(struct db *db, const struct principal *who, const cha
 			   struct err *e);
 
 struct order_filter {
+	const char *number;		/* an order number, or its beginning */
 	const char *status;		/* a status code, or several separated by commas */
 	const char *department;		/* lead unit code: that unit and those below it */
 	const char *request_type;
 	const char *category;		/* code prefix: 01 matches 0101 and 010101 */
+	const char *district;		/* district code */
 	const char *urgency;
-	const char *caller_phone;	/* normalised before matching */
-	const char *text;		/* substring of content or address */
+	const char *channel;		/* channel code ("police": from 110) */
+	const char *caller_phone;	/* in any written form: normalised before matching */
+	const char *text;		/* substring of content, address or request (case
+					   ignored); two characters or more use the index */
+	const char *light;		/* deadline lights, comma-separated ("yellow,red") */
 	bool overdue;			/* only orders past their handling deadline */
+	bool reopened, pressed, chased;	/* reopened (重办), pressed (督办), chased by the
+					   caller (催办) at least once */
 	time_t created_from, created_to;	/* 0 = open */
-	long long after;		/* keyset cursor: orders with a smaller id */
+	bool oldest_first;		/* oldest first (the queues): the cursor goes forward */
+	long long after;		/* keyset cursor: the id of the last order seen */
 	int limit;
 };
 
-/* A page of orders, newest first: {"items": […], "next_cursor": "…"|null}. */
+/*
+ * A page of orders, newest first (oldest first with f->oldest_first):
+ * {"items": […], "next_cursor": "…"|null}. 400 for a malformed phone or an
+ * unknown light.
+ */
 json_object *orders_list(struct db *db, const struct principal *who,
 			 const struct order_filter *f, struct err *e);
+/* How many orders `f` selects for `who` (f->after and f->limit aside):
+ * the queues' counts. False with `e` as orders_list(). */
+bool orders_count(struct db *db, const struct principal *who, const struct order_filter *f,
+		  long long *n, struct err *e);
 
 /*
  * Takes `action` on the order with its parameters `p` (see params.h; a

@@ -51,7 +51,7 @@ static inline const char *scope_param(const struct principal *who)
 	" iso(o.handle_deadline) AS handle_deadline, o.handle_unit, o.alert, o.sign_overdue," \
 	" iso(o.suspended_at) AS suspended_at, iso(o.requested_deadline) AS requested_deadline," \
 	" coalesce(array_to_json(o.deadline_provisional)::text, '[]') AS deadline_provisional," \
-	" o.pending_reason, o.extension_count, o.return_count, o.reopen_count, o.press_count," \
+	" o.pending_reason, o.extension_count, o.return_count, o.reopen_count, o.press_count, o.chase_count," \
 	" o.result, o.solved, o.contacted, o.satisfaction, o.callback_result, o.transferred_to," \
 	" (SELECT number FROM work_order m WHERE m.id = o.merged_into) AS merged_into," \
 	" o.call_id, iso(o.signed_at) AS signed_at," \

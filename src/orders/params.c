@@ -128,6 +128,7 @@ static const struct param_spec callback[] = {
 	  .unless = { "unreachable", "skipped" }, .choices = &vocab_satisfaction, .label = "满意度", .offset = AT(callback.satisfaction) },
 	{ .name = "solved", .kind = PARAM_BOOL, .required = true,
 	  .unless = { "unreachable", "skipped" }, .label = "诉求是否解决", .offset = AT(callback.solved) },
+	YES_NO("attributable", false, "不满意是否属承办单位责任", callback.attributable),
 	NOTE("回访记录", 2, callback.note),
 	{ .name = "unreachable", .kind = PARAM_FLAG, .label = "无法联系来电人", .hidden = true,
 	  .offset = AT(callback.unreachable) },
@@ -152,6 +153,9 @@ static const struct param_spec press[] = {
 };
 static const struct param_spec archive[] = {
 	NOTE("备注", 0, archive.note),
+};
+static const struct param_spec chase[] = {
+	NOTE("来电人催办的内容", 2, chase.note),
 };
 
 #define ROW(a, specs) [a] = { specs, ARRAY_SIZE(specs) }
@@ -181,6 +185,7 @@ static const struct {
 	ROW(ACT_MERGE, merge),
 	ROW(ACT_PRESS, press),
 	ROW(ACT_ARCHIVE, archive),
+	ROW(ACT_CHASE, chase),
 };
 
 static const struct param_spec *spec_named(const struct param_spec *specs, size_t n, const char *name);

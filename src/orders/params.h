@@ -62,7 +62,7 @@ struct register_params {		/* register: 受理登记 */
 	const char *call_id;		/* the call it came in on */
 };
 
-struct note_params {			/* sign, approve/reject_extension, resume, archive */
+struct note_params {			/* sign, approve/reject_extension, resume, archive, chase */
 	const char *note;
 };
 struct answer_params {			/* answer: 直接办结 */
@@ -108,8 +108,10 @@ struct callback_params {
 	const char *note;
 	enum callback_channel channel;	/* how it was made; CBCH_UNSET (read from
 					   input) and CBCH_PHONE both mean by phone */
+	/* Whether the cause is the unit's: unsatisfied and attributable, the
+	 * action engine reopens the order instead (重办, the note its reason). */
+	enum yes_no attributable;
 	/* Set by the callback queue, never read from input: */
-	enum yes_no attributable;	/* whether the cause is the unit's */
 	const char *comment;		/* the queue's record of the call */
 };
 struct reopen_params {
@@ -133,7 +135,7 @@ struct action_params {
 	int64_t version;		/* the order version the client saw; 0: any */
 	union {
 		struct register_params register_;
-		struct note_params sign, approve_extension, reject_extension, resume, archive;
+		struct note_params sign, approve_extension, reject_extension, resume, archive, chase;
 		struct answer_params answer;
 		struct not_accept_params not_accept;
 		struct transfer_out_params transfer_out;

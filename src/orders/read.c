@@ -119,6 +119,7 @@ json_object *order_json(const struct db_res *r, int row, const struct principal 
 	json_object_object_add(counts, "returns", json_object_new_int64(db_res_ll(r, row, "return_count")));
 	json_object_object_add(counts, "reopens", json_object_new_int64(db_res_ll(r, row, "reopen_count")));
 	json_object_object_add(counts, "presses", json_object_new_int64(db_res_ll(r, row, "press_count")));
+	json_object_object_add(counts, "chases", json_object_new_int64(db_res_ll(r, row, "chase_count")));
 	json_object_object_add(o, "counts", counts);
 	json_object_object_add(outcome, "result", db_res_json_text(r, row, "result"));
 	json_object_object_add(outcome, "solved", db_res_json_bool(r, row, "solved"));

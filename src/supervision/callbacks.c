@@ -587,3 +587,17 @@ long callbacks_close_skipped(struct db *db, struct err *e)
 	db_res_free(r);
 	return closed;
 }
+
+bool callbacks_due_count(struct db *db, long long *n, struct err *e)
+{
+	struct db_res *r = db_exec_prepared(db,
+		"SELECT count(*) AS n FROM callback_task WHERE status = 'open' AND due_at <= now()"
+		" AND (held_until IS NULL OR held_until <= now())", 0, NULL, e);
+
+	*n = 0;
+	if (!r)
+		return false;
+	*n = db_res_ll(r, 0, "n");
+	db_res_free(r);
+	return true;
+}

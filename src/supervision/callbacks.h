@@ -85,6 +85,10 @@ struct callback_filter {
  */
 json_object *callbacks_list(struct db *db, const struct callback_filter *f, struct err *e);
 
+/* The number of open callback tasks due now (the queue's count in the
+ * navigation bar). False with `e`. */
+bool callbacks_due_count(struct db *db, long long *n, struct err *e);
+
 /*
  * Closes, as the system, the orders whose callback fell outside the
  * sample (callback.share) once their task is due: they complete with no

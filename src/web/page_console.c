@@ -117,6 +117,9 @@ static json_object *history_orders(json_object *orders, json_object *ref)
 		json_add_text(v, "number", json_str(o, "number"));
 		json_add_text(v, "status", json_str(o, "status"));
 		json_add_text(v, "status_name", status_label(status_parse(json_str(o, "status"))));
+		/* An open order can take the caller's chase-up (催办) instead of a duplicate. */
+		json_object_object_add(v, "open", json_object_new_boolean(
+			lifecycle_is_open(status_parse(json_str(o, "status")))));
 		view_time(&b, json_str(o, "created_at"));
 		json_add_buf(v, "at", &b);
 		json_add_text(v, "type", type ? type : "");

@@ -126,7 +126,7 @@ void page_inbox(struct http_req *req)
 {
 	struct err e = ERR_INIT;
 	struct order_filter open = {
-		.status = "dispatched,in_progress,extension_requested,suspended,return_requested",
+		.status = INBOX_STATUSES,
 	};
 	json_object *sections, *all;
 	struct page pg;

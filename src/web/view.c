@@ -113,6 +113,74 @@ static json_object *deadline_view(const char *iso, const char *status, const cha
 	return v;
 }
 
+/*
+ * What a list shows beside an order so that it stands out: reopened (重办),
+ * pressed (督办), chased by the caller (催办), from 110, confidential.
+ * Returns a new array of {"cls", "text"}.
+ */
+static json_object *order_markers(json_object *order)
+{
+	json_object *m = json_object_new_array(), *counts = json_object_object_get(order, "counts");
+	const char *channel = json_str(json_object_object_get(order, "channel"), "code");
+	struct buf b = BUF_INIT;
+	static const struct {
+		const char *count, *cls, *text;
+	} counted[] = {
+		{ "reopens", "reopened", "重办" },
+		{ "presses", "pressed", "督办" },
+		{ "chases", "chased", "催办" },
+	};
+
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+		int64_t n = json_int(counts, counted[i].count, 0);
+		if (n <= 0)
+			continue;
+		buf_reset(&b);
+		buf_adds(&b, counted[i].text);
+		if (n > 1)
+			buf_addf(&b, "×%lld", (long long)n);
+		json_object *one = json_object_new_object();
+		json_add_text(one, "cls", counted[i].cls);
+		json_add_text(one, "text", b.data);
+		json_object_array_add(m, one);
+	}
+	if (channel && !strcmp(channel, "police")) {
+		json_object *one = json_object_new_object();
+		json_add_text(one, "cls", "police");
+		json_add_text(one, "text", "110");
+		json_object_array_add(m, one);
+	}
+	if (json_object_get_boolean(json_object_object_get(order, "confidential"))) {
+		json_object *one = json_object_new_object();
+		json_add_text(one, "cls", "confidential");
+		json_add_text(one, "text", "保密");
+		json_object_array_add(m, one);
+	}
+	buf_release(&b);
+	return m;
+}
+
+/*
+ * The action that moves the order on, one click from a list: of those the
+ * viewer may take, the first of the usual course (sign, then reply, …), or
+ * NULL when none of them is allowed. Borrowed from `allowed`.
+ */
+static json_object *next_action(json_object *allowed)
+{
+	static const char *const course[] = {
+		"sign", "reply", "resume", "dispatch", "approve_return", "approve_extension", "callback",
+	};
+
+	for (size_t k = 0; allowed && k < sizeof(course) / sizeof(course[0]); k++)
+		for (size_t i = 0; i < json_object_array_length(allowed); i++) {
+			json_object *a = json_object_array_get_idx(allowed, i);
+			const char *code = json_str(a, "action");
+			if (code && !strcmp(code, course[k]))
+				return a;
+		}
+	return NULL;
+}
+
 json_object *view_order(json_object *order, time_t now)
 {
 	json_object *view = json_object_new_object();
@@ -195,6 +263,12 @@ json_object *view_order(json_object *order, time_t now)
 	if (b.len)
 		json_add_buf(view, "completed", &b);
 	buf_release(&b);
+	json_object_object_add(view, "markers", order_markers(order));
+	{
+		json_object *next = next_action(json_object_object_get(order, "allowed_actions"));
+		if (next)
+			json_object_object_add(view, "next", json_object_get(next));
+	}
 	json_object_object_add(order, "view", view);
 	return order;
 }

@@ -14,6 +14,8 @@
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "orders/orders.h"
+#include "supervision/callbacks.h"
 #include "template/mustache.h"
 #include "web/web_private.h"
 
@@ -46,7 +48,7 @@ bool web_init(const char *templates_dir, bool dev, struct err *e)
 	static const char *const required[] = {
 		"login", "console", "order", "inbox", "dashboard", "wallboard", "callbacks", "error",
 		"admin/users", "admin/departments", "admin/categories", "admin/rules", "admin/rule",
-		"admin/policies", "admin/calendar", "admin/settings",
+		"admin/policies", "admin/calendar", "admin/settings", "search",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		if (!mustache_set_get(web.set, required[i])) {
@@ -164,23 +166,43 @@ static json_object *base_data(const char *title)
 	return d;
 }
 
-/* The pages a role works in, in the navigation bar. */
+/* What a queue in the navigation bar counts. */
+enum nav_count {
+	COUNT_NONE,
+	COUNT_STATUS,			/* the orders of `status` the viewer may see */
+	COUNT_CALLBACKS_DUE,		/* callbacks due now */
+};
+
+#define SUPERVISORS (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+
+/* The pages and queues a role works in, in the navigation bar; each queue
+ * with its count, oldest first. */
 static const struct {
 	const char *href, *label;
 	unsigned roles;
+	enum nav_count count;
+	const char *status;		/* COUNT_STATUS */
 } nav_items[] = {
-	{ "/console", "受理台", ROLES_CENTRE },
-	{ "/callbacks", "回访", ROLES_CENTRE },
-	{ "/inbox", "待办", ROLES_DEPARTMENT },
-	{ "/dashboard", "监督看板", ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN) },
-	{ "/wallboard", "大屏", ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN) },
-	{ "/admin", "系统管理", ROLE_BIT(ROLE_ADMIN) },
+	{ "/console", "受理台", ROLES_CENTRE, COUNT_NONE, NULL },
+	{ "/search?status=pending&order=oldest", "待派单", ROLES_CENTRE, COUNT_STATUS, "pending" },
+	{ "/search?status=return_requested&order=oldest", "退单待审",
+	  ROLE_BIT(ROLE_REVIEWER) | ROLE_BIT(ROLE_SUPERVISOR), COUNT_STATUS, "return_requested" },
+	{ "/search?status=extension_requested&order=oldest", "延期待审", ROLE_BIT(ROLE_SUPERVISOR),
+	  COUNT_STATUS, "extension_requested" },
+	{ "/callbacks", "回访", ROLES_CENTRE, COUNT_CALLBACKS_DUE, NULL },
+	{ "/inbox", "待办", ROLES_DEPARTMENT, COUNT_STATUS, INBOX_STATUSES },
+	{ "/search", "查询", ROLES_ANY, COUNT_NONE, NULL },
+	{ "/dashboard", "监督看板", SUPERVISORS, COUNT_NONE, NULL },
+	{ "/wallboard", "大屏", SUPERVISORS, COUNT_NONE, NULL },
+	{ "/admin", "系统管理", ROLE_BIT(ROLE_ADMIN), COUNT_NONE, NULL },
 };
+#define NAV_ITEMS ARRAY_SIZE(nav_items)
 
-/* True if `path` is `href` or below it ("/admin/rules" is under "/admin"). */
+/* True if `path` is `href` or below it ("/admin/rules" is under "/admin");
+ * a queue (a search) is active on the search page with its query. */
 static bool nav_active(const char *path, const char *href)
 {
-	size_t n = strlen(href);
+	size_t n = strcspn(href, "?");
 
 	return !strncmp(path, href, n) && (path[n] == '\0' || path[n] == '/');
 }
@@ -199,16 +221,50 @@ static void add_principal(json_object *d, const struct principal *who, const cha
 	json_object_object_add(d, "me", me);
 	if (who->csrf[0])
 		json_add_text(d, "csrf", who->csrf);
-	for (size_t i = 0; i < ARRAY_SIZE(nav_items); i++) {
+	for (size_t i = 0; i < NAV_ITEMS; i++) {
 		if (!(nav_items[i].roles & ROLE_BIT(who->role)))
 			continue;
 		json_object *item = json_object_new_object();
 		json_add_text(item, "href", nav_items[i].href);
 		json_add_text(item, "label", nav_items[i].label);
-		json_object_object_add(item, "active", json_object_new_boolean(nav_active(path, nav_items[i].href)));
+		json_object_object_add(item, "active", json_object_new_boolean(
+			!strchr(nav_items[i].href, '?') && nav_active(path, nav_items[i].href)));
+		json_object_object_add(item, "queue", json_object_new_int((int)i));
 		json_object_array_add(nav, item);
 	}
 	json_object_object_add(d, "nav", nav);
+}
+
+/*
+ * The counts of the viewer's queues, beside them in the navigation bar
+ * (only when there is something waiting). A count that cannot be read is
+ * left out: the page itself still works.
+ */
+static void add_nav_counts(struct page *pg)
+{
+	json_object *nav = json_object_object_get(pg->data, "nav");
+
+	for (size_t i = 0; nav && i < json_object_array_length(nav); i++) {
+		json_object *item = json_object_array_get_idx(nav, i);
+		size_t k = (size_t)json_object_get_int(json_object_object_get(item, "queue"));
+		struct err e = ERR_INIT;
+		long long n = 0;
+		bool ok = true;
+
+		json_object_object_del(item, "queue");
+		if (k >= NAV_ITEMS || nav_items[k].count == COUNT_NONE)
+			continue;
+		if (nav_items[k].count == COUNT_STATUS) {
+			struct order_filter f = { .status = nav_items[k].status };
+			ok = orders_count(pg->db, pg->who, &f, &n, &e);
+		} else {
+			ok = callbacks_due_count(pg->db, &n, &e);
+		}
+		if (!ok)
+			log_warn("web: the count of %s: %s", nav_items[k].label, e.message);
+		else if (n > 0)
+			json_object_object_add(item, "count", json_object_new_int64(n));
+	}
 }
 
 bool page_begin(struct http_req *req, unsigned roles, const char *title, struct page *pg)
@@ -231,6 +287,7 @@ bool page_begin(struct http_req *req, unsigned roles, const char *title, struct 
 	}
 	pg->data = base_data(title);
 	add_principal(pg->data, pg->who, http_path(req));
+	add_nav_counts(pg);
 	return true;
 }
 
@@ -275,6 +332,7 @@ bool page_begin_upload(struct http_req *req, unsigned roles, const char *title, 
 	pg->who = auth_who(req);
 	pg->data = base_data(title);
 	add_principal(pg->data, pg->who, http_path(req));
+	add_nav_counts(pg);
 	return true;
 }
 
@@ -405,6 +463,8 @@ const struct http_route web_routes[] = {
 	{ "GET", "/orders/{number}", page_order, 0 },
 	{ "POST", "/orders/{number}/actions/{action}", page_order_action, 0 },
 	{ "GET", "/inbox", page_inbox, 0 },
+	{ "GET", "/search", page_search, 0 },
+	{ "GET", "/search/export", page_search_export, 0 },
 	{ "GET", "/dashboard", page_dashboard, 0 },
 	{ "GET", "/wallboard", page_wallboard, 0 },
 	{ "GET", "/callbacks", page_callbacks, 0 },

@@ -259,6 +259,9 @@ void page_order_action(struct http_req *req);
 
 /* ------------------------------------------------------------ page_lists.c */
 
+/* The statuses of a department's open orders: the inbox, and its count. */
+#define INBOX_STATUSES "dispatched,in_progress,extension_requested,suspended,return_requested"
+
 struct order_filter;
 /*
  * A list section of the orders `f` selects, for the order/table partial:
@@ -342,6 +345,8 @@ void page_admin_calendar(struct http_req *req);
 void page_admin_calendar_import(struct http_req *req);
 void page_admin_settings(struct http_req *req);
 void page_admin_settings_save(struct http_req *req);
+void page_search(struct http_req *req);
+void page_search_export(struct http_req *req);
 
 /* ------------------------------------------------------------ page_admin.c */
 

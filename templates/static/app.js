@@ -257,7 +257,16 @@
 		}, 10000);
 	}
 
+	/* A list's "next action" link (#action-sign) opens that action's form. */
+	function openAction() {
+		var m = /^#action-([a-z_]+)$/.exec(location.hash);
+		var d = m && document.getElementById('action-' + m[1]);
+		if (d && d.tagName === 'DETAILS')
+			d.open = true;
+	}
+
 	document.addEventListener('DOMContentLoaded', function () {
+		openAction();
 		tick();
 		setInterval(tick, 30000);
 		streets();

@@ -220,6 +220,7 @@ def action_params(action, depts):
         'merge': {'into': 'X'},
         'press': {'note': '请加快办理', 'level': 1},
         'archive': {},
+        'chase': {'note': '来电人再次来电催促'},
     }[action]
 
 

@@ -35,6 +35,7 @@ TABLE = {
     'merge': (OPEN, 'merged', CENTRE),
     'press': (OPEN - {'pending'}, None, {'supervisor'}),
     'archive': ({'completed', 'transferred', 'merged'}, 'archived', {'admin', 'supervisor'}),
+    'chase': (OPEN, None, CENTRE),
 }
 STATES = ['pending', 'dispatched', 'in_progress', 'return_requested', 'extension_requested',
           'suspended', 'awaiting_callback', 'completed', 'transferred', 'merged', 'archived']
