@@ -507,6 +507,40 @@ static bool today_load(struct page *pg, long today, struct today *t, struct err 
 	return true;
 }
 
+/*
+ * The callers' chase-ups (催办, 重复来电) in [from, to) by the unit that had
+ * the order then or has it now (its lead unit as it stands), most first:
+ * [{"code", "name", "n"}]. Returns a new array, or NULL with `e`.
+ */
+static json_object *chases_by_unit(struct db *db, time_t from, time_t to, struct err *e)
+{
+	char f[32], t[32];
+	struct db_res *r;
+	json_object *out;
+
+	snprintf(f, sizeof(f), "%lld", (long long)from);
+	snprintf(t, sizeof(t), "%lld", (long long)to);
+	r = DB_EXEC(db, e,
+		    "SELECT coalesce(ld.code, '') AS code, coalesce(ld.name, '未派单') AS name, count(*) AS n"
+		    " FROM order_event ev JOIN work_order o ON o.id = ev.order_id"
+		    " LEFT JOIN department ld ON ld.id = o.lead_department_id"
+		    " WHERE ev.action = 'chase' AND ev.at >= to_timestamp($1::bigint)"
+		    " AND ev.at < to_timestamp($2::bigint)"
+		    " GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 12", f, t);
+	if (!r)
+		return NULL;
+	out = json_object_new_array();
+	for (int i = 0; i < db_res_rows(r); i++) {
+		json_object *u = json_object_new_object();
+		add_string(u, "code", db_res_str(r, i, "code"));
+		add_string(u, "name", db_res_str(r, i, "name"));
+		json_object_object_add(u, "n", json_object_new_int64(db_res_ll(r, i, "n")));
+		json_object_array_add(out, u);
+	}
+	db_res_free(r);
+	return out;
+}
+
 void page_dashboard(struct http_req *req)
 {
 	struct err e = ERR_INIT, pe = ERR_INIT;
@@ -516,7 +550,8 @@ void page_dashboard(struct http_req *req)
 	struct period p;
 	struct page pg;
 	json_object *pcalls = NULL, *porders = NULL, *ranking = NULL, *hot = NULL, *overdue = NULL;
-	json_object *decisions = NULL, *period;
+	json_object *decisions = NULL, *period, *chases = NULL;
+	char today_text[11];
 	double accepted[TREND_DAYS], completed[TREND_DAYS];
 	time_t from, to;
 	int status = 200;
@@ -541,10 +576,16 @@ void page_dashboard(struct http_req *req)
 	    || !(ranking = stats_ranking(pg.db, from, to, &e))
 	    || !(hot = stats_hot_topics(pg.db, from, to, HOT_SHOWN, &e))
 	    || !(overdue = supervision_overdue(pg.db, pg.who, NULL, OVERDUE_PER_UNIT, &e))
-	    || !(decisions = supervision_pending_decisions(pg.db, pg.who, NULL, NULL, DECISIONS_SHOWN, &e))) {
+	    || !(decisions = supervision_pending_decisions(pg.db, pg.who, NULL, NULL, DECISIONS_SHOWN, &e))
+	    || !(chases = chases_by_unit(pg.db, from, to, &e))) {
 		page_fail(req, &e);
 		goto out;
 	}
+	/* Every count opens the orders behind it: a search (/search) by date. */
+	day_text(today, today_text);
+	add_string(pg.data, "today_date", today_text);
+	json_object_object_add(pg.data, "chases", json_object_get(chases));
+	json_object_object_add(pg.data, "any_chases", json_object_new_boolean(json_object_array_length(chases) > 0));
 	period = json_object_new_object();
 	json_add_text(period, "from", p.from);
 	json_add_text(period, "to", p.to);
@@ -577,6 +618,7 @@ out:
 	json_object_put(hot);
 	json_object_put(overdue);
 	json_object_put(decisions);
+	json_object_put(chases);
 	page_end(&pg);
 }
 

@@ -327,6 +327,39 @@ async function main() {
 			check((await row.locator('.status').textContent()).trim() === '待签收', 'today\'s list shows 待签收');
 			await shot(p, 'agent-dispatched', '.topbar');
 		}],
+		['the caller phones again: the call panel finds the open order and records a chase-up', async () => {
+			const p = state.agent;
+			const callId = `browser-again-${SUFFIX}`;
+			for (const ev of [{ type: 'offered', call_id: callId, caller: `+86 ${state.phone.slice(0, 3)} ${state.phone.slice(3, 7)} ${state.phone.slice(7)}`, dialled: '12345', queue: 'q1' },
+				{ type: 'answered', call_id: callId, agent: state.logins.agent }]) {
+				const status = await p.evaluate(async (body) => {
+					const csrf = document.querySelector('input[name="csrf_token"]').value;
+					const r = await fetch('/api/v1/calls/events', { method: 'POST', body: JSON.stringify(body),
+						headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } });
+					return r.status;
+				}, ev);
+				check(status === 201 || status === 200, `the call event was refused: ${status}`);
+			}
+			await p.goto(state.base + '/console');
+			const row = p.locator(`#call-orders tr[data-number="${state.number}"]`);
+			check(await row.count() === 1, 'the call panel lists the caller\'s open order');
+			await row.locator('input[name="note"]').fill('市民再次来电催问进度');
+			await shot(p, 'agent-call-chase', '#call');
+			await Promise.all([p.waitForURL(/done=chase/), row.locator('button[type="submit"]').click()]);
+			check((await text(p, '.flash')).includes(`工单 ${state.number}：已催办`), 'the notice says the chase-up was recorded');
+		}],
+		['agent finds the order by a two-character term', async () => {
+			const p = state.agent;
+			await p.goto(state.base + '/search');
+			await p.fill('#s-q', '路灯');
+			await Promise.all([p.waitForURL(/\/search\?.*q=/), p.click('#search-form button[type="submit"]')]);
+			check(new URL(p.url()).searchParams.get('q') === '路灯', 'the query is in the URL');
+			const row = p.locator(`#results tr[data-number="${state.number}"]`);
+			check(await row.count() === 1, 'the order is found by 路灯');
+			check(await row.locator('.mk-chased').count() === 1, 'the result is marked 催办');
+			check(await p.locator('#search-export').count() === 1, 'the result can be exported');
+			await shot(p, 'agent-search-two-characters');
+		}],
 		['department handler sees it in the inbox', async () => {
 			state.dept = await newUser('department');
 			const p = state.dept;
@@ -336,6 +369,8 @@ async function main() {
 			const row = p.locator(`#sec-unsigned tr[data-number="${state.number}"]`);
 			check(await row.count() === 1, 'the order is among the unsigned orders');
 			check(await row.locator('.badge-green').count() >= 1, 'its deadline badge is green');
+			check(await row.locator('.mk-chased').count() === 1, 'the inbox marks the caller\'s chase-up');
+			check(await row.locator('a.next-action').count() === 1, 'the next action is one click away');
 			await shot(p, 'department-inbox');
 			await Promise.all([p.waitForURL(`**/orders/${state.number}`), row.locator('a').first().click()]);
 		}],
@@ -374,7 +409,7 @@ async function main() {
 			await p.goto(`${state.base}/orders/${state.number}`);
 			check(await text(p, '#order-status') === '已办结', 'the order is 已办结');
 			const events = await p.locator('#timeline .event').evaluateAll((els) => els.map((e) => e.dataset.action));
-			check(JSON.stringify(events) === JSON.stringify(['register', 'dispatch', 'sign', 'reply', 'callback']),
+			check(JSON.stringify(events) === JSON.stringify(['register', 'dispatch', 'chase', 'sign', 'reply', 'callback']),
 				`the timeline is ${events}`);
 			await shot(p, 'agent-callback');
 		}],

@@ -133,8 +133,8 @@ class Search(OrdersTestCase):
         r = self.agent.get('/search/export?' + urlencode({'phone': phone}))
         self.assertEqual(r.status, 200, r)
         self.assertTrue(r.header('content-type').startswith('text/csv'))
-        self.assertTrue(r.body.startswith(b'\xef\xbb\xbf'), r.body[:10])
-        text = r.body.decode('utf-8')[1:]
+        self.assertTrue(r.raw.startswith(b'\xef\xbb\xbf'), r.raw[:10])
+        text = r.raw.decode('utf-8')[1:]
         lines = text.split('\r\n')
         self.assertTrue(lines[0].startswith('工单号,受理时间'), lines[0])
         self.assertIn(n, lines[1])
@@ -287,3 +287,33 @@ class OrderPageCallback(OrdersTestCase):
         history = psql("SELECT a.attributable FROM callback_attempt a JOIN callback_task t ON t.id = a.task_id"
                        " JOIN work_order o ON o.id = t.order_id WHERE o.number = '%s'" % n)
         self.assertEqual([h[0] for h in history], ['f'])
+
+
+class DashboardLinks(OrdersTestCase):
+
+    def test_every_count_on_the_dashboard_opens_the_list_behind_it(self):
+        self.order_in('extension_requested')
+        n = self.order_in('in_progress')
+        self.step(self.agent, n, 'chase', 'in_progress', note='又来电')
+        r = self.supervisor.get('/dashboard')
+        self.assertEqual(r.status, 200, r)
+        m = re.search(r'id="count-extension" href="([^"]+)">(\d+) 延期', r.text)
+        self.assertIsNotNone(m)
+        href, shown = m.group(1).replace('&amp;', '&'), int(m.group(2))
+        self.assertEqual(href, '/search?status=extension_requested&order=oldest')
+        listed = self.ok(self.supervisor.get('/api/v1/' + 'orders?status=extension_requested&limit=200'))
+        if listed['next_cursor'] is None:
+            self.assertEqual(len(listed['items']), shown)
+        page = self.supervisor.get(href)
+        self.assertEqual(page.status, 200, page)
+        for o in listed['items'][:5]:
+            self.assertIn(o['number'], page.text)
+        for code in ('pending', 'in_progress', 'completed'):
+            self.assertIn('data-status="%s"><dt>' % code, r.text)
+            self.assertIn('href="/search?status=%s&amp;order=oldest"' % code, r.text)
+        self.assertIn('href="/search?light=red&amp;order=oldest"', r.text)
+        chases = re.search(r'<tr data-unit="%s"><td>[^<]*</td><td class="num"><a href="([^"]+)">(\d+)</a>'
+                           % self.depts.a, r.text)
+        self.assertIsNotNone(chases, 'the unit is listed under 重复来电')
+        self.assertEqual(int(chases.group(2)), 1)
+        self.assertIn(n, self.supervisor.get(chases.group(1).replace('&amp;', '&')).text)

@@ -309,7 +309,7 @@ class OrderPath(WebTestCase):
         agent, dept, sup = (self.logged_in('agent'), self.logged_in('dept_scgj'),
                             self.logged_in('supervisor'))
         completed = lambda: int(re.search(
-            r'data-status="completed"><dt>已办结</dt><dd>(\d+)</dd>', sup.get('/dashboard').text).group(1))
+            r'data-status="completed"><dt>已办结</dt><dd><a href="[^"]*">(\d+)</a></dd>', sup.get('/dashboard').text).group(1))
         before = completed()
         number = self.register(agent, category='010102', street='D01-S01', caller_name='张三',
                                caller_phone='13800138000', confidential='true')
