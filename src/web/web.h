@@ -5,7 +5,9 @@
  * Pages: / (to the page of one's role), /login, /logout, /console (agents
  * and reviewers: the current call and the caller's history, registration
  * with routing suggestions and duplicates, dispatch, today's orders),
- * /callbacks (the callback queue), /orders/{number} (details, deadlines,
+ * /callbacks (the callback queue), /search and /search/export (the search
+ * and its CSV; the queues of the navigation bar, counted there, are
+ * searches), /orders/{number} (details, deadlines,
  * the 110 bridge's delivery state, the event record, one form per allowed
  * action), /inbox (departments), /dashboard and /wallboard (supervisors,
  * administrators), /admin/… (administrators: users, units, categories,
