@@ -532,8 +532,8 @@ static json_object *chases_by_unit(struct db *db, time_t from, time_t to, struct
 	out = json_object_new_array();
 	for (int i = 0; i < db_res_rows(r); i++) {
 		json_object *u = json_object_new_object();
-		add_string(u, "code", db_res_str(r, i, "code"));
-		add_string(u, "name", db_res_str(r, i, "name"));
+		json_add_text(u, "code", db_res_str(r, i, "code"));
+		json_add_text(u, "name", db_res_str(r, i, "name"));
 		json_object_object_add(u, "n", json_object_new_int64(db_res_ll(r, i, "n")));
 		json_object_array_add(out, u);
 	}
@@ -583,7 +583,7 @@ void page_dashboard(struct http_req *req)
 	}
 	/* Every count opens the orders behind it: a search (/search) by date. */
 	day_text(today, today_text);
-	add_string(pg.data, "today_date", today_text);
+	json_add_text(pg.data, "today_date", today_text);
 	json_object_object_add(pg.data, "chases", json_object_get(chases));
 	json_object_object_add(pg.data, "any_chases", json_object_new_boolean(json_object_array_length(chases) > 0));
 	period = json_object_new_object();

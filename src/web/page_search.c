@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/csv.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
@@ -28,8 +29,8 @@ static const char *const text_args[] = {
 static const char *const flag_args[][2] = {
 	{ "reopened", "重办过" }, { "pressed", "督办过" }, { "chased", "来电催办过" }, { "police", "来自110" },
 };
-#define NTEXT (sizeof(text_args) / sizeof(text_args[0]))
-#define NFLAG (sizeof(flag_args) / sizeof(flag_args[0]))
+#define NTEXT ARRAY_SIZE(text_args)
+#define NFLAG ARRAY_SIZE(flag_args)
 
 static const char *arg(struct http_req *req, const char *name)
 {
@@ -99,11 +100,6 @@ static bool read_query(struct http_req *req, struct order_filter *f, struct buf 
 	       && date_arg(req, "to", true, &f->created_to, e);
 }
 
-static void add_string(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 /* {code, label, selected} options of a vocabulary, after an empty "any" one. */
 static json_object *options(const char *const (*items)[2], size_t n, const char *selected)
 {
@@ -111,8 +107,8 @@ static json_object *options(const char *const (*items)[2], size_t n, const char 
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
-		add_string(o, "code", items[i][0]);
-		add_string(o, "label", items[i][1]);
+		json_add_text(o, "code", items[i][0]);
+		json_add_text(o, "label", items[i][1]);
 		json_object_object_add(o, "selected",
 				       json_object_new_boolean(selected && !strcmp(selected, items[i][0])));
 		json_object_array_add(arr, o);
@@ -153,8 +149,8 @@ static void add_choices(struct page *pg, json_object *ref, const struct order_fi
 	for (int i = 0; r && i < db_res_rows(r); i++) {
 		json_object *o = json_object_new_object();
 		const char *code = db_res_str(r, i, "code");
-		add_string(o, "code", code);
-		add_string(o, "label", db_res_str(r, i, "name"));
+		json_add_text(o, "code", code);
+		json_add_text(o, "label", db_res_str(r, i, "name"));
 		json_object_object_add(o, "selected", json_object_new_boolean(f->channel && !strcmp(f->channel, code)));
 		json_object_array_add(channels, o);
 	}
@@ -168,7 +164,7 @@ static void add_form(struct page *pg)
 	json_object *form = json_object_new_object();
 
 	for (size_t i = 0; i < NTEXT; i++)
-		add_string(form, text_args[i], arg(pg->req, text_args[i]));
+		json_add_text(form, text_args[i], arg(pg->req, text_args[i]));
 	for (size_t i = 0; i < NFLAG; i++)
 		json_object_object_add(form, flag_args[i][0], json_object_new_boolean(flag(pg->req, flag_args[i][0])));
 	json_object_object_add(form, "oldest", json_object_new_boolean(arg(pg->req, "order")
@@ -206,21 +202,21 @@ void page_search(struct http_req *req)
 	items = view_orders(list, time(NULL));
 	json_object_object_add(pg.data, "orders", json_object_get(items));
 	json_object_object_add(pg.data, "any", json_object_new_boolean(json_object_array_length(items) > 0));
-	add_string(pg.data, "empty", "没有符合条件的工单。");
-	add_string(pg.data, "query", query.data);
+	json_add_text(pg.data, "empty", "没有符合条件的工单。");
+	json_add_text(pg.data, "query", query.data);
 	if (json_str(list, "next_cursor")) {
 		buf_addf(&link, "/search?%s%scursor=%s", query.data, query.len ? "&" : "", json_str(list, "next_cursor"));
-		add_string(pg.data, "next", link.data);
+		json_add_text(pg.data, "next", link.data);
 		buf_reset(&link);
 	}
 	if (f.after) {
 		buf_reset(&link);
 		buf_addf(&link, "/search%s%s", query.len ? "?" : "", query.data);
-		add_string(pg.data, "first", link.data);
+		json_add_text(pg.data, "first", link.data);
 	}
 	buf_reset(&link);
 	buf_addf(&link, "/search/export%s%s", query.len ? "?" : "", query.data);
-	add_string(pg.data, "export", link.data);
+	json_add_text(pg.data, "export", link.data);
 	page_render(&pg, 200, "search");
 out:
 	json_object_put(list);
@@ -309,7 +305,7 @@ void page_search_export(struct http_req *req)
 	if (!read_query(req, &f, &query, &e))
 		goto fail;
 	buf_adds(&out, "\xEF\xBB\xBF");		/* UTF-8, for spreadsheets that guess otherwise */
-	for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(header); i++)
 		csv_cell(&out, header[i], i == 0);
 	buf_adds(&out, "\r\n");
 	f.limit = ORDER_LIST_MAX;

@@ -131,7 +131,7 @@ static json_object *order_markers(json_object *order)
 		{ "chases", "chased", "催办" },
 	};
 
-	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(counted); i++) {
 		int64_t n = json_int(counts, counted[i].count, 0);
 		if (n <= 0)
 			continue;
@@ -171,7 +171,7 @@ static json_object *next_action(json_object *allowed)
 		"sign", "reply", "resume", "dispatch", "approve_return", "approve_extension", "callback",
 	};
 
-	for (size_t k = 0; allowed && k < sizeof(course) / sizeof(course[0]); k++)
+	for (size_t k = 0; allowed && k < ARRAY_SIZE(course); k++)
 		for (size_t i = 0; i < json_object_array_length(allowed); i++) {
 			json_object *a = json_object_array_get_idx(allowed, i);
 			const char *code = json_str(a, "action");
