@@ -13,6 +13,7 @@
 #include "core/csv.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
+#include "directory/reference.h"
 #include "orders/orders.h"
 #include "orders/vocab.h"
 #include "web/web_private.h"
@@ -184,7 +185,7 @@ void page_search(struct http_req *req)
 	if (!page_begin(req, ROLES_ANY, "查询工单", &pg))
 		return;
 	add_form(&pg);
-	if (!read_query(req, &f, &query, &e) || !(ref = ref_load(pg.db, &e))) {
+	if (!read_query(req, &f, &query, &e) || !(ref = reference_choices(pg.db, &e))) {
 		page_form_error(&pg, &e, NULL);
 		add_choices(&pg, NULL, &f);
 		page_render(&pg, 422, "search");
