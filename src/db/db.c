@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -714,4 +715,43 @@ const char *db_server_version(struct db *db, char *out, size_t size)
 
 	snprintf(out, size, "%d.%d", v / 10000, v % 10000);
 	return out;
+}
+
+/* ---------------------------------------------------------- notifications */
+
+static int take_notifications(struct db *db,
+			      void (*on_notify)(const char *, const char *, void *), void *arg)
+{
+	PGnotify *n;
+	int count = 0;
+
+	while ((n = PQnotifies(db->conn))) {
+		on_notify(n->relname, n->extra, arg);
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
+int db_wait_notify(struct db *db, int timeout_ms,
+		   void (*on_notify)(const char *channel, const char *payload, void *arg), void *arg,
+		   struct err *e)
+{
+	struct pollfd pfd = { .fd = PQsocket(db->conn), .events = POLLIN };
+	int count = take_notifications(db, on_notify, arg);
+
+	if (count)
+		return count;
+	if (pfd.fd < 0 || PQstatus(db->conn) != CONNECTION_OK) {
+		err_set(e, 503, ERR_UNAVAILABLE, "the notification connection is lost");
+		return -1;
+	}
+	if (poll(&pfd, 1, timeout_ms) < 0)
+		return 0;		/* interrupted: the caller waits again */
+	if (pfd.revents && !PQconsumeInput(db->conn)) {
+		err_set(e, 503, ERR_UNAVAILABLE, "the notification connection is lost: %s",
+			PQerrorMessage(db->conn));
+		return -1;
+	}
+	return take_notifications(db, on_notify, arg);
 }

@@ -219,6 +219,18 @@ bool db_copy_binary_begin(struct db *db, const char *copy_sql, struct buf *out,
 bool db_copy_send(struct db *db, struct buf *out, size_t at_least, struct err *e);
 long db_copy_binary_end(struct db *db, struct buf *out, struct err *e);
 
+/*
+ * Notifications (LISTEN/NOTIFY). After db_run(db, "LISTEN channel"), a
+ * connection used for nothing else waits with db_wait_notify(): up to
+ * `timeout_ms` for the server's notifications, calling `on_notify` with
+ * each one's channel and payload. Returns how many arrived (0 on timeout),
+ * or -1 with `e` when the connection is lost: the caller reconnects and
+ * listens again, knowing it may have missed some meanwhile.
+ */
+int db_wait_notify(struct db *db, int timeout_ms,
+		   void (*on_notify)(const char *channel, const char *payload, void *arg), void *arg,
+		   struct err *e);
+
 /* The server's version string, e.g. "15.18". */
 const char *db_server_version(struct db *db, char *out, size_t size);
 

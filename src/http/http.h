@@ -112,6 +112,22 @@ void http_reply_error(struct http_req *req, int status, enum err_code code, cons
 void http_redirect(struct http_req *req, const char *location);
 bool http_replied(const struct http_req *req);
 
+/*
+ * Long polling. A handler with nothing new to say may park the request
+ * instead of replying: the connection is suspended, holding no worker
+ * thread, until http_server_wake() names its `topic` or `wait_ms` passes.
+ * Then the same handler runs again with http_resumed() true and must
+ * reply. A wake of any topic between the request's dispatch and its park
+ * resumes it at once (the handler answers what it then finds), so a change
+ * committed while the handler was reading is never slept through.
+ * Returns false, parking nothing, when the server holds its limit of
+ * parked requests or is stopping: the handler then replies at once.
+ */
+bool http_park(struct http_req *req, const char *topic, int wait_ms);
+bool http_resumed(const struct http_req *req);
+/* Resumes every request parked on `topic` (any thread). */
+void http_server_wake(struct http_server *s, const char *topic);
+
 /* Percent-decodes `s` in place ('+' is a space when `plus_space`); returns its new length. */
 size_t http_url_decode(char *s, bool plus_space);
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@
 #include "core/log.h"
 
 #define MAX_PARAMS 8
+#define PARKED_MAX 1024			/* long-polling requests held at once */
+#define PARK_TOPIC_MAX 64
+#define PARK_TICK_MS 100		/* how often parked requests' waits are checked */
 #define MAX_SEGMENTS 16
 
 /* Statuses counted separately in /metrics; anything else is "other". */
@@ -48,6 +52,14 @@ struct http_server {
 	struct route_stats *stats;	/* nroutes + 1: the last is "unmatched" */
 	atomic_long in_flight;
 	int port;
+	/* Long polling: requests parked on a topic, under park_mu. */
+	pthread_mutex_t park_mu;
+	pthread_cond_t park_cv;		/* wakes the timer at once on stop */
+	struct http_req *parked;	/* through park_next */
+	size_t nparked;			/* parked, plus parks promised by http_park() */
+	bool park_closed;		/* stopping: nothing parks any more */
+	atomic_ulong wakes;		/* http_server_wake() calls so far */
+	pthread_t park_timer;
 };
 
 struct header {
@@ -86,6 +98,13 @@ struct http_req {
 	struct header *headers;
 	size_t nheaders;
 	bool replied;
+	/* long polling (see http_park) */
+	unsigned long wakes_at_dispatch;
+	bool parking;			/* the handler parked: suspend it */
+	bool resumed;			/* the handler runs again after its park */
+	char topic[PARK_TOPIC_MAX];
+	struct timespec wake_by;	/* CLOCK_MONOTONIC */
+	struct http_req *park_next;
 };
 
 /* ---------------------------------------------------------------- routes */
@@ -504,8 +523,9 @@ static void dispatch(struct http_req *req)
 			http_reply_problem(req, &e);
 		goto out;
 	}
+	req->wakes_at_dispatch = atomic_load(&s->wakes);
 	route->handler(req);
-	if (!req->replied) {
+	if (!req->replied && !req->parking) {
 		log_error("handler for %s %s did not reply", req->method, route->pattern);
 		http_reply_error(req, 500, ERR_INTERNAL, "internal error");
 	}
@@ -529,6 +549,171 @@ static enum MHD_Result queue_reply(struct http_req *req)
 	ret = MHD_queue_response(req->conn, (unsigned)req->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* ---------------------------------------------------------- long polling */
+
+static void monotonic_after(struct timespec *t, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool reached(const struct timespec *now, const struct timespec *t)
+{
+	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+bool http_park(struct http_req *req, const char *topic, int wait_ms)
+{
+	struct http_server *s = req->server;
+	bool ok;
+
+	if (req->resumed || req->replied || strlen(topic) >= sizeof(req->topic))
+		return false;
+	pthread_mutex_lock(&s->park_mu);
+	ok = !s->park_closed && s->nparked < PARKED_MAX;
+	if (ok)
+		s->nparked++;		/* promised now, listed once suspended */
+	pthread_mutex_unlock(&s->park_mu);
+	if (!ok)
+		return false;
+	snprintf(req->topic, sizeof(req->topic), "%s", topic);
+	monotonic_after(&req->wake_by, wait_ms > 0 ? wait_ms : 0);
+	req->parking = true;
+	return true;
+}
+
+bool http_resumed(const struct http_req *req)
+{
+	return req->resumed;
+}
+
+/*
+ * Suspends a request whose handler parked it and lists it. libmicrohttpd
+ * calls on_request() again once the connection is resumed. Resuming
+ * happens outside park_mu, on requests already taken off the list.
+ */
+static void park(struct http_req *req)
+{
+	struct http_server *s = req->server;
+	bool at_once;
+
+	MHD_suspend_connection(req->conn);
+	pthread_mutex_lock(&s->park_mu);
+	at_once = s->park_closed || atomic_load(&s->wakes) != req->wakes_at_dispatch;
+	if (at_once) {
+		s->nparked--;
+	} else {
+		req->park_next = s->parked;
+		s->parked = req;
+	}
+	pthread_mutex_unlock(&s->park_mu);
+	if (at_once)
+		MHD_resume_connection(req->conn);
+}
+
+/* Takes off the list, under park_mu, the requests `pick` chooses; returns them chained. */
+static struct http_req *unpark(struct http_server *s, bool (*pick)(const struct http_req *, const void *),
+			       const void *arg)
+{
+	struct http_req *taken = NULL, **link = &s->parked;
+
+	while (*link) {
+		struct http_req *r = *link;
+		if (pick(r, arg)) {
+			*link = r->park_next;
+			r->park_next = taken;
+			taken = r;
+			s->nparked--;
+		} else {
+			link = &r->park_next;
+		}
+	}
+	return taken;
+}
+
+static void resume_all(struct http_req *list)
+{
+	while (list) {
+		struct http_req *next = list->park_next;
+		list->park_next = NULL;
+		MHD_resume_connection(list->conn);
+		list = next;
+	}
+}
+
+static bool on_topic(const struct http_req *r, const void *topic)
+{
+	return !strcmp(r->topic, topic);
+}
+
+static bool past_wait(const struct http_req *r, const void *now)
+{
+	return reached(now, &r->wake_by);
+}
+
+static bool any(const struct http_req *r, const void *arg)
+{
+	(void)r, (void)arg;
+	return true;
+}
+
+void http_server_wake(struct http_server *s, const char *topic)
+{
+	struct http_req *list;
+
+	pthread_mutex_lock(&s->park_mu);
+	atomic_fetch_add(&s->wakes, 1);
+	list = unpark(s, on_topic, topic);
+	pthread_mutex_unlock(&s->park_mu);
+	resume_all(list);
+}
+
+/* Resumes the requests whose wait has passed, every PARK_TICK_MS, until stopped. */
+static void *park_timer(void *arg)
+{
+	struct http_server *s = arg;
+
+	pthread_mutex_lock(&s->park_mu);
+	while (!s->park_closed) {
+		struct timespec tick, now;
+		struct http_req *list;
+
+		clock_gettime(CLOCK_REALTIME, &tick);	/* the condition variable's clock */
+		tick.tv_nsec += PARK_TICK_MS * 1000000L;
+		if (tick.tv_nsec >= 1000000000L) {
+			tick.tv_sec++;
+			tick.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->park_cv, &s->park_mu, &tick);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		list = unpark(s, past_wait, &now);
+		pthread_mutex_unlock(&s->park_mu);
+		resume_all(list);
+		pthread_mutex_lock(&s->park_mu);
+	}
+	pthread_mutex_unlock(&s->park_mu);
+	return NULL;
+}
+
+/* Stopping: nothing parks any more, and every parked request is answered now. */
+static void park_close(struct http_server *s)
+{
+	struct http_req *list;
+
+	pthread_mutex_lock(&s->park_mu);
+	s->park_closed = true;
+	list = unpark(s, any, NULL);
+	pthread_cond_signal(&s->park_cv);
+	pthread_mutex_unlock(&s->park_mu);
+	resume_all(list);
+	pthread_join(s->park_timer, NULL);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -558,7 +743,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->parking) {		/* resumed: the handler runs again and must reply */
+		const struct http_route *route = s->routes[req->route_index].route;
+		req->parking = false;
+		req->resumed = true;
+		route->handler(req);
+		if (!req->replied) {
+			log_error("handler for %s %s did not reply after its park", req->method,
+				  route->pattern);
+			http_reply_error(req, 500, ERR_INTERNAL, "internal error");
+		}
+		return queue_reply(req);
+	}
 	dispatch(req);
+	if (req->parking && !req->replied) {
+		park(req);
+		return MHD_YES;
+	}
+	req->parking = false;
 	return queue_reply(req);
 }
 
@@ -646,6 +848,8 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 	const union MHD_DaemonInfo *info;
 
 	s->cfg = *cfg;
+	pthread_mutex_init(&s->park_mu, NULL);
+	pthread_cond_init(&s->park_cv, NULL);
 	s->routes = xcalloc(cfg->nroutes + 1, sizeof(*s->routes));
 	s->stats = xcalloc(cfg->nroutes + 1, sizeof(*s->stats));
 	for (size_t i = 0; i < cfg->nroutes; i++)
@@ -657,7 +861,8 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 		goto fail;
 	}
 	s->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG
+			| MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -673,6 +878,7 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
+	pthread_create(&s->park_timer, NULL, park_timer, s);
 	return s;
 fail:
 	for (size_t i = 0; i < cfg->nroutes; i++)
@@ -680,6 +886,8 @@ fail:
 			free(s->routes[i].segments[k]);
 	free(s->routes);
 	free(s->stats);
+	pthread_cond_destroy(&s->park_cv);
+	pthread_mutex_destroy(&s->park_mu);
 	free(s);
 	return NULL;
 }
@@ -702,6 +910,7 @@ void http_server_stop(struct http_server *s, int grace_ms)
 	 * after the close finds a closed descriptor and libmicrohttpd aborts.
 	 */
 	listen_fd = MHD_quiesce_daemon(s->daemon);
+	park_close(s);
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10)
 		usleep(10 * 1000);
 	if (atomic_load(&s->in_flight) > 0)
@@ -714,6 +923,8 @@ void http_server_stop(struct http_server *s, int grace_ms)
 			free(s->routes[i].segments[k]);
 	free(s->routes);
 	free(s->stats);
+	pthread_cond_destroy(&s->park_cv);
+	pthread_mutex_destroy(&s->park_mu);
 	free(s);
 }
 
