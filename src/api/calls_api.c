@@ -10,6 +10,7 @@
  *   GET  /api/v1/stats/calls?from=&to=[&granularity=hour|day|month]
  *        [&dialled=][&queue=][&short_abandons=count|exclude]
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@
 
 /* Rejects listed in an import's answer; the count covers them all. */
 #define IMPORT_REJECTS_LISTED 1000
+#define CALL_WAIT_MAX 30		/* seconds a console's screen-pop request waits */
 
 #define CALL_STAFF (ROLES_CENTRE | ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 #define CALL_ADMIN (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
@@ -114,13 +116,45 @@ static void api_calls_event(struct http_req *req)
 	api_reply(req, created ? 201 : 200, out, &e);
 }
 
+/*
+ * With `wait` (seconds, 1 to CALL_WAIT_MAX) and `known` (the call id the
+ * console shows, empty for none), the answer waits until the current call
+ * is another one, or `wait` passes: the console's screen-pop. A live event
+ * wakes the request at once (CALL_NOTIFY_CHANNEL).
+ */
 static void api_calls_current(struct http_req *req)
 {
+	const char *wait = http_query(req, "wait"), *known = http_query(req, "known");
+	int user_id = auth_who(req)->user_id;
 	struct err e = ERR_INIT;
-	struct db *db = api_db_or_reply(req);
+	json_object *out;
+	struct db *db;
+	long seconds = 0;
 
-	if (db)
-		api_reply(req, 200, call_current(db, auth_who(req)->user_id, &e), &e);
+	if (wait) {
+		char *end;
+		seconds = strtol(wait, &end, 10);
+		if (!*wait || *end || seconds < 1 || seconds > CALL_WAIT_MAX) {
+			http_reply_error(req, 400, ERR_OUT_OF_RANGE, "wait \"%s\" must be 1 to %d seconds",
+					 wait, CALL_WAIT_MAX);
+			return;
+		}
+	}
+	if (!(db = api_db_or_reply(req)))
+		return;
+	out = call_current(db, user_id, &e);
+	if (out && seconds && !http_resumed(req)) {
+		json_object *call = json_object_object_get(out, "call");
+		const char *id = call ? json_str(call, "call_id") : NULL;
+		char topic[64];
+
+		snprintf(topic, sizeof(topic), CALL_NOTIFY_CHANNEL ":%d", user_id);
+		if (!strcmp(id ? id : "", known ? known : "") && http_park(req, topic, (int)seconds * 1000)) {
+			json_object_put(out);
+			return;
+		}
+	}
+	api_reply(req, 200, out, &e);
 }
 
 static void api_caller_history(struct http_req *req)

@@ -7,12 +7,14 @@
 
 #include "api/api.h"
 #include "app/app.h"
+#include "app/notify.h"
 #include "auth/authorize.h"
 #include "core/array.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "dispatch/dispatch.h"
+#include "intake/events.h"
 #include "orders/deadline.h"
 #include "police/police.h"
 #include "api/supervision_api.h"
@@ -131,6 +133,8 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	sweeper_start(&app.sweeper, cfg->sweep_seconds);
 	struct police_worker *police = police_worker_start();
+	static const char *const channels[] = { CALL_NOTIFY_CHANNEL, NULL };
+	struct notifier *notifier = notifier_start(app.server, channels);
 	printf("hotline %s listening on http://%s:%d\n", HOTLINE_VERSION, cfg->bind,
 	       http_server_port(app.server));
 	fflush(stdout);
@@ -140,6 +144,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	sigwait(&stop_signals, &sig);
 	log_info("received %s: finishing requests in flight, then stopping",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	notifier_stop(notifier);	/* before the server it wakes goes */
 	http_server_stop(app.server, cfg->grace_ms);
 	sweeper_stop(&app.sweeper);
 	police_worker_stop(police);

@@ -89,6 +89,11 @@ static const char sql_adopt[] = "SELECT call_adopt(ARRAY[$1])";
 static const char sql_call_by_id[] =
 	"SELECT " CALL_SUMMARY_COLUMNS " FROM call_summary($1) c";
 
+/* The call's agent hears of the event: $1 call id. Delivered on commit. */
+static const char sql_notify_agent[] =
+	"SELECT pg_notify('" CALL_NOTIFY_CHANNEL "', ev_agent_user_id::text) FROM call"
+	" WHERE call_id = $1 AND ev_agent_user_id IS NOT NULL";
+
 static const char sql_current[] =
 	"SELECT " CALL_SUMMARY_COLUMNS " FROM call c"
 	" WHERE c.ev_agent_user_id = $1::int AND c.ev_answered_at IS NOT NULL"
@@ -242,6 +247,9 @@ json_object *call_event_post(struct db *db, const struct intake_settings *s, jso
 		goto fail;
 	*created = db_res_ll(r, 0, "inserted") > 0;
 	db_res_free(r);
+	r = NULL;
+	if (*created && !DB_RUN(db, e, sql_notify_agent, call_id))
+		goto fail;
 	r = DB_EXEC(db, e, sql_call_by_id, call_id);
 	if (!r || db_res_rows(r) != 1)
 		goto fail;

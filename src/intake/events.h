@@ -30,6 +30,11 @@
 /* An answered call without an "ended" event stops being anyone's current
  * call after this long (a lost event must not pin a call forever). */
 #define CALL_CURRENT_MAX_AGE "12 hours"
+/* A live event that its transaction stores notifies this channel (LISTEN/
+ * NOTIFY) with the call's agent's user id, so that the agent's console
+ * learns of the call at once, whichever server it is connected to. The
+ * server wakes the requests parked on the topic "<channel>:<payload>". */
+#define CALL_NOTIFY_CHANNEL "hotline_call"
 
 /*
  * Records one live event from `body`:

@@ -240,21 +240,71 @@
 		});
 	}
 
-	/* A new call shows a notice on the console (the panel itself comes with a reload). */
+	/*
+	 * The screen-pop. A request that waits (GET /api/v1/calls/current with
+	 * wait and known) is answered as soon as the agent takes another call;
+	 * the call panel then comes from the console page, and the registration
+	 * form takes the caller's number and the call link, without a reload:
+	 * whatever the agent has typed stays.
+	 */
 	function calls() {
 		var notice = document.getElementById('call-notice');
-		if (!notice || !window.fetch) return;
+		if (!notice || !window.fetch || !window.DOMParser) return;
 		var shown = document.getElementById('call');
 		var current = shown ? shown.getAttribute('data-call-id') : '';
-		setInterval(function () {
-			if (document.hidden) return;
-			fetch('/api/v1/calls/current', { credentials: 'same-origin' }).then(function (r) {
-				return r.ok ? r.json() : null;
+		var failures = 0;
+
+		function prefill(call) {
+			var form = document.getElementById('order-form');
+			if (!form) return;
+			var link = form.querySelector('input[name="call_id"]');
+			var phone = document.getElementById('f-caller_phone');
+			if (link) link.value = call.call_id;
+			if (phone && !phone.value && call.caller_phone) phone.value = call.caller_phone;
+			if (!document.getElementById('form-call') && link) {
+				var p = document.createElement('p');
+				p.className = 'muted small';
+				p.id = 'form-call';
+				p.textContent = '与当前来电关联登记（来电号码已填入）。';
+				link.parentNode.insertBefore(p, link.nextSibling);
+			}
+		}
+
+		function pop(call) {
+			fetch('/console', { credentials: 'same-origin' }).then(function (r) {
+				return r.ok ? r.text() : '';
+			}).then(function (html) {
+				var doc = new DOMParser().parseFromString(html, 'text/html');
+				var panel = doc.getElementById('call');
+				if (!panel || panel.getAttribute('data-call-id') !== call.call_id) {
+					notice.hidden = false;	/* the page can still be reloaded */
+					return;
+				}
+				var old = document.getElementById('call');
+				if (old) old.replaceWith(panel);
+				else notice.after(panel);
+				notice.hidden = true;
+				prefill(call);
+			}).catch(function () { notice.hidden = false; });
+		}
+
+		function poll() {
+			fetch('/api/v1/calls/current?wait=25&known=' + encodeURIComponent(current),
+			      { credentials: 'same-origin' }).then(function (r) {
+				if (!r.ok) throw new Error(r.status);
+				return r.json();
 			}).then(function (data) {
-				var id = data && data.call ? data.call.call_id : '';
-				notice.hidden = !id || id === current;
-			}).catch(function () {});
-		}, 10000);
+				var call = data && data.call;
+				failures = 0;
+				if (call && call.call_id !== current) pop(call);
+				current = call ? call.call_id : '';
+				poll();
+			}).catch(function () {	/* signed out, or the server restarting */
+				failures++;
+				setTimeout(poll, Math.min(30000, 1000 * failures));
+			});
+		}
+		poll();
 	}
 
 	/* A list's "next action" link (#action-sign) opens that action's form. */

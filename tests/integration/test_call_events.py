@@ -9,11 +9,13 @@ import datetime
 import os
 import random
 import tempfile
+import threading
+import time
 import unittest
 import uuid
 from urllib.parse import quote, urlencode
 
-from harness import ROOT, ServerTestCase, psql, run_hotline
+from harness import ROOT, Server, ServerTestCase, psql, run_hotline
 from orders_fixture import Actor, add_user, create_token, ensure_demo_data
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
@@ -121,6 +123,85 @@ class LiveEvents(ServerTestCase):
         out = run_hotline('calls', 'extension', '--login', 'nobody-' + ext, '--extension', ext)
         self.assertEqual(out.returncode, 1)
         self.assertIn('no user with login', out.stderr)
+
+    def wait_in_background(self, actor, known, wait):
+        """GET /api/v1/calls/current?wait=…&known=… in a thread: (thread, result dict)."""
+        result = {}
+
+        def run():
+            started = time.monotonic()
+            r = actor.get('/api/v1/calls/current?' + urlencode({'wait': wait, 'known': known}))
+            result.update(response=r, answered_at=time.monotonic(), started=started)
+        t = threading.Thread(target=run)
+        t.start()
+        return t, result
+
+    def test_a_waiting_console_hears_of_its_call_at_once(self):
+        # The screen-pop: the console's request waits, and the agent's
+        # answered event wakes it long before its wait of 30 s ends.
+        waiting, result = self.wait_in_background(self.agent, '', 30)
+        time.sleep(1)
+        self.assertTrue(waiting.is_alive(), 'without a call the request waits')
+        c = self.call_id()
+        self.event('offered', c, caller=self.phone, dialled='12345')
+        sent = time.monotonic()
+        self.event('answered', c, 4, agent=self.agent_login)
+        waiting.join(20)
+        self.assertFalse(waiting.is_alive())
+        r = result['response']
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json['call']['call_id'], r.json['call']['caller_phone']), (c, self.phone))
+        self.assertLess(result['answered_at'] - sent, 15, 'woken by the event, not by the wait')
+        # Knowing that call, the console waits again, and the call's end wakes it.
+        waiting, result = self.wait_in_background(self.agent, c, 30)
+        time.sleep(0.5)
+        self.event('ended', c, 70)
+        waiting.join(20)
+        self.assertIsNone(result['response'].json['call'])
+
+    def test_a_wait_ends_with_the_same_answer_when_nothing_happens(self):
+        c = self.call_id()
+        self.event('offered', c, caller=self.phone, dialled='12345')
+        self.event('answered', c, 4, agent=self.agent_login)
+        # agent2 waits: agent's call is not theirs and does not wake them.
+        waiting, result = self.wait_in_background(self.agent2, '', 2)
+        time.sleep(0.3)
+        other = self.call_id()
+        self.event('offered', other, caller=self.phone, dialled='12345')
+        self.event('answered', other, 4, agent=self.agent_login)
+        waiting.join(20)
+        r = result['response']
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json['call'])
+        self.assertGreaterEqual(result['answered_at'] - result['started'], 1.9)
+        # A console that shows an older call is answered at once with the current one.
+        r = self.agent.get('/api/v1/calls/current?' + urlencode({'wait': 30, 'known': c}))
+        self.assertEqual(r.json['call']['call_id'], other)
+        self.event('ended', other, 60)
+        self.event('ended', c, 60)
+
+    def test_a_server_stopping_answers_its_waiting_consoles_first(self):
+        server = Server()
+        agent = Actor(server, self.agent_login)
+        try:
+            waiting, result = self.wait_in_background(agent, '', 30)
+            time.sleep(1)
+            self.assertTrue(waiting.is_alive())
+            self.assertEqual(server.stop(), 0)
+            waiting.join(20)
+            r = result['response']
+            self.assertEqual(r.status, 200, r)
+            self.assertIsNone(r.json['call'])
+            self.assertLess(result['answered_at'] - result['started'], 20)
+        finally:
+            agent.close()
+            server.stop()
+
+    def test_a_wait_out_of_range_is_refused(self):
+        for wait in ('0', '31', 'soon', ''):
+            r = self.agent.get('/api/v1/calls/current?' + urlencode({'wait': wait}))
+            self.assertProblem(r, 400, 'must be 1 to 30 seconds')
+            self.assertEqual(r.json['type'], 'out-of-range')
 
     def test_calls_hung_up_before_an_answer_are_abandoned(self):
         short, long_ = self.call_id(), self.call_id()
