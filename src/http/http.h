@@ -2,7 +2,7 @@
  * http: the HTTP core over libmicrohttpd. Nothing outside this module
  * includes microhttpd.h.
  *
- * The server runs a pool of worker threads on epoll. Each request gets a
+ * The server runs a pool of worker threads on poll(2). Each request gets a
  * struct http_req that lives from the first byte to the completion
  * callback; everything hung on it (body, response, parameters) is freed
  * then. Routes are a table of (method, pattern, handler, access); a pattern

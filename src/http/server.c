@@ -860,8 +860,15 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 			cfg->bind);
 		goto fail;
 	}
+	/*
+	 * poll(2), not epoll: with epoll, libmicrohttpd's quiesce takes the
+	 * listening socket out of each worker's epoll set from the stopping
+	 * thread while the worker may be doing the same on its own, and the
+	 * loser aborts the process ("Failed to remove listen FD from epoll
+	 * set"). Each worker polls at most its share of CONNECTION_LIMIT.
+	 */
 	s->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG
 			| MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -904,10 +911,10 @@ void http_server_stop(struct http_server *s, int grace_ms)
 	if (!s)
 		return;
 	/*
-	 * Quiescing tells each worker thread to take the listening socket out
-	 * of its epoll set, which it does in its own time: the socket is
-	 * closed only once the daemon has stopped, or a worker that gets to it
-	 * after the close finds a closed descriptor and libmicrohttpd aborts.
+	 * Quiescing tells each worker thread to stop polling the listening
+	 * socket, which it does in its own time: the socket is closed only
+	 * once the daemon has stopped, or a worker that gets to it after the
+	 * close finds a closed descriptor and libmicrohttpd aborts.
 	 */
 	listen_fd = MHD_quiesce_daemon(s->daemon);
 	park_close(s);
