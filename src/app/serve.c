@@ -77,7 +77,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	struct app app = { .cfg = cfg, .started = time(NULL) };
 	struct err e = ERR_INIT;
 	struct http_route *routes;
-	struct http_config hc;
+	struct http_config hc = { 0 };
 	sigset_t stop_signals;
 	struct db *db;
 	int sig = 0;
@@ -123,6 +123,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	hc.max_body = cfg->max_body;
 	hc.routes = routes;
 	hc.authorize = auth_authorize;
+	hc.not_found = web_not_found;
 	hc.app = &app;
 	app.server = http_server_start(&hc, &e);
 	if (!app.server) {

@@ -51,6 +51,9 @@ struct http_config {
 	const struct http_route *routes;
 	size_t nroutes;
 	http_authorizer authorize;
+	/* Replies for a path that no route knows (405 stays the core's own);
+	 * NULL: a problem+json 404. */
+	http_handler not_found;
 	void *app;		/* handed to handlers through http_req_app() */
 };
 

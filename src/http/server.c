@@ -512,6 +512,10 @@ static void dispatch(struct http_req *req)
 			http_reply_error(req, 405, ERR_METHOD_NOT_ALLOWED,
 					 "method %s is not allowed on \"%s\"; allowed: %s",
 					 req->method, req->path, allow.data);
+		} else if (s->cfg.not_found) {
+			s->cfg.not_found(req);
+			if (!req->replied)
+				http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", req->path);
 		} else {
 			http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", req->path);
 		}

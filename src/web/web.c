@@ -448,6 +448,24 @@ void page_fail(struct http_req *req, const struct err *e)
 	json_object_put(d);
 }
 
+void web_not_found(struct http_req *req)
+{
+	const char *path = http_path(req), *accept = http_header(req, "Accept");
+	json_object *d;
+
+	if (!strncmp(path, "/api/", 5) || !strncmp(path, "/open311/", 9)
+	    || (accept && strstr(accept, "json") && !strstr(accept, "text/html"))) {
+		http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", path);
+		return;
+	}
+	d = base_data(error_title(404));
+	json_add_text(d, "message", "您要找的页面不存在：地址可能有误，或页面已经移动。请从导航进入。");
+	json_object_object_add(d, "status", json_object_new_int(404));
+	json_add_text(d, "request_id", http_request_id(req));
+	render(req, 404, "error", d);
+	json_object_put(d);
+}
+
 /*
  * Page routes authorise themselves (page_begin) rather than through the
  * table's access bits, so that a refusal renders as a page and the

@@ -40,6 +40,12 @@ bool web_init(const char *templates_dir, bool dev, struct err *e);
 void web_release(void);
 
 /* The pages' routes, merged into the server's table. */
+/*
+ * The server's answer for a path no route knows: under /api/ and
+ * /open311/ (and for clients that ask for JSON) the problem+json 404 that
+ * integrations expect, elsewhere a page in Chinese.
+ */
+void web_not_found(struct http_req *req);
 extern const struct http_route web_routes[];
 extern const size_t web_routes_count;
 

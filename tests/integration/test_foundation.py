@@ -117,9 +117,22 @@ class HttpCore(ServerTestCase):
         self.assertEqual(r.json['database']['schema'], 'current')
         self.assertRegex(r.json['started_at'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$')
 
-    def test_unknown_route_is_a_json_404(self):
-        r = self.client.get('/no/such/thing')
+    def test_an_unknown_api_path_is_a_json_404(self):
+        for path in ('/api/v1/no/such/thing', '/open311/v2/no/such'):
+            r = self.client.get(path)
+            self.assertProblem(r, 404, path)
+        # A client that asks for JSON gets JSON wherever it asks.
+        r = self.client.get('/no/such/thing', headers={'Accept': 'application/json'})
         self.assertProblem(r, 404, '/no/such/thing')
+
+    def test_an_unknown_page_is_a_page_in_chinese(self):
+        r = self.client.get('/no/such/thing', headers={'Accept': 'text/html,application/xhtml+xml'})
+        self.assertEqual(r.status, 404, r)
+        self.assertTrue(r.header('content-type').startswith('text/html'), r)
+        page = r.text
+        self.assertIn('页面不存在', page)
+        self.assertIn('href="/"', page)
+        self.assertNotIn('/no/such/thing', page)     # nothing of the request is echoed
 
     def test_wrong_method_is_a_json_405_with_allow(self):
         r = self.client.request('DELETE', '/healthz')
@@ -134,12 +147,12 @@ class HttpCore(ServerTestCase):
     def test_request_id_is_echoed_and_logged(self):
         r = self.client.get('/healthz', headers={'X-Request-Id': 'abc-123'})
         self.assertEqual(r.header('x-request-id'), 'abc-123')
-        r2 = self.client.get('/nowhere')
+        r2 = self.client.get('/api/v1/nowhere')
         rid = r2.header('x-request-id')
         self.assertRegex(rid, r'^[0-9a-f]{16}$')
         self.assertEqual(r2.json['request_id'], rid)
         log = wait_for(lambda: 'rid=' + rid in self.server.read_log() and self.server.read_log())
-        self.assertRegex(log, r'GET /nowhere 404 [\d.]+ms rid=' + rid)
+        self.assertRegex(log, r'GET /api/v1/nowhere 404 [\d.]+ms rid=' + rid)
 
     def test_metrics_count_requests_by_route_and_status(self):
         for _ in range(3):
