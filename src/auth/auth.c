@@ -177,22 +177,32 @@ static bool hash_password(const char *password, char out[crypto_pwhash_STRBYTES]
 	return true;
 }
 
+/* Checks a role and the department it goes with; sets *dept_role. */
+static bool role_department_ok(const char *role, const char *department_code, bool *dept_role,
+			       struct err *e)
+{
+	int r = role_parse(role);
+
+	if (r < 0 || r == ROLE_SYSTEM)
+		return err_field(e, 422, "role", ERR_UNKNOWN_CHOICE, "unknown role \"%s\": expected agent, reviewer, dept_handler, dept_admin, supervisor or admin",
+				 role ? role : "");
+	*dept_role = r == ROLE_DEPT_HANDLER || r == ROLE_DEPT_ADMIN;
+	if (*dept_role && (!department_code || !*department_code))
+		return err_field(e, 422, "department", ERR_ROLE_NEEDS_DEPARTMENT, "role \"%s\" needs a department", role);
+	if (!*dept_role && department_code && *department_code)
+		return err_field(e, 422, "department", ERR_ROLE_WITHOUT_DEPARTMENT, "role \"%s\" does not belong to a department", role);
+	return true;
+}
+
 bool auth_user_add(struct db *db, const char *login, const char *role,
 		   const char *department_code, const char *display_name,
 		   const char *password, struct err *e)
 {
 	char hash[crypto_pwhash_STRBYTES];
-	int r = role_parse(role);
 	bool dept_role;
 
-	if (r < 0 || r == ROLE_SYSTEM)
-		return err_field(e, 422, "role", ERR_UNKNOWN_CHOICE, "unknown role \"%s\": expected agent, reviewer, dept_handler, dept_admin, supervisor or admin",
-				 role ? role : "");
-	dept_role = r == ROLE_DEPT_HANDLER || r == ROLE_DEPT_ADMIN;
-	if (dept_role && (!department_code || !*department_code))
-		return err_field(e, 422, "department", ERR_ROLE_NEEDS_DEPARTMENT, "role \"%s\" needs a department", role);
-	if (!dept_role && department_code && *department_code)
-		return err_field(e, 422, "department", ERR_ROLE_WITHOUT_DEPARTMENT, "role \"%s\" does not belong to a department", role);
+	if (!role_department_ok(role, department_code, &dept_role, e))
+		return false;
 	if (!hash_password(password, hash, e))
 		return false;
 	struct db_res *res = DB_EXEC(db, e,
@@ -212,6 +222,44 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 	db_res_free(res);
 	if (!ok)
 		return err_field(e, 422, "department", ERR_UNKNOWN_DEPARTMENT, "unknown department \"%s\"", department_code);
+	return true;
+}
+
+bool auth_user_update(struct db *db, const char *login, const char *role,
+		      const char *department_code, const char *display_name, struct err *e)
+{
+	struct db_res *r;
+	bool dept_role, ok;
+
+	if (!role_department_ok(role, department_code, &dept_role, e))
+		return false;
+	size_t chars = 0;
+	for (const char *p = display_name ? display_name : ""; *p; p++)
+		chars += ((unsigned char)*p & 0xC0) != 0x80;
+	if (chars > AUTH_NAME_MAX)
+		return err_field_n(e, 422, "display_name", ERR_TOO_LONG, (double)chars, AUTH_NAME_MAX,
+				   "display_name has %zu characters; at most %d are allowed", chars,
+				   AUTH_NAME_MAX);
+	r = DB_EXEC(db, e, "SELECT 1 FROM app_user WHERE login = $1", login);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	db_res_free(r);
+	if (!ok)
+		return err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
+	r = DB_EXEC(db, e,
+		"UPDATE app_user u SET role = $2, department_id = d.id,"
+		" display_name = coalesce(nullif(btrim($4), ''), u.login)"
+		" FROM (SELECT 1) one LEFT JOIN department d ON d.code = $3"
+		" WHERE u.login = $1 AND ($3 IS NULL OR d.id IS NOT NULL) RETURNING u.id",
+		login, role, dept_role ? department_code : NULL, display_name);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	db_res_free(r);
+	if (!ok)
+		return err_field(e, 422, "department", ERR_UNKNOWN_DEPARTMENT, "unknown department \"%s\"",
+				 department_code);
 	return true;
 }
 

@@ -66,6 +66,16 @@ bool auth_bearer(struct db *db, const char *token, struct principal *who, struct
 bool auth_user_add(struct db *db, const char *login, const char *role,
 		   const char *department_code, const char *display_name,
 		   const char *password, struct err *e);
+/*
+ * Changes user `login`'s role, department and name (an empty name: the
+ * login), checked as auth_user_add() checks them. Every request reads its
+ * user afresh, so the change holds at once in their open sessions. Plain
+ * statements: inside the caller's transaction when one is open. 404 if
+ * there is no such login.
+ */
+#define AUTH_NAME_MAX 100
+bool auth_user_update(struct db *db, const char *login, const char *role,
+		      const char *department_code, const char *display_name, struct err *e);
 /* Sets a user's password. 404 if there is no such login. */
 bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e);
 /*

@@ -134,6 +134,7 @@
 	X(ERR_ROLE_WITHOUT_DEPARTMENT, "role-without-department")                           \
 	X(ERR_BAD_LOGIN, "bad-login")                                                       \
 	X(ERR_SELF_DEACTIVATE, "self-deactivate")                                           \
+	X(ERR_SELF_ROLE, "self-role")                                                       \
 	/* routing rules and settings */                                                    \
 	X(ERR_BAD_PATTERN, "bad-pattern")	/* num: offset; text: PCRE2's reason */     \
 	X(ERR_RULE_SUGGESTS_NOTHING, "rule-suggests-nothing")                               \

@@ -374,13 +374,13 @@ json_object *call_current(struct db *db, int user_id, struct err *e)
 
 /* ---- extensions ---- */
 
-bool agent_extension_set(struct db *db, const char *login, const char *extension, struct err *e)
+bool agent_extension_put(struct db *db, const char *login, const char *extension, struct err *e)
 {
 	size_t n = strlen(extension);
 	struct db_res *r;
 	char uid[16];
 
-	if (n < 1 || n > 32
+	if (n > 32
 	    || strspn(extension, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-") != n)
 		return err_field(e, 422, "extension", ERR_BAD_CODE,
 				 "extension \"%s\" must be 1 to 32 letters, digits, '_', '.' or '-'",
@@ -394,15 +394,37 @@ bool agent_extension_set(struct db *db, const char *login, const char *extension
 	}
 	snprintf(uid, sizeof(uid), "%s", db_res_get(r, 0, 0));
 	db_res_free(r);
+	return DB_RUN(db, e, "DELETE FROM agent_extension WHERE user_id = $1::int OR extension = $2",
+		      uid, extension)
+	       && (!n || DB_RUN(db, e, "INSERT INTO agent_extension (extension, user_id) VALUES ($1, $2::int)",
+				extension, uid));
+}
+
+bool agent_extension_set(struct db *db, const char *login, const char *extension, struct err *e)
+{
+	if (!*extension)
+		return err_field(e, 422, "extension", ERR_BAD_CODE,
+				 "extension \"\" must be 1 to 32 letters, digits, '_', '.' or '-'");
 	if (!db_begin(db, e))
 		return false;
-	if (!DB_RUN(db, e, "DELETE FROM agent_extension WHERE user_id = $1::int OR extension = $2",
-		    uid, extension)
-	    || !DB_RUN(db, e, "INSERT INTO agent_extension (extension, user_id) VALUES ($1, $2::int)",
-		       extension, uid)
-	    || !db_commit(db, e)) {
-		db_rollback(db);
-		return false;
-	}
-	return true;
+	if (agent_extension_put(db, login, extension, e) && db_commit(db, e))
+		return true;
+	db_rollback(db);
+	return false;
+}
+
+json_object *agent_extensions(struct db *db, struct err *e)
+{
+	struct db_res *r = DB_EXEC(db, e,
+		"SELECT u.login, x.extension FROM agent_extension x JOIN app_user u ON u.id = x.user_id");
+	json_object *out;
+
+	if (!r)
+		return NULL;
+	out = json_object_new_object();
+	for (int i = 0; i < db_res_rows(r); i++)
+		json_object_object_add(out, db_res_str(r, i, "login"),
+				       json_object_new_string(db_res_str(r, i, "extension")));
+	db_res_free(r);
+	return out;
 }

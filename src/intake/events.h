@@ -85,5 +85,10 @@ json_object *caller_history(struct db *db, const char *phone, int limit, struct 
  * extension.
  */
 bool agent_extension_set(struct db *db, const char *login, const char *extension, struct err *e);
+/* The same inside the caller's transaction; an empty `extension` takes the
+ * user's extension away. */
+bool agent_extension_put(struct db *db, const char *login, const char *extension, struct err *e);
+/* Every extension given: a new object {login: extension}, or NULL with `e`. */
+json_object *agent_extensions(struct db *db, struct err *e);
 
 #endif

@@ -153,6 +153,7 @@ static const struct {
 	[ERR_ROLE_WITHOUT_DEPARTMENT] = { NULL, "此角色不属于任何单位，请不要选择单位" },
 	[ERR_BAD_LOGIN] = { NULL, "用户名应为 2–64 个字母、数字或 . _ @ -" },
 	[ERR_SELF_DEACTIVATE] = { NULL, "不能停用自己的账号" },
+	[ERR_SELF_ROLE] = { NULL, "不能修改自己的角色或所属单位" },
 	[ERR_BAD_PATTERN] = { "正则表达式有误（第 {0} 个字符处）：{t}", "正则表达式有误" },
 	[ERR_RULE_SUGGESTS_NOTHING] = { NULL, "规则没有任何建议：请至少选择建议分类、建议承办单位、建议紧急程度，或勾选转 110" },
 	[ERR_WEIGHTS_SUM] = { NULL, "三项权重之和须等于 1" },

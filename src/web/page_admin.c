@@ -12,6 +12,8 @@
 #include "core/jsonutil.h"
 #include "directory/categories.h"
 #include "directory/departments.h"
+#include "directory/reference.h"
+#include "intake/events.h"
 #include "web/web_private.h"
 
 static void add_string(json_object *o, const char *key, const char *value)
@@ -92,6 +94,21 @@ void page_admin(struct http_req *req)
 
 static const char *const roles[] = { "agent", "reviewer", "dept_handler", "dept_admin", "supervisor", "admin" };
 
+/* The role options, `selected` marked. A new array. */
+static json_object *role_options(const char *selected)
+{
+	json_object *opts = json_object_new_array();
+
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		json_object *o = json_object_new_object();
+		add_string(o, "code", roles[i]);
+		add_string(o, "name", role_label((enum role)role_parse(roles[i])));
+		json_object_object_add(o, "selected", json_object_new_boolean(selected && !strcmp(selected, roles[i])));
+		json_object_array_add(opts, o);
+	}
+	return opts;
+}
+
 /*
  * The users page. `add` (may be NULL) re-renders the add form with its
  * values; `row_login` and `row_error` put a message beside one user's
@@ -102,7 +119,7 @@ static void users_show(struct page *pg, int status, json_object *add, const char
 {
 	struct err e = ERR_INIT;
 	json_object *users = auth_user_list(pg->db, &e), *ref = users ? reference_choices(pg->db, &e) : NULL;
-	json_object *role_opts = json_object_new_array();
+	json_object *role_opts = role_options(json_str(add, "role"));
 	struct buf b = BUF_INIT;
 	size_t active = 0;
 
@@ -112,9 +129,19 @@ static void users_show(struct page *pg, int status, json_object *add, const char
 		page_fail(pg->req, &e);
 		return;
 	}
+	json_object *extensions = agent_extensions(pg->db, &e);
+	if (!extensions) {
+		json_object_put(users);
+		json_object_put(ref);
+		json_object_put(role_opts);
+		page_fail(pg->req, &e);
+		return;
+	}
 	for (size_t i = 0; i < json_object_array_length(users); i++) {
 		json_object *u = json_object_array_get_idx(users, i);
 		const char *login = json_str(u, "login");
+		json_object *ext = json_object_object_get(extensions, login);
+		add_string(u, "extension", ext ? json_object_get_string(ext) : "");
 		int role = role_parse(json_str(u, "role"));
 		add_string(u, "role_name", role >= 0 ? role_label((enum role)role) : json_str(u, "role"));
 		view_time(&b, json_str(u, "created_at"));
@@ -125,14 +152,7 @@ static void users_show(struct page *pg, int status, json_object *add, const char
 			add_string(u, "pw_error", row_error);
 		active += json_object_get_boolean(json_object_object_get(u, "active"));
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
-		json_object *o = json_object_new_object();
-		add_string(o, "code", roles[i]);
-		add_string(o, "name", role_label((enum role)role_parse(roles[i])));
-		json_object_object_add(o, "selected", json_object_new_boolean(json_str(add, "role")
-									      && !strcmp(json_str(add, "role"), roles[i])));
-		json_object_array_add(role_opts, o);
-	}
+	json_object_put(extensions);
 	json_object_object_add(pg->data, "users", users);
 	json_object_object_add(pg->data, "user_count", json_object_new_int((int)json_object_array_length(users)));
 	json_object_object_add(pg->data, "active_count", json_object_new_int((int)active));
@@ -151,6 +171,7 @@ void page_admin_users(struct http_req *req)
 		{ "password", "已重设用户 %s 的密码。" },
 		{ "deactivated", "已停用用户 %s，其登录会话已全部结束。" },
 		{ "activated", "已重新启用用户 %s。" },
+		{ "saved", "已保存用户 %s 的资料。" },
 	};
 	struct page pg;
 
@@ -190,6 +211,104 @@ void page_admin_user_add(struct http_req *req)
 		json_object *values = form_values(&f, NULL);
 		page_form_error(&pg, &e, labels);
 		users_show(&pg, e.status, values, NULL, NULL);
+		json_object_put(values);
+	} else {
+		page_fail(req, &e);
+	}
+out:
+	form_release(&f);
+	page_end(&pg);
+}
+
+/*
+ * The edit page of one user: name, role, unit and phone extension.
+ * `values` (may be NULL: the stored ones) re-renders a refused form.
+ */
+static void user_show(struct page *pg, int status, const char *login, json_object *values)
+{
+	struct err e = ERR_INIT;
+	json_object *users = auth_user_list(pg->db, &e), *user = NULL, *stored = NULL, *ref = NULL;
+	json_object *extensions = NULL;
+
+	for (size_t i = 0; users && i < json_object_array_length(users); i++)
+		if (!strcmp(json_str(json_object_array_get_idx(users, i), "login"), login))
+			user = json_object_array_get_idx(users, i);
+	if (users && !user)
+		err_set(&e, 404, ERR_PAGE_NOT_FOUND, "no user with login \"%s\"", login);
+	if (!user || !(ref = reference_choices(pg->db, &e)) || !(extensions = agent_extensions(pg->db, &e))) {
+		page_fail(pg->req, &e);
+		goto out;
+	}
+	if (!values) {
+		json_object *dept = json_object_object_get(user, "department");
+		json_object *ext = json_object_object_get(extensions, login);
+		values = stored = json_object_new_object();
+		add_string(stored, "display_name", json_str(user, "name"));
+		add_string(stored, "role", json_str(user, "role"));
+		add_string(stored, "department", dept ? json_str(dept, "code") : "");
+		add_string(stored, "extension", ext ? json_object_get_string(ext) : "");
+	}
+	json_object_object_add(user, "me", json_object_new_boolean(!strcmp(login, pg->who->login)));
+	json_object_object_add(pg->data, "user", json_object_get(user));
+	json_object_object_add(pg->data, "roles", role_options(json_str(values, "role")));
+	json_object_object_add(pg->data, "dept_groups",
+			       ref_department_groups(ref, json_str(values, "department"), NULL, NULL));
+	json_object_object_add(pg->data, "form", json_object_get(values));
+	page_render(pg, status, "admin/user");
+out:
+	json_object_put(stored);
+	json_object_put(extensions);
+	json_object_put(ref);
+	json_object_put(users);
+}
+
+void page_admin_user(struct http_req *req)
+{
+	struct page pg;
+
+	if (!admin_begin(req, "users", "编辑用户", &pg))
+		return;
+	user_show(&pg, 200, http_param(req, "login"), NULL);
+	page_end(&pg);
+}
+
+/*
+ * Saves a user's name, role, unit and extension in one transaction. An
+ * administrator may not change their own role or unit (they could lock
+ * the centre out of its administration).
+ */
+void page_admin_user_save(struct http_req *req)
+{
+	static const char *const labels[] = { "department", "所属单位", "extension", "分机号", "display_name", "姓名",
+					      NULL };
+	const char *login = http_param(req, "login");
+	struct err e = ERR_INIT;
+	struct page pg;
+	struct form f;
+
+	if (!admin_begin(req, "users", "编辑用户", &pg))
+		return;
+	if (!form_parse(&f, req, &e)) {
+		page_fail(req, &e);
+		goto out;
+	}
+	const char *role = form_get(&f, "role"), *dept = form_get_nonempty(&f, "department");
+	const char *extension = form_get(&f, "extension");
+	if (!strcmp(login, pg.who->login)
+	    && (!role || strcmp(role, role_code(pg.who->role)) || (dept && *dept)))
+		err_field(&e, 409, "role", ERR_SELF_ROLE, "an administrator cannot change their own role or unit");
+	if (!err_isset(&e) && db_begin(pg.db, &e)) {
+		if (auth_user_update(pg.db, login, role, dept, form_get(&f, "display_name"), &e)
+		    && agent_extension_put(pg.db, login, extension ? extension : "", &e) && db_commit(pg.db, &e)) {
+			page_redirect(&pg, "/admin/users", "done", "saved", "what", login, NULL);
+			goto out;
+		}
+		db_rollback(pg.db);
+	}
+	if (e.status == 422 || e.status == 409) {
+		json_object *values = form_values(&f, NULL);
+		page_form_error(&pg, &e, labels);
+		user_show(&pg, e.status, login, values);
 		json_object_put(values);
 	} else {
 		page_fail(req, &e);

@@ -202,6 +202,85 @@ static json_object *rules_view(json_object *rules, json_object *ref)
 }
 
 /*
+ * The rule tester (试一试): the sample of the query (try_content, and
+ * optionally try_address, try_category, try_district) matched against the
+ * catalogue exactly as the console's suggestions match it: every rule that
+ * matched, best first, with the words it matched marked in the sample, and
+ * what it suggests. The first is what the console offers first.
+ */
+static void add_trial(struct page *pg, json_object *ref)
+{
+	static const char *const keys[][2] = {
+		{ "try_content", "content" }, { "try_address", "address" },
+		{ "try_category", "category" }, { "try_district", "district" },
+	};
+	const char *content = http_query(pg->req, "try_content");
+	json_object *body, *out, *trial, *items;
+	struct err e = ERR_INIT;
+
+	trial = json_object_new_object();
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		add_string(trial, keys[i][1], http_query(pg->req, keys[i][0]));
+	json_object_object_add(pg->data, "try_category_opts",
+			       ref_options(json_object_object_get(ref, "categories"), json_str(trial, "category"),
+					   NULL, NULL));
+	json_object_object_add(pg->data, "try_district_opts",
+			       ref_options(json_object_object_get(ref, "departments"), json_str(trial, "district"),
+					   NULL, "district"));
+	json_object_object_add(pg->data, "trial", trial);
+	if (!content || !*content)
+		return;
+	body = json_object_new_object();
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = http_query(pg->req, keys[i][0]);
+		if (v && *v)
+			add_string(body, keys[i][1], v);
+	}
+	out = dispatch_suggest(pg->db, pg->who, body, &e);
+	json_object_put(body);
+	json_object_object_add(trial, "tried", json_object_new_boolean(true));
+	if (!out) {
+		struct buf msg = BUF_INIT;
+		err_text(&msg, &e);
+		add_string(trial, "error", msg.data);
+		buf_release(&msg);
+		return;
+	}
+	items = json_object_new_array();
+	json_object *list = json_object_object_get(out, "suggestions");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *m = json_object_array_get_idx(list, i), *v = json_object_new_object();
+		const char *field = json_str(m, "field");
+		bool on_address = field && !strcmp(field, "address");
+		const char *text = json_str(trial, on_address ? "address" : "content");
+		size_t from = byte_offset(text, (unsigned long)json_object_get_int64(json_object_object_get(m, "start")));
+		size_t to = byte_offset(text, (unsigned long)json_object_get_int64(json_object_object_get(m, "end")));
+		json_object *cat = json_object_object_get(m, "category"), *dept = json_object_object_get(m, "department");
+		json_object *urg = json_object_object_get(m, "urgency");
+
+		json_object_object_add(v, "first", json_object_new_boolean(i == 0));
+		json_object_object_add(v, "rule_id", json_object_get(json_object_object_get(json_object_object_get(m, "rule"), "id")));
+		add_string(v, "name", json_str(json_object_object_get(m, "rule"), "name"));
+		json_object_object_add(v, "priority", json_object_get(json_object_object_get(m, "priority")));
+		add_string(v, "field", on_address ? "地址" : "来电内容");
+		json_object_object_add(v, "before", json_object_new_string_len(text, (int)from));
+		json_object_object_add(v, "matched", json_object_new_string_len(text + from, (int)(to - from)));
+		add_string(v, "after", text + to);
+		add_string(v, "category", cat ? json_str(cat, "name") : NULL);
+		add_string(v, "department", dept ? json_str(dept, "name") : NULL);
+		add_string(v, "urgency", urg ? json_str(urg, "name") : NULL);
+		json_object_object_add(v, "police", json_object_get(json_object_object_get(m, "police")));
+		json_object_array_add(items, v);
+	}
+	json_object_object_add(trial, "any", json_object_new_boolean(json_object_array_length(items) > 0));
+	json_object_object_add(trial, "items", items);
+	json_object_object_add(trial, "evaluated", json_object_get(json_object_object_get(out, "rules_evaluated")));
+	json_object_object_add(trial, "matched_count", json_object_get(json_object_object_get(out, "rules_matched")));
+	json_object_object_add(trial, "shown_max", json_object_new_int(DISPATCH_MAX_SUGGESTIONS));
+	json_object_put(out);
+}
+
+/*
  * The list page, with the add form (`values` re-renders a refused one).
  */
 static void rules_show(struct page *pg, int status, json_object *values)
@@ -222,6 +301,7 @@ static void rules_show(struct page *pg, int status, json_object *values)
 		add_string(fresh, "priority", "50");
 	}
 	add_rule_form(pg, values ? values : fresh, ref);
+	add_trial(pg, ref);
 	json_object_object_add(pg->data, "rules", json_object_get(rules_view(rules, ref)));
 	json_object_object_add(pg->data, "version", json_object_get(json_object_object_get(rules, "version")));
 	json_object_object_add(pg->data, "rule_count",

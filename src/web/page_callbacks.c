@@ -187,8 +187,11 @@ void page_callbacks(struct http_req *req)
 {
 	struct page pg;
 
-	if (!page_begin(req, ROLES_CENTRE, "回访", &pg))
+	/* The supervisor watches the queue; the centre's agents take it. */
+	if (!page_begin(req, ROLES_CENTRE | ROLE_BIT(ROLE_SUPERVISOR), "回访", &pg))
 		return;
+	json_object_object_add(pg.data, "can_take",
+			       json_object_new_boolean((ROLES_CENTRE & ROLE_BIT(pg.who->role)) != 0));
 	flash_done(&pg);
 	callbacks_show(&pg, 200, NULL);
 	page_end(&pg);

@@ -330,6 +330,8 @@ void page_admin_users(struct http_req *req);
 void page_admin_user_add(struct http_req *req);
 void page_admin_user_password(struct http_req *req);
 void page_admin_user_active(struct http_req *req);
+void page_admin_user(struct http_req *req);
+void page_admin_user_save(struct http_req *req);
 void page_admin_departments(struct http_req *req);
 void page_admin_departments_import(struct http_req *req);
 void page_admin_categories(struct http_req *req);

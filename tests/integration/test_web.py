@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+from urllib.parse import urlencode
 import shutil
 import tempfile
 import unittest
@@ -398,7 +399,7 @@ class Navigation(WebTestCase):
         expect = {
             'agent': ['受理台', '待派单', '回访', '查询'],
             'dept_scgj': ['待办', '查询'],
-            'supervisor': ['退单待审', '延期待审', '查询', '监督看板', '大屏'],
+            'supervisor': ['退单待审', '延期待审', '回访', '查询', '监督看板', '大屏'],
             'admin': ['查询', '监督看板', '大屏', '系统管理'],
         }
         for who, links in expect.items():
@@ -420,7 +421,8 @@ class Navigation(WebTestCase):
             self.assertEqual((r.status, r.header('location')), (303, '/login'), path)
             for who, c in others.items():
                 r = c.get(path)
-                ok = who == allowed or (who == 'admin' and path in ('/dashboard', '/wallboard'))
+                ok = (who == allowed or (who == 'admin' and path in ('/dashboard', '/wallboard'))
+                      or (who == 'supervisor' and path == '/callbacks'))
                 self.assertEqual(r.status, 200 if ok else 403, '%s as %s' % (path, who))
                 if not ok:
                     self.assertIn('无权访问此页面', r.text)
@@ -625,6 +627,18 @@ class CallbackQueue(WebTestCase):
         self.api(self.admin, 'PUT', '/api/v1/settings/callbacks', self.DEFAULTS)
         super().tearDown()
 
+    def test_the_supervisor_watches_the_queue_but_does_not_take_from_it(self):
+        agent, dept = self.logged_in('agent'), self.logged_in('dept_scgj')
+        number = self.dispatched_and_replied(agent, dept, caller_phone='13912345678')
+        sup = self.logged_in('supervisor')
+        r = sup.get('/callbacks')
+        self.assertEqual(r.status, 200, r)
+        self.assertRegex(r.text, r'<tr data-number="%s">' % number)
+        self.assertIn('id="watch-only"', r.text)
+        self.assertNotIn('id="take-next"', r.text)
+        r = sup.post('/callbacks/next', form={'csrf_token': hidden(r.text, 'csrf_token')})
+        self.assertEqual(r.status, 403)
+
     def take(self, agent):
         page = agent.get('/callbacks')
         r = agent.post('/callbacks/next', form={'csrf_token': hidden(page.text, 'csrf_token')})
@@ -807,6 +821,68 @@ class AdminUsers(WebTestCase):
         self.assertEqual(field_error(r.text, 'department'), '此角色须选择所属单位')
         self.assertRegex(r.text, r'<option value="dept_handler" selected>')
 
+    def test_edit_a_users_name_role_unit_and_extension(self):
+        admin = self.logged_in('admin')
+        login = 'wedit_' + SUFFIX
+        self.assertEqual(self.add(admin, login=login, display_name='待改名').status, 303)
+        user = self.server.client()
+        self.addCleanup(user.close)
+        self.assertEqual(self.login(user, login, 'new-user-pass').status, 303)
+        self.assertEqual(user.get('/console').status, 200)          # an agent, for now
+        page = admin.get('/admin/users/%s' % login)
+        self.assertEqual(page.status, 200, page)
+        self.assertIn('value="待改名"', page.text)
+        ext = str(70000 + int(SUFFIX[-4:], 16) % 9999)
+        r = admin.post('/admin/users/%s' % login, form={
+            'csrf_token': hidden(page.text, 'csrf_token'), 'display_name': '王承办', 'role': 'dept_handler',
+            'department': 'SCGJ', 'extension': ext})
+        self.assertEqual((r.status, r.header('location')), (303, '/admin/users?done=saved&what=' + login))
+        listing = admin.get(r.header('location')).text
+        self.assertIn('已保存用户 %s 的资料' % login, listing)
+        row = re.search(r'<tr data-login="%s">.*?</tr>' % login, listing, re.S).group(0)
+        for text in ('王承办', '承办人', '市城管委', ext):
+            self.assertIn(text, row)
+        self.assertEqual(psql("SELECT u.login FROM agent_extension x JOIN app_user u ON u.id = x.user_id"
+                              " WHERE x.extension = '%s'" % ext), [[login]])
+        # The open session is the new role's at once.
+        self.assertEqual(user.get('/console').status, 403)
+        self.assertEqual(user.get('/inbox').status, 200)
+        # An empty extension unties it.
+        page = admin.get('/admin/users/%s' % login).text
+        r = admin.post('/admin/users/%s' % login, form={
+            'csrf_token': hidden(page, 'csrf_token'), 'display_name': '王承办', 'role': 'dept_handler',
+            'department': 'SCGJ', 'extension': ''})
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(psql("SELECT count(*) FROM agent_extension WHERE extension = '%s'" % ext), [['0']])
+
+    def test_edit_errors_are_named_and_change_nothing(self):
+        admin = self.logged_in('admin')
+        login = 'wbad_' + SUFFIX
+        self.assertEqual(self.add(admin, login=login, display_name='原名').status, 303)
+        page = admin.get('/admin/users/%s' % login).text
+        r = admin.post('/admin/users/%s' % login, form={
+            'csrf_token': hidden(page, 'csrf_token'), 'display_name': '新名', 'role': 'dept_handler',
+            'department': '', 'extension': ''})
+        self.assertEqual(r.status, 422)
+        self.assertEqual(field_error(r.text, 'department'), '此角色须选择所属单位')
+        self.assertIn('value="新名"', r.text)                      # what was typed is kept
+        r = admin.post('/admin/users/%s' % login, form={
+            'csrf_token': hidden(page, 'csrf_token'), 'display_name': '新名', 'role': 'agent',
+            'extension': '分机#1'})
+        self.assertEqual(r.status, 422)
+        self.assertTrue(field_error(r.text, 'extension'))
+        self.assertEqual(psql("SELECT display_name, role FROM app_user WHERE login = '%s'" % login),
+                         [['原名', 'agent']])
+        self.assertEqual(admin.get('/admin/users/nobody_' + SUFFIX).status, 404)
+        # An administrator cannot change their own role.
+        me = self.users['admin']
+        page = admin.get('/admin/users/%s' % me).text
+        r = admin.post('/admin/users/%s' % me, form={
+            'csrf_token': hidden(page, 'csrf_token'), 'display_name': 'x', 'role': 'agent'})
+        self.assertEqual(r.status, 409)
+        self.assertIn('不能修改自己的角色或所属单位', r.text)
+        self.assertEqual(admin.get('/admin/users').status, 200)
+
     def test_an_administrator_cannot_deactivate_themselves(self):
         admin = self.logged_in('admin')
         token = hidden(admin.get('/admin/users').text, 'csrf_token')
@@ -910,6 +986,28 @@ class AdminRules(WebTestCase):
         r = admin.post('/admin/rules', form=self.form(page, name='坏规则 ' + SUFFIX, pattern='a(?<x'))
         self.assertEqual(r.status, 422)
         self.assertIn('正则表达式有误', field_error(r.text, 'pattern'))
+
+    def test_the_tester_shows_which_rules_match_and_why(self):
+        admin = self.logged_in('admin')
+        page = admin.get('/admin/rules').text
+        self.assertIn('id="try-form"', page)
+        name = '试一试规则 ' + SUFFIX
+        r = admin.post('/admin/rules', form=self.form(page, name=name, pattern='积水' + SUFFIX, priority='990'))
+        self.assertEqual(r.status, 303, r)
+        rule = self.rules(admin)[name]
+        self.addCleanup(lambda: admin.post('/admin/rules/%d/delete' % rule['id'],
+                                           form={'csrf_token': hidden(admin.get('/admin/rules').text,
+                                                                      'csrf_token')}))
+        r = admin.get('/admin/rules?' + urlencode({'try_content': '小区门口积水%s已经三天' % SUFFIX}))
+        self.assertEqual(r.status, 200, r)
+        self.assertIn('<details class="card" id="try-rules" open>', r.text)
+        row = re.search(r'<tr data-rule="%d"[^>]*>.*?</tr>' % rule['id'], r.text[r.text.index('try-results'):],
+                        re.S).group(0)
+        self.assertIn('首选', row)                                   # priority 990 comes first
+        self.assertIn('小区门口<mark>积水%s</mark>已经三天' % SUFFIX, row)
+        self.assertIn('市水务局', row)
+        r = admin.get('/admin/rules?' + urlencode({'try_content': '没有任何规则会命中的话' + SUFFIX}))
+        self.assertIn('id="try-none"', r.text)
 
     def test_a_rule_that_suggests_nothing_is_named(self):
         admin = self.logged_in('admin')
