@@ -19,6 +19,8 @@ static const char choices_sql[] =
 	"   ORDER BY sort), '[]') FROM request_type),"
 	" 'urgencies', (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name)"
 	"   ORDER BY sort), '[]') FROM urgency),"
+	" 'channels', (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name)"
+	"   ORDER BY sort), '[]') FROM channel),"
 	" 'categories', (WITH RECURSIVE t AS ("
 	"   SELECT code, name::text AS label, 1 AS depth FROM category"
 	"    WHERE parent_code IS NULL AND active"

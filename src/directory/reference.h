@@ -19,8 +19,8 @@
 char *reference_vocabulary_json(struct db *db, struct err *e);
 
 /*
- * What the forms choose from, in one query: {"request_types", "urgencies"
- * (code, name), "categories" (active ones: code, name as the full path
+ * What the forms choose from, in one query: {"request_types", "urgencies",
+ * "channels" (code, name), "categories" (active ones: code, name as the full path
  * "城乡建设 › 市政设施 › 路灯", depth), "departments" (active ones: code,
  * name, kind, parent, path, label: "parent › name" below the top)}. A new
  * object (caller puts), or NULL with `e`.

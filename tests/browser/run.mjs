@@ -61,6 +61,7 @@ function setupCity() {
 		agent: ['agent', null, '话务员甲'],
 		dept: ['dept_handler', 'SCGJ', '城管承办人'],
 		supervisor: ['supervisor', null, '督办班长'],
+		reviewer: ['reviewer', null, '审单员乙'],
 		admin: ['admin', null, '系统管理员甲'],
 	};
 	const logins = {};
@@ -194,6 +195,40 @@ async function act(page, action) {
 		page.waitForURL((u) => u.searchParams.get('done') === action),
 		page.click(`#action-${action} button[type="submit"]`),
 	]);
+}
+
+/* A JSON API call with the page's session and CSRF token: {status, json}. */
+async function api(page, method, url, body) {
+	return page.evaluate(async ([method, url, body]) => {
+		const csrf = document.querySelector('input[name="csrf_token"]').value;
+		const r = await fetch(url, { method, body: body ? JSON.stringify(body) : undefined,
+			headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } });
+		return { status: r.status, json: await r.json().catch(() => null) };
+	}, [method, url, body]);
+}
+
+/* Overflows a user would see on the page now: the page wider than the window,
+ * a card whose content spills out of it (a container that scrolls by design
+ * is fine), a date-time field too narrow for its value. */
+async function overflows(page) {
+	return page.evaluate(() => {
+		const out = [];
+		const doc = document.documentElement;
+		if (doc.scrollWidth > doc.clientWidth + 1)
+			out.push(`the page is ${doc.scrollWidth} px wide in a ${doc.clientWidth} px window`);
+		for (const el of document.querySelectorAll('.card, .cols > *, main')) {
+			const style = getComputedStyle(el);
+			if (style.overflowX === 'auto' || style.overflowX === 'scroll' || el.offsetParent === null)
+				continue;
+			if (el.scrollWidth > el.clientWidth + 1)
+				out.push(`${el.tagName.toLowerCase()}#${el.id || '-'}.${[...el.classList].join('.')} holds ${el.scrollWidth} px in ${el.clientWidth} px`);
+		}
+		for (const el of document.querySelectorAll('input[type="datetime-local"]')) {
+			if (el.offsetParent !== null && el.getBoundingClientRect().width < 200)
+				out.push(`${el.id}: a date-time field of ${Math.round(el.getBoundingClientRect().width)} px cuts its value`);
+		}
+		return out;
+	});
 }
 
 async function completedCount(page) {
@@ -458,6 +493,93 @@ async function main() {
 			check(await p.locator('main script').count() === 0, 'no <script> was injected');
 			check(p.dialogs.length === 0, `dialogs fired: ${p.dialogs.join(', ')}`);
 			await shot(p, 'hostile-order');
+		}],
+		['a unit asks to return an order; the supervisor opens the dashboard count into the list', async () => {
+			const a = state.agent, d = state.dept, p = state.sup;
+			await a.goto(state.base + '/console');
+			let r = await api(a, 'POST', '/api/v1/orders', { request_type: 'complaint', urgency: 'normal',
+				category: '010101', caller_phone: '13912345679', address: '东华门大街 2 号',
+				content: `路面塌陷需要抢修，但属于其他单位的管线 ${SUFFIX}`, request: '尽快处理' });
+			check(r.status === 201, `the order was refused: ${r.status}`);
+			state.returned = r.json.number;
+			r = await api(a, 'POST', `/api/v1/orders/${state.returned}/actions/dispatch`, { department: 'SCGJ' });
+			check(r.status === 200, `dispatch: ${r.status}`);
+			await d.goto(state.base + '/inbox');
+			r = await api(d, 'POST', `/api/v1/orders/${state.returned}/actions/return`,
+				{ reason: '塌陷处是燃气管线施工所致，不属本单位职责' });
+			check(r.status === 200, `return: ${r.status} ${JSON.stringify(r.json)}`);
+			await p.goto(state.base + '/dashboard');
+			await Promise.all([p.waitForURL(/\/search\?status=return_requested/), p.click('#count-return')]);
+			check(await p.locator(`#results tr[data-number="${state.returned}"]`).count() === 1,
+				'the count opens the list that holds the order');
+			await shot(p, 'supervisor-dashboard-count-opened');
+		}],
+		['the reviewer finds it in 退单待审 and sends it to the right unit', async () => {
+			state.reviewer = await newUser('reviewer');
+			const p = state.reviewer;
+			await login(p, state.base, state.logins.reviewer);
+			const queue = p.locator('.nav a', { hasText: '退单待审' });
+			check(await queue.count() === 1, 'the reviewer\'s navigation has the 退单待审 queue');
+			check(Number(await queue.locator('.count').textContent()) >= 1, 'the queue is counted');
+			await Promise.all([p.waitForURL(/status=return_requested/), queue.click()]);
+			const row = p.locator(`#results tr[data-number="${state.returned}"]`);
+			check(await row.count() === 1, 'the returned order is in the queue');
+			await shot(p, 'reviewer-return-queue');
+			await Promise.all([p.waitForURL(`**/orders/${state.returned}**`), row.locator('a').first().click()]);
+			if (await p.locator('#action-approve_return[open]').count() === 0)
+				await p.click('#action-approve_return > summary');
+			await p.selectOption('#a-approve_return-department', 'SSWJ');
+			await act(p, 'approve_return');
+			check((await text(p, '.flash')).includes('已同意退单并改派'), 'the notice says the return was approved');
+			check(await p.locator('.timeline, #timeline, body').first().textContent().then((t) => t.includes('市水务局')),
+				'the order now goes to 市水务局');
+		}],
+		['every page fits at 1440 and 1024 px', async () => {
+			// An order sent to 110, for its message card.
+			const a = state.agent;
+			let r = await api(a, 'POST', '/api/v1/orders', { request_type: 'help', urgency: 'urgent',
+				category: '010101', caller_phone: '13912345670', address: '景山前街 9 号小区',
+				content: `楼下有人持械斗殴，已有人受伤，需要警方到场 ${SUFFIX}`, request: '请警方处置' });
+			check(r.status === 201, `the order was refused: ${r.status}`);
+			const police = r.json.number;
+			r = await api(a, 'POST', `/api/v1/orders/${police}/actions/transfer_out`,
+				{ target: '110', note: '涉及人身安全，转 110 处置' });
+			check(r.status === 200, `transfer_out: ${r.status} ${JSON.stringify(r.json)}`);
+			// An order the unit handles, for its extension form.
+			r = await api(a, 'POST', '/api/v1/orders', { request_type: 'complaint', urgency: 'normal',
+				category: '010101', caller_phone: '13912345671', address: '东华门大街 5 号',
+				content: `人行道地砖大面积松动，雨天溅水 ${SUFFIX}`, request: '更换地砖' });
+			check(r.status === 201, `the order was refused: ${r.status}`);
+			const handled = r.json.number;
+			check((await api(a, 'POST', `/api/v1/orders/${handled}/actions/dispatch`, { department: 'SCGJ' })).status === 200,
+				'dispatch');
+			await state.dept.goto(state.base + '/inbox');
+			check((await api(state.dept, 'POST', `/api/v1/orders/${handled}/actions/sign`, {})).status === 200, 'sign');
+			const pages = [
+				[a, '/console', 'agent-console'],
+				[a, `/orders/${police}`, 'order-sent-to-110'],
+				[a, `/search?q=${encodeURIComponent('路灯')}`, 'search'],
+				[state.dept, '/inbox', 'department-inbox'],
+				[state.dept, `/orders/${handled}#action-request_extension`, 'department-order'],
+				[state.sup, '/dashboard', 'supervisor-dashboard'],
+				[state.sup, '/callbacks', 'supervisor-callbacks'],
+				[state.reviewer, '/search?status=return_requested&order=oldest', 'reviewer-queue'],
+				[state.admin, '/admin/users', 'admin-users'],
+				[state.admin, `/admin/rules?try_content=${encodeURIComponent('路灯不亮')}`, 'admin-rules'],
+			];
+			const found = [];
+			for (const width of [1440, 1024]) {
+				for (const [p, url, name] of pages) {
+					await p.setViewportSize({ width, height: 900 });
+					await p.goto(state.base + url);
+					for (const o of await overflows(p))
+						found.push(`${name} at ${width} px: ${o}`);
+					await shot(p, `${name}-${width}`);
+				}
+			}
+			for (const p of new Set(pages.map((x) => x[0])))
+				await p.setViewportSize({ width: 1280, height: 900 });
+			check(found.length === 0, `overflows:\n  ${found.join('\n  ')}`);
 		}],
 		['administrator puts the callback delay back and deletes the rule', async () => {
 			const p = state.admin;

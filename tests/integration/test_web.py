@@ -334,6 +334,8 @@ class OrderPath(WebTestCase):
         self.assertNotIn('13800138000', page.text)
         self.assertIn('id="action-sign"', page.text)
         self.assertNotIn('id="action-dispatch"', page.text)
+        # The timeline names the channel as the header does, not by its code.
+        self.assertIn('<li><span class="muted">来源渠道</span> 电话</li>', page.text)
         self.act(dept, number, 'sign')
         self.act(dept, number, 'reply', [('result', '已更换灯泡'), ('solved', 'true'), ('contacted', 'true')])
 
