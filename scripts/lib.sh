@@ -12,7 +12,7 @@ PACKAGES_RUN="postgresql postgresql-contrib tzdata"
 # CJK font so that screenshots show the Chinese pages. wrk drives the HTTP
 # load of scripts/bench (pgbench, its baseline, comes with PostgreSQL). Node.js and npm are
 # installed only when missing (a machine may have them from elsewhere).
-PACKAGES_TEST="chromium fonts-wqy-microhei wrk"
+PACKAGES_TEST="chromium fonts-wqy-microhei wrk python3-jsonschema"
 ensure_node() {
 	command -v node >/dev/null && command -v npm >/dev/null && return 0
 	ensure_packages nodejs npm
