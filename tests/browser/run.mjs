@@ -165,11 +165,12 @@ async function shot(page, name, at) {
 	await page.waitForLoadState('load');
 	if (at)
 		await page.locator(at).first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
+	/* A full page takes long on a loaded machine: the capture gets a minute. */
 	try {
-		await page.screenshot({ path: file, fullPage: !at });
+		await page.screenshot({ path: file, fullPage: !at, timeout: 60000 });
 	} catch (err) {	/* Chromium refuses a capture in the middle of a repaint now and then */
 		await page.waitForTimeout(500);
-		await page.screenshot({ path: file, fullPage: !at });
+		await page.screenshot({ path: file, fullPage: !at, timeout: 60000 });
 	}
 }
 
