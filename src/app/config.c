@@ -21,9 +21,13 @@ const char config_usage[] =
 	"  --port N            HOTLINE_PORT      listen port, 0 = any free (8080)\n"
 	"  --threads N         HOTLINE_THREADS   HTTP worker threads (8)\n"
 	"  --max-body BYTES    HOTLINE_MAX_BODY  request body limit (1048576)\n"
+	"  --max-public-body BYTES  HOTLINE_MAX_PUBLIC_BODY  body limit of public routes (65536)\n"
+	"  --per-client N      HOTLINE_PER_CLIENT  connections per client address (64)\n"
+	"  --idle-timeout S    HOTLINE_IDLE_TIMEOUT  seconds a silent connection lives (15)\n"
 	"  --tz ZONE           HOTLINE_TZ        local time zone (Asia/Shanghai)\n"
 	"  --log-level LEVEL   HOTLINE_LOG_LEVEL debug, info, warn, error (info)\n"
 	"  --templates DIR     HOTLINE_TEMPLATES page templates (<root>/templates; installed: <datadir>/hotline/templates)\n"
+	"  --metrics-token T   HOTLINE_METRICS_TOKEN  /metrics asks for \"Authorization: Bearer T\" (open when unset)\n"
 	"  --dev               HOTLINE_DEV=1     reload templates when they change\n"
 	"  --sweep-seconds N   HOTLINE_SWEEP_SECONDS deadline sweeper period (60)\n"
 	"  --hotline-numbers L HOTLINE_NUMBERS   the hotline's dialled numbers, comma-separated (12345)\n"
@@ -165,6 +169,18 @@ static bool set_option(struct config *cfg, const char *name, const char *value, 
 		if (!parse_int("--max-body", value, 1024, 1L << 30, &v, e))
 			return false;
 		cfg->max_body = (size_t)v;
+	} else if (!strcmp(name, "max-public-body")) {
+		if (!parse_int("--max-public-body", value, 1024, 1L << 30, &v, e))
+			return false;
+		cfg->max_public_body = (size_t)v;
+	} else if (!strcmp(name, "per-client")) {
+		if (!parse_int("--per-client", value, 1, 1024, &v, e))
+			return false;
+		cfg->per_client = (int)v;
+	} else if (!strcmp(name, "idle-timeout")) {
+		if (!parse_int("--idle-timeout", value, 1, 3600, &v, e))
+			return false;
+		cfg->idle_timeout = (int)v;
 	} else if (!strcmp(name, "tz")) {
 		set_str(&cfg->zone, value);
 	} else if (!strcmp(name, "log-level")) {
@@ -173,6 +189,8 @@ static bool set_option(struct config *cfg, const char *name, const char *value, 
 		set_str(&cfg->log_level, value);
 	} else if (!strcmp(name, "templates")) {
 		set_str(&cfg->templates_dir, value);
+	} else if (!strcmp(name, "metrics-token")) {
+		set_str(&cfg->metrics_token, value);
 	} else if (!strcmp(name, "hotline-numbers")) {
 		return intake_set_hotline_numbers(value, e);
 	} else if (!strcmp(name, "short-abandon-seconds")) {
@@ -200,9 +218,13 @@ static const struct {
 	{ "port", "HOTLINE_PORT" },
 	{ "threads", "HOTLINE_THREADS" },
 	{ "max-body", "HOTLINE_MAX_BODY" },
+	{ "max-public-body", "HOTLINE_MAX_PUBLIC_BODY" },
+	{ "per-client", "HOTLINE_PER_CLIENT" },
+	{ "idle-timeout", "HOTLINE_IDLE_TIMEOUT" },
 	{ "tz", "HOTLINE_TZ" },
 	{ "log-level", "HOTLINE_LOG_LEVEL" },
 	{ "templates", "HOTLINE_TEMPLATES" },
+	{ "metrics-token", "HOTLINE_METRICS_TOKEN" },
 	{ "dev", "HOTLINE_DEV" },
 	{ "sweep-seconds", "HOTLINE_SWEEP_SECONDS" },
 	{ "hotline-numbers", "HOTLINE_NUMBERS" },
@@ -222,6 +244,9 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)
 	cfg->port = 8080;
 	cfg->threads = 8;
 	cfg->max_body = 1 << 20;
+	cfg->max_public_body = 64 << 10;
+	cfg->per_client = 64;
+	cfg->idle_timeout = 15;
 	cfg->zone = xstrdup(TIMEUTIL_DEFAULT_ZONE);
 	cfg->log_level = xstrdup("info");
 	/* A source tree's own templates; else those installed beside the
@@ -301,5 +326,6 @@ void config_release(struct config *cfg)
 	free(cfg->zone);
 	free(cfg->log_level);
 	free(cfg->templates_dir);
+	free(cfg->metrics_token);
 	memset(cfg, 0, sizeof(*cfg));
 }

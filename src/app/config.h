@@ -18,9 +18,13 @@ struct config {
 	int port;
 	int threads;
 	size_t max_body;
+	size_t max_public_body;		/* public routes' bodies */
+	int per_client;			/* connections per client address */
+	int idle_timeout;		/* seconds */
 	char *zone;
 	char *log_level;
 	char *templates_dir;
+	char *metrics_token;		/* NULL: /metrics is open */
 	bool dev;		/* reload templates when they change */
 	int grace_ms;		/* how long SIGTERM waits for requests in flight */
 	int sweep_seconds;	/* deadline sweeper period */

@@ -1,6 +1,8 @@
 /* GET /healthz, GET /metrics and the test-only debug routes. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,9 +81,28 @@ void health_get(struct http_req *req)
 	json_object_put(body);
 }
 
+/* With a metrics token configured, /metrics answers only to it. */
+static bool metrics_allowed(struct http_req *req)
+{
+	const char *token = ((struct app *)http_req_app(req))->cfg->metrics_token;
+	const char *given = http_header(req, "Authorization");
+	size_t n = token ? strlen(token) : 0;
+
+	if (!token || !*token)
+		return true;
+	return given && !strncmp(given, "Bearer ", 7) && strlen(given + 7) == n
+	       && sodium_memcmp(given + 7, token, n) == 0;
+}
+
 void metrics_get(struct http_req *req)
 {
 	struct buf out = BUF_INIT;
+
+	if (!metrics_allowed(req)) {
+		http_set_header(req, "WWW-Authenticate", "Bearer");
+		http_reply_error(req, 401, ERR_UNAUTHENTICATED, "the metrics need the metrics token");
+		return;
+	}
 
 	http_server_metrics(http_req_server(req), &out);
 	buf_addf(&out, "# HELP hotline_db_connections Open database connections.\n"

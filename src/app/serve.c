@@ -121,6 +121,9 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
 	hc.port = cfg->port;
 	hc.threads = cfg->threads;
 	hc.max_body = cfg->max_body;
+	hc.max_public_body = cfg->max_public_body;
+	hc.per_client = cfg->per_client;
+	hc.idle_timeout = cfg->idle_timeout;
 	hc.routes = routes;
 	hc.authorize = auth_authorize;
 	hc.not_found = web_not_found;

@@ -91,6 +91,7 @@ static const struct principal *identify(struct http_req *req, const char *authz,
 		return NULL;
 	}
 	http_set_principal(req, who, free);
+	http_set_log_user(req, who->user_id);
 	if (!(access & ROLE_BIT(who->role)))
 		return err_set(e, 403, ERR_FORBIDDEN, "role %s may not use %s %s", role_code(who->role),
 			       http_method(req), http_path(req)), NULL;

@@ -9,9 +9,22 @@
  * is a path whose segments may be "{name}" parameters. Unknown paths answer
  * 404 and known paths with another method 405, both as problem+json.
  *
- * A handler runs once the whole body has arrived (bodies over the limit
- * are refused with 413 without reaching it) and must call exactly one of
- * the http_reply*() functions; a handler that replies nothing yields 500.
+ * A request is admitted on its headers, before any of its body is read:
+ * framing that could smuggle a second request (two Content-Lengths, a
+ * Content-Length beside a Transfer-Encoding, a coding other than chunked,
+ * a header name that is not a token) and a path with a control character
+ * get 400 and the connection closes; then 413 for a declared body over the
+ * route's limit, 404/405, and the authorizer. Only an admitted request's
+ * body is read. A handler runs once the whole body has arrived and must
+ * call exactly one of the http_reply*() functions; a handler that replies
+ * nothing yields 500.
+ *
+ * Connections: each client address may hold `per_client` of them, and the
+ * last eighth of the server's connections are kept for addresses that hold
+ * few, so that one client cannot crowd out health checks and users; a
+ * connection silent for `idle_timeout` seconds is closed. Refusals are
+ * counted in the metrics. The access log is one JSON object per line
+ * (route pattern, not path: no personal data from the URL).
  */
 #ifndef HOTLINE_HTTP_HTTP_H
 #define HOTLINE_HTTP_HTTP_H
@@ -43,11 +56,22 @@ struct http_route {
 	unsigned access;	/* 0 = public; else passed to the authorizer */
 };
 
+/*
+ * A public route (access 0) takes bodies up to the server's max_public_body,
+ * so that the anonymous hold little memory, unless its access has this bit:
+ * an upload page that authorises itself. The bit never reaches the
+ * authorizer.
+ */
+#define HTTP_LARGE_BODY (1u << 31)
+
 struct http_config {
 	const char *bind;	/* address to listen on, e.g. "127.0.0.1" */
 	int port;		/* 0 = any free port (see http_server_port) */
 	int threads;		/* worker threads */
 	size_t max_body;	/* bytes; larger bodies get 413 */
+	size_t max_public_body;	/* bytes for public routes; 0: 64 KiB */
+	int per_client;		/* connections one client address may hold; 0: 64 */
+	int idle_timeout;	/* seconds a connection may stay silent; 0: 15 */
 	const struct http_route *routes;
 	size_t nroutes;
 	http_authorizer authorize;
@@ -130,6 +154,9 @@ bool http_park(struct http_req *req, const char *topic, int wait_ms);
 bool http_resumed(const struct http_req *req);
 /* Resumes every request parked on `topic` (any thread). */
 void http_server_wake(struct http_server *s, const char *topic);
+
+/* Names the user behind the request in the access log (the authorizer calls it). */
+void http_set_log_user(struct http_req *req, long user_id);
 
 /* Percent-decodes `s` in place ('+' is a space when `plus_space`); returns its new length. */
 size_t http_url_decode(char *s, bool plus_space);

@@ -21,6 +21,9 @@
 #define PARKED_MAX 1024			/* long-polling requests held at once */
 #define PARK_TOPIC_MAX 64
 #define PARK_TICK_MS 100		/* how often parked requests' waits are checked */
+#define CONNECTION_LIMIT 1024u
+#define RESERVE_SHARE 8			/* the last 1/8 of the connections … */
+#define RESERVE_PER_CLIENT 4		/* … go to addresses holding fewer than this */
 #define MAX_SEGMENTS 16
 
 /* Statuses counted separately in /metrics; anything else is "other". */
@@ -60,6 +63,16 @@ struct http_server {
 	bool park_closed;		/* stopping: nothing parks any more */
 	atomic_ulong wakes;		/* http_server_wake() calls so far */
 	pthread_t park_timer;
+	/* Connections by client address, under conn_mu (see admit_connection). */
+	pthread_mutex_t conn_mu;
+	struct client_slot *clients;	/* CONNECTION_LIMIT slots; n == 0 is free */
+	long connections;
+	atomic_long refused_per_client, refused_reserve, refused_framing;
+};
+
+struct client_slot {
+	char ip[INET6_ADDRSTRLEN];
+	int n;
 };
 
 struct header {
@@ -98,6 +111,11 @@ struct http_req {
 	struct header *headers;
 	size_t nheaders;
 	bool replied;
+	bool admitted;			/* passed the header checks: the body is read */
+	bool close_after;		/* refused before its body: close the connection */
+	size_t body_limit;
+	size_t resp_bytes;
+	long user_id;			/* for the access log; 0: nobody */
 	/* long polling (see http_park) */
 	unsigned long wakes_at_dispatch;
 	bool parking;			/* the handler parked: suspend it */
@@ -202,6 +220,7 @@ const char *http_request_id(const struct http_req *req) { return req->request_id
 void *http_req_app(const struct http_req *req) { return req->server->cfg.app; }
 struct http_server *http_req_server(const struct http_req *req) { return req->server; }
 const char *http_client_ip(const struct http_req *req) { return req->client_ip; }
+void http_set_log_user(struct http_req *req, long user_id) { req->user_id = user_id; }
 void *http_principal(const struct http_req *req) { return req->principal; }
 bool http_replied(const struct http_req *req) { return req->replied; }
 
@@ -493,39 +512,123 @@ static void req_free(struct http_req *req)
 	free(req);
 }
 
-static void dispatch(struct http_req *req)
+/* --------------------------------------------------------------- admission */
+
+/* RFC 9110 token characters: what a header name is made of. */
+static bool is_token(const char *t)
+{
+	if (!*t)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+		if (!(isalnum(*p) || strchr("!#$%&'*+-.^_`|~", *p)))
+			return false;
+	return true;
+}
+
+struct framing {
+	int content_lengths;
+	const char *transfer_encoding;
+	bool bad_name;
+};
+
+static enum MHD_Result see_header(void *cls, enum MHD_ValueKind kind, const char *name, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!is_token(name))
+		f->bad_name = true;
+	else if (!strcasecmp(name, "Content-Length"))
+		f->content_lengths++;
+	else if (!strcasecmp(name, "Transfer-Encoding"))
+		f->transfer_encoding = f->transfer_encoding ? "" : (value ? value : "");
+	return MHD_YES;
+}
+
+/*
+ * Framing another server (a proxy in front of us) could read otherwise
+ * than we do, which would let the bytes after one request be taken as
+ * another (RFC 9112 §6.3): refused, and the connection closed. A path with
+ * a control character (a decoded %00 included) is refused too.
+ */
+static bool framing_ok(struct http_req *req, struct err *e)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, see_header, &f);
+	for (const unsigned char *p = (const unsigned char *)req->path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return err_set(e, 400, ERR_BAD_REQUEST, "the path contains a control character");
+	if (f.bad_name)
+		return err_set(e, 400, ERR_BAD_REQUEST, "a header name is not a token");
+	if (f.content_lengths > 1)
+		return err_set(e, 400, ERR_BAD_REQUEST, "more than one Content-Length");
+	if (f.transfer_encoding && f.content_lengths)
+		return err_set(e, 400, ERR_BAD_REQUEST, "both Transfer-Encoding and Content-Length");
+	if (f.transfer_encoding && strcasecmp(f.transfer_encoding, "chunked"))
+		return err_set(e, 400, ERR_BAD_REQUEST, "Transfer-Encoding other than chunked");
+	return true;
+}
+
+/*
+ * Decides on the headers alone whether the request's body will be read:
+ * false after replying (the body, if any, is then never read). Sets the
+ * route and the body's limit.
+ */
+static bool admit(struct http_req *req)
 {
 	struct http_server *s = req->server;
 	struct buf allow = BUF_INIT;
 	struct err e = ERR_INIT;
-	bool path_known;
+	const char *clen = http_header(req, "Content-Length");
+	bool path_known, ok = false;
 
-	if (req->too_large) {
-		http_reply_error(req, 413, ERR_TOO_LARGE,
-				 "request body exceeds the limit of %zu bytes", s->cfg.max_body);
+	if (!framing_ok(req, &e)) {
+		atomic_fetch_add(&s->refused_framing, 1);
+		req->close_after = true;
+		http_reply_problem(req, &e);
 		goto out;
 	}
 	req->route_index = find_route(req, &path_known, &allow);
-	if (req->route_index < 0) {
-		if (path_known) {
-			http_set_header(req, "Allow", allow.data);
-			http_reply_error(req, 405, ERR_METHOD_NOT_ALLOWED,
-					 "method %s is not allowed on \"%s\"; allowed: %s",
-					 req->method, req->path, allow.data);
-		} else if (s->cfg.not_found) {
+	const struct http_route *route = req->route_index >= 0 ? s->routes[req->route_index].route : NULL;
+	unsigned access = route ? route->access & ~HTTP_LARGE_BODY : 0;
+	req->body_limit = route && route->access ? s->cfg.max_body : s->cfg.max_public_body;
+	req->close_after = (clen && strcmp(clen, "0")) || http_header(req, "Transfer-Encoding");
+	if (clen && strtoull(clen, NULL, 10) > req->body_limit) {
+		http_reply_error(req, 413, ERR_TOO_LARGE, "request body exceeds the limit of %zu bytes",
+				 req->body_limit);
+	} else if (!route && path_known) {
+		http_set_header(req, "Allow", allow.data);
+		http_reply_error(req, 405, ERR_METHOD_NOT_ALLOWED, "method %s is not allowed on \"%s\"; allowed: %s",
+				 req->method, req->path, allow.data);
+	} else if (!route) {
+		if (s->cfg.not_found)
 			s->cfg.not_found(req);
-			if (!req->replied)
-				http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", req->path);
-		} else {
+		if (!req->replied)
 			http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", req->path);
-		}
-		goto out;
-	}
-	const struct http_route *route = s->routes[req->route_index].route;
-	if (route->access && s->cfg.authorize && !s->cfg.authorize(req, route->access, &e)) {
+	} else if (access && s->cfg.authorize && !s->cfg.authorize(req, access, &e)) {
 		if (!req->replied)	/* a page's authorizer may have redirected already */
 			http_reply_problem(req, &e);
-		goto out;
+	} else {
+		ok = true;
+		req->close_after = false;
+	}
+out:
+	buf_release(&allow);
+	req->admitted = ok;
+	return ok;
+}
+
+/* Runs the admitted request's handler once its body has arrived. */
+static void dispatch(struct http_req *req)
+{
+	struct http_server *s = req->server;
+	const struct http_route *route = s->routes[req->route_index].route;
+
+	if (req->too_large) {
+		http_reply_error(req, 413, ERR_TOO_LARGE, "request body exceeds the limit of %zu bytes",
+				 req->body_limit);
+		return;
 	}
 	req->wakes_at_dispatch = atomic_load(&s->wakes);
 	route->handler(req);
@@ -533,8 +636,6 @@ static void dispatch(struct http_req *req)
 		log_error("handler for %s %s did not reply", req->method, route->pattern);
 		http_reply_error(req, 500, ERR_INTERNAL, "internal error");
 	}
-out:
-	buf_release(&allow);
 }
 
 static enum MHD_Result queue_reply(struct http_req *req)
@@ -544,12 +645,16 @@ static enum MHD_Result queue_reply(struct http_req *req)
 	size_t len;
 	char *body = buf_detach(&req->resp, &len);
 
+	req->resp_bytes = len;
+
 	resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
 	MHD_add_response_header(resp, "Content-Type", req->content_type);
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (size_t i = 0; i < req->nheaders; i++)
 		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+	if (req->close_after)	/* its body, if any, was never read */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(req->conn, (unsigned)req->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -730,17 +835,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	if (!req) {
-		const char *clen;
-
 		req = req_new(s, conn, method, url);
 		*con_cls = req;
-		clen = http_header(req, "Content-Length");
-		if (clen && strtoull(clen, NULL, 10) > s->cfg.max_body)
-			req->too_large = true;
-		return MHD_YES;
+		return admit(req) ? MHD_YES : queue_reply(req);
 	}
 	if (*upload_data_size) {
-		if (!req->too_large && req->body.len + *upload_data_size <= s->cfg.max_body)
+		/* Past the limit (a chunked body says its size only as it comes)
+		 * the rest is read and dropped, and the handler never runs. */
+		if (!req->too_large && req->body.len + *upload_data_size <= req->body_limit)
 			buf_add(&req->body, upload_data, *upload_data_size);
 		else
 			req->too_large = true;
@@ -796,16 +898,40 @@ static void record(struct http_server *s, const struct http_req *req, long micro
 	atomic_fetch_add(&st->micros_sum, micros);
 }
 
-/* Appends `s` for a log line: control characters and non-ASCII bytes as
- * %XX, so that a request cannot write a line of its own into the log. */
-static void add_loggable(struct buf *b, const char *s)
+/*
+ * The access log: one JSON object per line. The route's pattern stands
+ * for the path, so that no phone number or other personal data of a URL
+ * reaches the log; an unmatched path is "-".
+ */
+static void access_log(const struct http_req *req, long micros, bool completed)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f || *p == '%')
-			buf_addf(b, "%%%02X", *p);
-		else
-			buf_addch(b, (char)*p);
-	}
+	const struct http_server *s = req->server;
+	struct buf line = BUF_INIT;
+	struct timespec ts;
+	struct tm tm;
+	char stamp[40], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);	/* +0800 → +08:00 */
+	buf_addf(&line, "{\"time\":\"%s.%03ld%.3s:%s\",\"type\":\"access\",\"request_id\":", stamp,
+		 ts.tv_nsec / 1000000, zone, zone + 3);
+	buf_add_json_string(&line, req->request_id);
+	buf_adds(&line, ",\"method\":");
+	buf_add_json_string(&line, req->method);
+	buf_adds(&line, ",\"route\":");
+	buf_add_json_string(&line, req->route_index >= 0 ? s->routes[req->route_index].route->pattern : "-");
+	buf_addf(&line, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.1f,\"client\":", req->status,
+		 req->resp_bytes, (double)micros / 1000.0);
+	buf_add_json_string(&line, req->client_ip);
+	if (req->user_id)
+		buf_addf(&line, ",\"user\":%ld", req->user_id);
+	if (!completed)
+		buf_adds(&line, ",\"closed_early\":true");
+	buf_adds(&line, "}\n");
+	log_line(line.data, line.len);
+	buf_release(&line);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -822,15 +948,108 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!req->replied)
 		req->status = 499;	/* the client went away before a reply */
 	record(s, req, micros);
-	struct buf path = BUF_INIT;
-	add_loggable(&path, req->path);
-	log_info("%s %s %d %.1fms rid=%s%s", req->method, path.data, req->status,
-		 (double)micros / 1000.0, req->request_id,
-		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection closed early)");
-	buf_release(&path);
+	access_log(req, micros, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	atomic_fetch_sub(&s->in_flight, 1);
 	req_free(req);
 	*con_cls = NULL;
+}
+
+/* -------------------------------------------------------- connections */
+
+static void address_text(const struct sockaddr *sa, char out[INET6_ADDRSTRLEN])
+{
+	snprintf(out, INET6_ADDRSTRLEN, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, INET6_ADDRSTRLEN);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, INET6_ADDRSTRLEN);
+}
+
+/* The slot of `ip`, or with `add` a free one for it; NULL if none. Under conn_mu. */
+static struct client_slot *client_slot(struct http_server *s, const char *ip, bool add)
+{
+	struct client_slot *free_slot = NULL;
+
+	for (size_t i = 0; i < CONNECTION_LIMIT; i++) {
+		struct client_slot *c = &s->clients[i];
+		if (c->n > 0 && !strcmp(c->ip, ip))
+			return c;
+		if (c->n == 0 && !free_slot)
+			free_slot = c;
+	}
+	if (add && free_slot)
+		snprintf(free_slot->ip, sizeof(free_slot->ip), "%s", ip);
+	return add ? free_slot : NULL;
+}
+
+/*
+ * The accept policy: a client address holding its share is refused, and
+ * once the server holds all but the reserve, so is one that holds a few
+ * already; health checks and other users get the rest.
+ */
+static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *s = cls;
+	char ip[INET6_ADDRSTRLEN];
+	enum MHD_Result ok = MHD_YES;
+
+	(void)len;
+	address_text(addr, ip);
+	pthread_mutex_lock(&s->conn_mu);
+	struct client_slot *c = client_slot(s, ip, false);
+	int held = c ? c->n : 0;
+	if (held >= s->cfg.per_client) {
+		atomic_fetch_add(&s->refused_per_client, 1);
+		ok = MHD_NO;
+	} else if (s->connections >= (long)(CONNECTION_LIMIT - CONNECTION_LIMIT / RESERVE_SHARE)
+		   && held >= RESERVE_PER_CLIENT) {
+		atomic_fetch_add(&s->refused_reserve, 1);
+		ok = MHD_NO;
+	}
+	pthread_mutex_unlock(&s->conn_mu);
+	return ok;
+}
+
+/* Counts each connection against its address from start to close. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode what)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		address_text(ci ? ci->client_addr : NULL, ip);
+		pthread_mutex_lock(&s->conn_mu);
+		struct client_slot *c = client_slot(s, ip, true);
+		if (c)
+			c->n++;
+		s->connections++;
+		pthread_mutex_unlock(&s->conn_mu);
+		*socket_context = c;
+	} else if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct client_slot *c = *socket_context;
+		pthread_mutex_lock(&s->conn_mu);
+		if (c)
+			c->n--;
+		s->connections--;
+		pthread_mutex_unlock(&s->conn_mu);
+		*socket_context = NULL;
+	}
+}
+
+/*
+ * Percent-decoding of the path and query: libmicrohttpd's own, except that
+ * %00 becomes DEL rather than a NUL that would cut the text short, so the
+ * path check refuses it instead of serving a shorter path.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *text)
+{
+	(void)cls, (void)conn;
+	for (char *p = strstr(text, "%00"); p; p = strstr(p + 3, "%00"))
+		p[2] = 'F', p[1] = '7';	/* %00 → %7F */
+	return MHD_http_unescape(text);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -852,6 +1071,16 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 	const union MHD_DaemonInfo *info;
 
 	s->cfg = *cfg;
+	if (!s->cfg.max_public_body)
+		s->cfg.max_public_body = 64 * 1024;
+	if (s->cfg.max_public_body > s->cfg.max_body)
+		s->cfg.max_public_body = s->cfg.max_body;
+	if (s->cfg.per_client <= 0)
+		s->cfg.per_client = 64;
+	if (s->cfg.idle_timeout <= 0)
+		s->cfg.idle_timeout = 15;
+	s->clients = xcalloc(CONNECTION_LIMIT, sizeof(*s->clients));
+	pthread_mutex_init(&s->conn_mu, NULL);
 	pthread_mutex_init(&s->park_mu, NULL);
 	pthread_cond_init(&s->park_cv, NULL);
 	s->routes = xcalloc(cfg->nroutes + 1, sizeof(*s->routes));
@@ -874,13 +1103,15 @@ struct http_server *http_server_start(const struct http_config *cfg, struct err 
 	s->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG
 			| MHD_ALLOW_SUSPEND_RESUME,
-		0, NULL, NULL, on_request, s,
+		0, admit_connection, s, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 1),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-		MHD_OPTION_CONNECTION_LIMIT, 1024u,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.idle_timeout,
+		MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		err_set(e, 503, ERR_LISTEN_FAILED, "cannot listen on %s:%d (is the port in use?)",
@@ -899,6 +1130,8 @@ fail:
 	free(s->stats);
 	pthread_cond_destroy(&s->park_cv);
 	pthread_mutex_destroy(&s->park_mu);
+	pthread_mutex_destroy(&s->conn_mu);
+	free(s->clients);
 	free(s);
 	return NULL;
 }
@@ -936,6 +1169,8 @@ void http_server_stop(struct http_server *s, int grace_ms)
 	free(s->stats);
 	pthread_cond_destroy(&s->park_cv);
 	pthread_mutex_destroy(&s->park_mu);
+	pthread_mutex_destroy(&s->conn_mu);
+	free(s->clients);
 	free(s);
 }
 
@@ -1005,4 +1240,16 @@ void http_server_metrics(const struct http_server *s, struct buf *out)
 	buf_addf(out, "# HELP hotline_http_in_flight Requests being handled.\n"
 		      "# TYPE hotline_http_in_flight gauge\nhotline_http_in_flight %ld\n",
 		 atomic_load(&s->in_flight) - 1);
+	pthread_mutex_lock((pthread_mutex_t *)&s->conn_mu);
+	long open = s->connections;
+	pthread_mutex_unlock((pthread_mutex_t *)&s->conn_mu);
+	buf_addf(out, "# HELP hotline_http_connections Open client connections.\n"
+		      "# TYPE hotline_http_connections gauge\nhotline_http_connections %ld\n", open);
+	buf_addf(out, "# HELP hotline_http_refused_total Connections and requests refused before any handler.\n"
+		      "# TYPE hotline_http_refused_total counter\n"
+		      "hotline_http_refused_total{reason=\"per_client\"} %ld\n"
+		      "hotline_http_refused_total{reason=\"reserve\"} %ld\n"
+		      "hotline_http_refused_total{reason=\"framing\"} %ld\n",
+		 atomic_load(&s->refused_per_client), atomic_load(&s->refused_reserve),
+		 atomic_load(&s->refused_framing));
 }

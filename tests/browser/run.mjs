@@ -117,16 +117,17 @@ function stopServer(server) {
 /* The access log's milliseconds per page route: count, median, max. */
 function pageTimes(logPath) {
 	const byRoute = new Map();
-	const re = / info: (GET|POST) (\S+) (\d{3}) ([\d.]+)ms /;
-	for (const line of fs.readFileSync(logPath, 'utf8').split('\n')) {
-		const m = re.exec(line);
-		if (!m || m[2].startsWith('/static/') || m[2].startsWith('/api/'))
+	for (const text of fs.readFileSync(logPath, 'utf8').split('\n')) {
+		if (!text.startsWith('{'))
 			continue;
-		const route = `${m[1]} ${m[2].replace(/^\/orders\/[^/?]+/, '/orders/{number}').replace(/^\/callbacks\/\d+/, '/callbacks/{id}')
-			.replace(/^\/admin\/rules\/\d+/, '/admin/rules/{id}').replace(/\?.*$/, '')} ${m[3]}`;
+		const line = JSON.parse(text);
+		if (line.type !== 'access' || line.route === '-' || line.route.startsWith('/static/')
+		    || line.route.startsWith('/api/'))
+			continue;
+		const route = `${line.method} ${line.route} ${line.status}`;
 		if (!byRoute.has(route))
 			byRoute.set(route, []);
-		byRoute.get(route).push(Number(m[4]));
+		byRoute.get(route).push(line.ms);
 	}
 	const rows = [];
 	for (const [route, ms] of [...byRoute.entries()].sort()) {

@@ -1,4 +1,5 @@
 """The foundation: CLI, migrations, the HTTP core, health and shutdown."""
+import json
 import os
 import re
 import shutil
@@ -151,8 +152,12 @@ class HttpCore(ServerTestCase):
         rid = r2.header('x-request-id')
         self.assertRegex(rid, r'^[0-9a-f]{16}$')
         self.assertEqual(r2.json['request_id'], rid)
-        log = wait_for(lambda: 'rid=' + rid in self.server.read_log() and self.server.read_log())
-        self.assertRegex(log, r'GET /api/v1/nowhere 404 [\d.]+ms rid=' + rid)
+        log = wait_for(lambda: '"request_id":"%s"' % rid in self.server.read_log() and self.server.read_log())
+        line = json.loads([l for l in log.splitlines() if '"request_id":"%s"' % rid in l][-1])
+        self.assertEqual((line['type'], line['method'], line['route'], line['status']),
+                         ('access', 'GET', '-', 404))
+        self.assertRegex(line['time'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$')
+        self.assertIsInstance(line['ms'], float)
 
     def test_metrics_count_requests_by_route_and_status(self):
         for _ in range(3):
