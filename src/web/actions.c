@@ -184,7 +184,8 @@ void actions_view(json_object *order, json_object *ref, const struct principal *
 								      : json_object_new_object());
 		json_object_object_add(a, "aval", values ? json_object_get(values) : json_object_new_object());
 		/* Always set, so that the template never finds the page's own "error". */
-		json_object_object_add(a, "error", json_object_new_string(this_failed ? failure->message : ""));
+		json_object_object_add(a, "error", json_object_new_string(this_failed && !failure->fielded
+									  ? failure->message : ""));
 		json_object_object_add(a, "back", json_object_new_string(back ? back : ""));
 		json_object_object_add(a, "suggested", json_object_new_boolean(false));
 		actions_fields(a, ref, who);

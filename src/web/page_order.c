@@ -97,8 +97,28 @@ static void add_police(struct page *pg, json_object *order)
 	}
 	json_object_object_add(card, "feedback", fs);
 	json_object_object_add(card, "any_feedback", json_object_new_boolean(json_object_array_length(fs) > 0));
+	/* Once 110 reports, the badge says where the case stands there, not
+	 * that our message arrived. */
+	if (json_object_array_length(fs) > 0) {
+		json_object *latest = json_object_array_get_idx(fs, json_object_array_length(fs) - 1);
+		buf_reset(&b);
+		buf_addf(&b, "110 %s", json_str(latest, "state_name"));
+		json_add_text(card, "delivery_name", b.data);
+	}
 	buf_release(&b);
 	json_object_put(st);
+}
+
+/* The header names the agent who registered the order as the timeline
+ * does (its first event's actor), not by login. */
+static void registered_by(json_object *order, json_object *events)
+{
+	json_object *first = json_object_array_length(events) ? json_object_array_get_idx(events, 0) : NULL;
+	json_object *view = first ? json_object_object_get(first, "view") : NULL;
+	const char *actor = view ? json_str(view, "actor") : NULL;
+
+	if (actor && json_str(order, "created_by"))
+		json_add_text(json_object_object_get(order, "view"), "registered_by", actor);
 }
 
 /*
@@ -124,6 +144,7 @@ static void order_show(struct page *pg, int status, const char *number,
 	}
 	view_order(order, time(NULL));
 	view_events(events, ref);
+	registered_by(order, events);
 	actions_view(order, ref, pg->who, failure, NULL);
 	add_police(pg, order);
 	buf_addf(&title, "工单 %s", number);
@@ -184,6 +205,7 @@ static void describe_failure(struct action_failure *failure, int action, const s
 		else if (i == 0)
 			buf_adds(&first, msg.data);
 	}
+	failure->fielded = (int)json_object_object_length(failure->errors) == e->nmore + 1;
 	if (e->nmore > 0)
 		snprintf(failure->message, sizeof(failure->message), "%s（另有 %d 处需要修改，见下方标注）",
 			 first.data, e->nmore);
@@ -239,7 +261,11 @@ void page_order_action(struct http_req *req)
 	describe_failure(&failure, action, &f, &e);
 	{
 		struct buf top = BUF_INIT;
-		buf_addf(&top, "「%s」未完成：%s", action_label((enum order_action)action), failure.message);
+		/* Said once: beside its field when it has one, else here and in the form. */
+		if (failure.fielded)
+			buf_addf(&top, "「%s」未完成：请修改下方标出的内容。", action_label((enum order_action)action));
+		else
+			buf_addf(&top, "「%s」未完成：%s", action_label((enum order_action)action), failure.message);
 		json_object_object_add(pg.data, "error", json_object_new_string(top.data));
 		buf_release(&top);
 	}

@@ -460,7 +460,8 @@ void view_events(json_object *events, json_object *ref)
 		view_time(&b, json_str(ev, "at"));
 		json_add_buf(view, "at", &b);
 		json_add_text(view, "actor", name && *name ? name : login && *login ? login : "系统");
-		if (role >= 0)
+		/* The system is named once: "系统", not "系统（系统）". */
+		if (role >= 0 && role != ROLE_SYSTEM)
 			json_add_text(view, "role", role_label((enum role)role));
 		if (dept && json_str(dept, "name"))
 			json_add_text(view, "department", json_str(dept, "name"));

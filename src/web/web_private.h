@@ -231,8 +231,9 @@ struct action_failure {
 	json_object *errors;		/* {"field": "消息"}; owned */
 	json_object *values;		/* {"field": "value"}; owned */
 	char message[600];
+	bool fielded;			/* every error is shown beside its field */
 };
-#define ACTION_FAILURE_INIT { -1, NULL, NULL, "" }
+#define ACTION_FAILURE_INIT { -1, NULL, NULL, "", false }
 void action_failure_release(struct action_failure *f);
 
 /*

@@ -468,6 +468,12 @@ class Inbound(PoliceCase):
         self.assertEqual(self.signed('/api/v1/police/feedback', body).status, 201)
         r = self.signed('/api/v1/police/feedback', body, timestamp=int(time.time()) - 3)
         self.assertEqual(r.status, 200, r)
+        # The order page's badge follows 110's latest word, not our delivery.
+        page = self.agent.get('/orders/' + n).text
+        self.assertIn('id="police-delivery">110 已办结</span>', page)
+        # 110's feedback is the system's event, named once in the timeline.
+        self.assertIn('<div class="ev-who">系统', page)
+        self.assertNotIn('系统（系统）', page)
 
     def test_feedback_is_refused_for_unknown_orders_and_bad_fields(self):
         plain = self.new_order()

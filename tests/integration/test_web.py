@@ -459,6 +459,9 @@ class ConsoleCalls(WebTestCase):
         self.assertEqual(panel.group(1), call)
         self.assertIn('<span class="call-phone" id="call-phone">%s</span>' % phone, panel.group(0))
         self.assertIn('data-number="%s"' % earlier, panel.group(0))
+        # Not "first call" beside the number's earlier orders.
+        self.assertNotIn('此号码是首次来电', panel.group(0))
+        self.assertIn('id="no-other-calls"', panel.group(0))
         prefill = html.unescape(re.search(r'id="call-prefill" href="([^"]+)"', panel.group(0)).group(1))
         self.assertEqual(prefill, '/console?phone=%s&call=%s#new-order' % (phone, call))
         form = agent.get(prefill.split('#')[0]).text
@@ -593,6 +596,22 @@ class ConsoleSuggestions(WebTestCase):
         self.assertIn('name="into" value="%s"' % first, dups.group(1))
 
 
+class ActionErrors(WebTestCase):
+    def test_a_refused_field_is_named_once_beside_it(self):
+        agent, dept = self.logged_in('agent'), self.logged_in('dept_scgj')
+        number = self.register(agent)
+        self.act(agent, number, 'dispatch', [('department', 'SCGJ')])
+        self.act(dept, number, 'sign')
+        r = self.act(dept, number, 'request_extension', [('reason', '需要协调多个部门'),
+                                                          ('until', '2020-01-01T10:00')], expect=422)
+        self.assertEqual(r.text.count('新的期限须晚于当前期限'), 1, 'the error is said more than once')
+        self.assertIn('<p class="field-error">新的期限须晚于当前期限</p>', r.text)
+        self.assertIn('「延期申请」未完成：请修改下方标出的内容。', r.text)
+        # A refusal without a field (the order moved on) is said at the top and in the form.
+        r = self.act(agent, number, 'dispatch', [('department', 'SCGJ')], expect=409)
+        self.assertIn('id="page-error"', r.text)
+
+
 class OrderPolice(WebTestCase):
     def test_an_order_transferred_to_110_shows_its_delivery(self):
         agent = self.logged_in('agent')
@@ -606,6 +625,10 @@ class OrderPolice(WebTestCase):
         names = {'pending': '发送中', 'sent': '已送达 110', 'parked': '发送失败，已暂停重试'}
         self.assertIn('id="police-delivery">%s</span>' % names[state['delivery']], card.group(0))
         self.assertIn('转警单', card.group(0))
+        # The header names the agent as the timeline does, and the system is named once.
+        self.assertIn('受理人 测试agent</p>', page)
+        self.assertNotIn('受理人 %s' % self.users['agent'], page)
+        self.assertNotIn('系统（系统）', page)
         # an ordinary order has no such card
         other = self.register(agent)
         self.assertNotIn('id="police"', agent.get('/orders/' + other).text)
