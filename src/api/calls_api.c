@@ -187,6 +187,7 @@ static void api_stats_calls(struct http_req *req)
 		.queue = api_query(req, "queue"),
 		.short_abandons_offered = s->short_abandons_offered,
 		.short_abandon_seconds = s->short_abandon_seconds,
+		.window_min_offered = s->window_min_offered,
 	};
 	const char *from = api_query(req, "from"), *to = api_query(req, "to");
 	const char *gran = api_query(req, "granularity");

@@ -33,6 +33,7 @@ const char config_usage[] =
 	"  --hotline-numbers L HOTLINE_NUMBERS   the hotline's dialled numbers, comma-separated (12345)\n"
 	"  --short-abandon-seconds N  HOTLINE_SHORT_ABANDON_SECONDS  abandons this short are short (5)\n"
 	"  --short-abandons-offered yes|no  HOTLINE_SHORT_ABANDONS_OFFERED  count them in offered (yes)\n"
+	"  --window-min-offered N  HOTLINE_WINDOW_MIN_OFFERED  calls a 24-hour window needs to count (100)\n"
 	"environment only (the 110 bridge and duplicate detection, see docs/police.md):\n"
 	"  HOTLINE_POLICE_URL            110 endpoint for our messages (unset: they wait in the outbox)\n"
 	"  HOTLINE_POLICE_SECRET         shared HMAC secret, both directions (unset: 110 requests get 503)\n"
@@ -195,6 +196,8 @@ static bool set_option(struct config *cfg, const char *name, const char *value, 
 		return intake_set_hotline_numbers(value, e);
 	} else if (!strcmp(name, "short-abandon-seconds")) {
 		return intake_set_short_abandon_seconds(value, e);
+	} else if (!strcmp(name, "window-min-offered")) {
+		return intake_set_window_min_offered(value, e);
 	} else if (!strcmp(name, "short-abandons-offered")) {
 		return intake_set_short_abandons_offered(value, e);
 	} else if (!strcmp(name, "sweep-seconds")) {
@@ -230,6 +233,7 @@ static const struct {
 	{ "hotline-numbers", "HOTLINE_NUMBERS" },
 	{ "short-abandon-seconds", "HOTLINE_SHORT_ABANDON_SECONDS" },
 	{ "short-abandons-offered", "HOTLINE_SHORT_ABANDONS_OFFERED" },
+	{ "window-min-offered", "HOTLINE_WINDOW_MIN_OFFERED" },
 };
 
 bool config_load(struct config *cfg, int *argc, char **argv, struct err *e)

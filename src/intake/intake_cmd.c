@@ -379,6 +379,7 @@ int intake_cmd_report(struct config *cfg, int argc, char **argv)
 		.granularity = CALL_BY_DAY,
 		.short_abandons_offered = s->short_abandons_offered,
 		.short_abandon_seconds = s->short_abandon_seconds,
+		.window_min_offered = s->window_min_offered,
 	};
 	const char *from = opt(argc, argv, "--from"), *to = opt(argc, argv, "--to");
 	const char *gran = opt(argc, argv, "--granularity"), *format = opt(argc, argv, "--format");

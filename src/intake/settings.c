@@ -11,6 +11,7 @@ static struct intake_settings current = {
 	.hotline = { default_hotline },
 	.nhotline = 1,
 	.short_abandon_seconds = INTAKE_DEFAULT_SHORT_ABANDON,
+	.window_min_offered = INTAKE_DEFAULT_WINDOW_MIN_OFFERED,
 	.short_abandons_offered = true,
 };
 
@@ -77,6 +78,18 @@ bool intake_set_short_abandon_seconds(const char *value, struct err *e)
 		return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for --short-abandon-seconds: expected a whole number from 0 to 60",
 				 value);
 	current.short_abandon_seconds = (int)v;
+	return true;
+}
+
+bool intake_set_window_min_offered(const char *value, struct err *e)
+{
+	char *end;
+	long v = strtol(value, &end, 10);
+
+	if (!*value || *end || v < 1 || v > 1000000)
+		return err_set(e, 400, ERR_BAD_OPTION, "invalid value \"%s\" for --window-min-offered: expected a whole number from 1 to 1000000",
+			       value);
+	current.window_min_offered = v;
 	return true;
 }
 

@@ -3,7 +3,8 @@
  * dialled numbers are the hotline's, and how short abandons count.
  *
  * One process-wide set, filled at start by the configuration (options
- * --hotline-numbers, --short-abandon-seconds, --short-abandons-offered and
+ * --hotline-numbers, --short-abandon-seconds, --short-abandons-offered,
+ * --window-min-offered and
  * their environment variables, see app/config.c) before any thread runs,
  * and read-only afterwards. Every intake function takes the settings as a
  * parameter, so tests may pass their own.
@@ -19,6 +20,8 @@
 
 #define INTAKE_DEFAULT_HOTLINE "12345"
 #define INTAKE_DEFAULT_SHORT_ABANDON 5
+/* A 24-hour window with fewer offered calls says nothing of the service. */
+#define INTAKE_DEFAULT_WINDOW_MIN_OFFERED 100
 #define INTAKE_MAX_HOTLINE_NUMBERS 64
 /* GB/T 33358-2016: 呼叫接通率 ≥ 95% over any continuous 24 hours. */
 #define INTAKE_STANDARD_RATE 0.95
@@ -34,6 +37,9 @@ struct intake_settings {
 	int short_abandon_seconds;
 	/* Whether short abandons count in offered (and abandoned) in reports. */
 	bool short_abandons_offered;
+	/* The worst continuous 24 hours only count windows with at least
+	 * this many offered calls. */
+	long window_min_offered;
 };
 
 /* The process's settings; never NULL (the defaults until changed). */
@@ -51,6 +57,7 @@ const struct intake_settings *intake_settings(void);
 bool intake_set_hotline_numbers(const char *list, struct err *e);
 bool intake_set_short_abandon_seconds(const char *value, struct err *e);
 bool intake_set_short_abandons_offered(const char *value, struct err *e);
+bool intake_set_window_min_offered(const char *value, struct err *e);	/* 1 to 1000000 */
 
 /* Whether `number` is one of the hotline numbers of `s`. */
 bool intake_is_hotline(const struct intake_settings *s, const char *number);

@@ -70,18 +70,34 @@ static json_object *ratio(long long num, long long den, double scale, int places
 	return json_object_new_double_s(atof(text), text);
 }
 
+/* The hours holding the range's first and last offered calls. */
+struct data_span {
+	long first, last;		/* -1 when no hour has one */
+	long min_offered;		/* a window needs at least this many */
+};
+
 /*
  * The worst 24-hour window starting in hours [lo, hi] (window i covers
- * hours i … i+23): windows[i] holds its offered and answered. Returns the
- * window's start index, or -1 when none has an offered call.
+ * hours i … i+23): windows[i] holds its offered and answered. Only windows
+ * inside the data count — starting at or after the first offered call's
+ * hour, ending at or before the last one's — with at least the span's
+ * minimum of offered calls, so that a window of a few calls at the edge of
+ * the range does not stand for the service. Returns the window's start
+ * index, or -1 when none qualifies.
  */
-static long worst_window(const struct figures *windows, long lo, long hi)
+static long worst_window(const struct figures *windows, long lo, long hi, const struct data_span *d)
 {
 	long best = -1;
 
+	if (d->first < 0)
+		return -1;
+	if (lo < d->first)
+		lo = d->first;
+	if (hi > d->last - 23)
+		hi = d->last - 23;
 	for (long i = lo; i <= hi; i++) {
 		const struct figures *w = &windows[i];
-		if (w->offered == 0)
+		if (w->offered < d->min_offered)
 			continue;
 		if (best < 0 || w->answered * windows[best].offered < windows[best].answered * w->offered)
 			best = i;
@@ -234,6 +250,13 @@ json_object *call_stats(struct db *db, const struct call_stats_query *q, struct 
 		}
 		figures_add(&total, &hours[i]);
 	}
+	struct data_span span = { -1, -1, q->window_min_offered > 0 ? q->window_min_offered : 1 };
+	for (long i = 0; i < n; i++)
+		if (hours[i].offered > 0) {
+			if (span.first < 0)
+				span.first = i;
+			span.last = i;
+		}
 
 	out = json_object_new_object();
 	add_time(out, "from", q->from);
@@ -246,9 +269,10 @@ json_object *call_stats(struct db *db, const struct call_stats_query *q, struct 
 	json_object_object_add(defs, "short_abandons_offered", json_object_new_boolean(q->short_abandons_offered));
 	json_object_object_add(defs, "service_level_seconds", json_object_new_int(INTAKE_SERVICE_LEVEL_SECONDS));
 	json_object_object_add(defs, "standard_connection_rate", json_object_new_double_s(INTAKE_STANDARD_RATE, "0.95"));
+	json_object_object_add(defs, "window_min_offered", json_object_new_int64(span.min_offered));
 	json_object_object_add(out, "definitions", defs);
 	tot = json_object_new_object();
-	put_figures(tot, &total, windows, n >= 24 ? worst_window(windows, 0, n - 24) : -1, q->from, true);
+	put_figures(tot, &total, windows, n >= 24 ? worst_window(windows, 0, n - 24, &span) : -1, q->from, true);
 	json_object_object_add(out, "total", tot);
 
 	rows = json_object_new_array();
@@ -263,7 +287,7 @@ json_object *call_stats(struct db *db, const struct call_stats_query *q, struct 
 			figures_add(&sum, &hours[j++]);
 		add_time(row, "bucket", row_start(q->granularity, key, t));
 		/* windows inside the row: starting at i … j-24 */
-		put_figures(row, &sum, windows, j - i >= 24 ? worst_window(windows, i, j - 24) : -1,
+		put_figures(row, &sum, windows, j - i >= 24 ? worst_window(windows, i, j - 24, &span) : -1,
 			    q->from, false);
 		json_object_array_add(rows, row);
 		i = j;

@@ -53,13 +53,15 @@ struct call_stats_query {
 	const char *queue;		/* NULL = every queue */
 	bool short_abandons_offered;	/* short abandons count in offered */
 	int short_abandon_seconds;	/* for the report's "definitions" only */
+	long window_min_offered;	/* see below; 0 counts as 1 */
 };
 
 /*
  * The report:
  *   {"from", "to", "granularity", "dialled", "queue",
  *    "definitions": {"short_abandon_seconds", "short_abandons_offered",
- *                    "service_level_seconds": 15, "standard_connection_rate": 0.95},
+ *                    "service_level_seconds": 15, "standard_connection_rate": 0.95,
+ *                    "window_min_offered"},
  *    "total": {figures…, "worst_24h_from", "meets_standard"},
  *    "rows": [{"bucket": ISO start, figures…}, …]}
  * Rows cover every bucket of the range, empty ones included. Fails with

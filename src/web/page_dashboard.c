@@ -164,6 +164,7 @@ static json_object *calls_for(struct db *db, long d0, long d1, enum call_granula
 		.from = day_start(d0), .to = day_start(d1), .granularity = g,
 		.short_abandons_offered = s->short_abandons_offered,
 		.short_abandon_seconds = s->short_abandon_seconds,
+		.window_min_offered = s->window_min_offered,
 	};
 
 	return call_stats(db, &q, e);

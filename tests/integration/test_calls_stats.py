@@ -97,6 +97,9 @@ def cdr_line(uid, start, wait, talk, dst='12345', context='from-trunk', src='139
 
 
 class StatsCase(ServerTestCase):
+    # The hand-computed fixtures hold a few calls a day: every window counts.
+    server_env = {'HOTLINE_WINDOW_MIN_OFFERED': '1'}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -150,7 +153,7 @@ class HandComputed(StatsCase):
         self.assertFigures(j['rows'][1], DAY15)
         self.assertEqual(j['definitions'], {'short_abandon_seconds': 5, 'short_abandons_offered': True,
                                             'service_level_seconds': 15,
-                                            'standard_connection_rate': 0.95})
+                                            'standard_connection_rate': 0.95, 'window_min_offered': 1})
 
     def test_short_abandons_can_be_left_out_of_offered(self):
         j = self.ok_stats(**{'from': '2027-03-14T00:00:00+08:00', 'to': '2027-03-16T00:00:00+08:00',
@@ -213,18 +216,19 @@ class HandComputed(StatsCase):
 
     def test_the_command_reports_the_same(self):
         args = ['report', 'calls', '--from', '2027-03-14', '--to', '2027-03-16']
-        out = run_hotline(*args, '--format', 'json')
+        env = StatsCase.server_env
+        out = run_hotline(*args, '--format', 'json', env=env)
         self.assertEqual(out.returncode, 0, out.stderr)
         import json
         api = self.ok_stats(**{'from': '2027-03-14', 'to': '2027-03-16'})
         self.assertEqual(json.loads(out.stdout), api)
-        out = run_hotline(*args, '--format', 'csv')
+        out = run_hotline(*args, '--format', 'csv', env=env)
         lines = out.stdout.splitlines()
         self.assertTrue(lines[0].startswith('bucket,offered,answered,abandoned,short_abandoned,'
                                             'connection_rate,'), lines[0])
         self.assertEqual(lines[1].split(',')[:6], ['2027-03-14T00:00:00+08:00', '5', '3', '2', '1', '0.6'])
         self.assertEqual(lines[-1].split(',')[:6], ['total', '10', '6', '4', '2', '0.6'])
-        out = run_hotline(*args)
+        out = run_hotline(*args, env=env)
         self.assertIn('worst continuous 24 hours: 50.00% from 2027-03-14T09:00:00+08:00, BELOW the'
                       ' GB/T 33358 line of 95%', out.stdout)
         self.assertRegex(out.stdout, r'\ntotal +10 +6 +4 +2 +60\.00% +30\.00% +40\.00% +15\.2 s +228\.3 s +50\.00%')
@@ -299,6 +303,48 @@ class WorstDay(StatsCase):
     def test_a_range_without_the_stretch_meets_the_standard(self):
         j = self.ok_stats(**{'from': '2028-05-02T12:00', 'to': '2028-05-04'})
         self.assertFigures(j['total'], {'worst_24h_connection_rate': 1.0, 'meets_standard': True})
+
+
+class EdgeWindows(StatsCase):
+    """Calls from 2029-06-10 10:00 for 24 hours, 10 an hour, all answered,
+    then at 2029-06-11 10:00 three calls, all abandoned, and nothing after.
+    Inside the data (hours 10 … 34 of the range) the windows start at 10:00
+    (240 offered, 240 answered) and 11:00 (230 + 3 offered, 230 answered:
+    0.9871). A window starting on the 11th at 00:00 would hold hours 24 … 47
+    of the range, mostly after the last call: 100 + 3 offered, 100 answered,
+    0.9709 — the edge of the data, not the service."""
+
+    server_env = None       # the default minimum of 100 offered calls
+    START = datetime.datetime(2029, 6, 10, 10, tzinfo=CST)
+
+    @classmethod
+    def load(cls):
+        path = os.path.join(cls.tmp, 'edge.csv')
+        with open(path, 'w', encoding='utf-8') as f:
+            for h in range(24):
+                for i in range(10):
+                    start = cls.START + datetime.timedelta(hours=h, minutes=i * 5)
+                    f.write(cdr_line('edge29.%d.%d' % (h, i), start.replace(tzinfo=None), 8, 60))
+            for i in range(3):
+                start = cls.START + datetime.timedelta(hours=24, minutes=i * 5)
+                f.write(cdr_line('edge29.last.%d' % i, start.replace(tzinfo=None), 8, None))
+        import_calls(path)
+
+    def test_only_windows_inside_the_data_count(self):
+        j = self.ok_stats(**{'from': '2029-06-10', 'to': '2029-06-12'})
+        self.assertEqual(j['definitions']['window_min_offered'], 100)
+        self.assertFigures(j['total'], {'offered': 243, 'answered': 240,
+                                        'worst_24h_connection_rate': 0.9871,
+                                        'worst_24h_from': '2029-06-10T11:00:00+08:00'})
+
+    def test_a_window_needs_the_minimum_of_offered_calls(self):
+        out = run_hotline('report', 'calls', '--from', '2029-06-10', '--to', '2029-06-12', '--format', 'json',
+                          env={'HOTLINE_WINDOW_MIN_OFFERED': '300'})
+        self.assertEqual(out.returncode, 0, out.stderr)
+        import json
+        total = json.loads(out.stdout)['total']
+        self.assertIsNone(total['worst_24h_connection_rate'])
+        self.assertIsNone(total['meets_standard'])
 
 
 class HotlineNumbers(StatsCase):
