@@ -25,6 +25,8 @@ def raw_exchange(port, data, source='127.0.0.1', timeout=5.0):
                 chunk = s.recv(65536)
             except socket.timeout:
                 return out, False
+            except ConnectionResetError:
+                return out, True
             if not chunk:
                 return out, True
             out += chunk
@@ -108,8 +110,10 @@ class EarlyRefusal(ServerTestCase):
         try:
             for _ in range(60):
                 s = socket.create_connection(('127.0.0.1', self.server.port), timeout=5)
+                # Headers only: bytes the server never reads would reset the
+                # connection and could take the answer with them.
                 s.sendall(b'POST /api/v1/calls/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n'
-                          b'Content-Length: 1000000\r\n\r\n' + b'x' * 60000)
+                          b'Content-Length: 1000000\r\n\r\n')
                 socks.append(s)
             for s in socks:
                 raw = s.recv(4096)
