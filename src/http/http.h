@@ -144,9 +144,10 @@ bool http_replied(const struct http_req *req);
  * instead of replying: the connection is suspended, holding no worker
  * thread, until http_server_wake() names its `topic` or `wait_ms` passes.
  * Then the same handler runs again with http_resumed() true and must
- * reply. A wake of any topic between the request's dispatch and its park
+ * reply. A wake of its topic between the request's dispatch and its park
  * resumes it at once (the handler answers what it then finds), so a change
- * committed while the handler was reading is never slept through.
+ * committed while the handler was reading is never slept through; topics
+ * share 32 buckets, so now and then another topic's wake does the same.
  * Returns false, parking nothing, when the server holds its limit of
  * parked requests or is stopping: the handler then replies at once.
  */

@@ -20,6 +20,7 @@
 #define MAX_PARAMS 8
 #define PARKED_MAX 1024			/* long-polling requests held at once */
 #define PARK_TOPIC_MAX 64
+#define WAKE_BUCKETS 32
 #define PARK_TICK_MS 100		/* how often parked requests' waits are checked */
 #define CONNECTION_LIMIT 1024u
 #define RESERVE_SHARE 8			/* the last 1/8 of the connections … */
@@ -61,7 +62,9 @@ struct http_server {
 	struct http_req *parked;	/* through park_next */
 	size_t nparked;			/* parked, plus parks promised by http_park() */
 	bool park_closed;		/* stopping: nothing parks any more */
-	atomic_ulong wakes;		/* http_server_wake() calls so far */
+	/* http_server_wake() calls so far, by a hash of their topic: a request
+	 * compares only its own topic's bucket between dispatch and park. */
+	atomic_ulong wakes[WAKE_BUCKETS];
 	pthread_t park_timer;
 	/* Connections by client address, under conn_mu (see admit_connection). */
 	pthread_mutex_t conn_mu;
@@ -117,7 +120,7 @@ struct http_req {
 	size_t resp_bytes;
 	long user_id;			/* for the access log; 0: nobody */
 	/* long polling (see http_park) */
-	unsigned long wakes_at_dispatch;
+	unsigned long wakes_at_dispatch[WAKE_BUCKETS];
 	bool parking;			/* the handler parked: suspend it */
 	bool resumed;			/* the handler runs again after its park */
 	char topic[PARK_TOPIC_MAX];
@@ -630,7 +633,8 @@ static void dispatch(struct http_req *req)
 				 req->body_limit);
 		return;
 	}
-	req->wakes_at_dispatch = atomic_load(&s->wakes);
+	for (int i = 0; i < WAKE_BUCKETS; i++)
+		req->wakes_at_dispatch[i] = atomic_load(&s->wakes[i]);
 	route->handler(req);
 	if (!req->replied && !req->parking) {
 		log_error("handler for %s %s did not reply", req->method, route->pattern);
@@ -678,6 +682,16 @@ static bool reached(const struct timespec *now, const struct timespec *t)
 	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
 }
 
+/* FNV-1a of the topic, folded into the wake buckets. */
+static unsigned wake_bucket(const char *topic)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)topic; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % WAKE_BUCKETS;
+}
+
 bool http_park(struct http_req *req, const char *topic, int wait_ms)
 {
 	struct http_server *s = req->server;
@@ -715,7 +729,8 @@ static void park(struct http_req *req)
 
 	MHD_suspend_connection(req->conn);
 	pthread_mutex_lock(&s->park_mu);
-	at_once = s->park_closed || atomic_load(&s->wakes) != req->wakes_at_dispatch;
+	unsigned b = wake_bucket(req->topic);
+	at_once = s->park_closed || atomic_load(&s->wakes[b]) != req->wakes_at_dispatch[b];
 	if (at_once) {
 		s->nparked--;
 	} else {
@@ -778,7 +793,7 @@ void http_server_wake(struct http_server *s, const char *topic)
 	struct http_req *list;
 
 	pthread_mutex_lock(&s->park_mu);
-	atomic_fetch_add(&s->wakes, 1);
+	atomic_fetch_add(&s->wakes[wake_bucket(topic)], 1);
 	list = unpark(s, on_topic, topic);
 	pthread_mutex_unlock(&s->park_mu);
 	resume_all(list);
