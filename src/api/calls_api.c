@@ -19,6 +19,7 @@
 #include "calls/cdr.h"
 #include "core/array.h"
 #include "core/jsonutil.h"
+#include "core/num.h"
 #include "core/timeutil.h"
 #include "intake/events.h"
 #include "intake/import.h"
@@ -132,9 +133,10 @@ static void api_calls_current(struct http_req *req)
 	long seconds = 0;
 
 	if (wait) {
-		char *end;
-		seconds = strtol(wait, &end, 10);
-		if (!*wait || *end || seconds < 1 || seconds > CALL_WAIT_MAX) {
+		long long n = 0;
+		bool ok = num_parse_ll(wait, 1, CALL_WAIT_MAX, &n);
+		seconds = (long)n;
+		if (!ok) {
 			http_reply_error(req, 400, ERR_OUT_OF_RANGE, "wait \"%s\" must be 1 to %d seconds",
 					 wait, CALL_WAIT_MAX);
 			return;
@@ -165,9 +167,8 @@ static void api_caller_history(struct http_req *req)
 	struct db *db;
 
 	if (limit) {
-		char *end;
-		long v = strtol(limit, &end, 10);
-		if (!*limit || *end || v < 1 || v > CALL_HISTORY_MAX) {
+		long long v;
+		if (!num_parse_ll(limit, 1, CALL_HISTORY_MAX, &v)) {
 			http_reply_error(req, 400, ERR_OUT_OF_RANGE, "limit \"%s\" must be 1 to %d", limit,
 					 CALL_HISTORY_MAX);
 			return;

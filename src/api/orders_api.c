@@ -1,10 +1,12 @@
 /* /api/v1/orders: register, read, list, the event record and every action. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "core/jsonutil.h"
+#include "core/num.h"
 #include "core/timeutil.h"
 #include "orders/orders.h"
 
@@ -91,21 +93,21 @@ void api_orders_list(struct http_req *req)
 		return;
 	}
 	if (limit) {
-		char *end;
-		f.limit = (int)strtol(limit, &end, 10);
-		if (*end || f.limit < 1 || f.limit > ORDER_LIST_MAX) {
+		long long n;
+		if (!num_parse_ll(limit, 1, ORDER_LIST_MAX, &n)) {
 			http_reply_error(req, 400, ERR_OUT_OF_RANGE, "limit \"%s\" must be 1 to %d", limit,
 					 ORDER_LIST_MAX);
 			return;
 		}
+		f.limit = (int)n;
 	}
 	if (cursor) {
-		char *end;
-		f.after = strtoll(cursor, &end, 10);
-		if (*end || f.after < 1) {
+		long long n;
+		if (!num_parse_ll(cursor, 1, INT64_MAX, &n)) {
 			http_reply_error(req, 400, ERR_BAD_CURSOR, "invalid cursor \"%s\"", cursor);
 			return;
 		}
+		f.after = n;
 	}
 	if ((db = api_db_or_reply(req)))
 		api_reply(req, 200, orders_list(db, auth_who(req), &f, &e), &e);

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/supervision_api.h"
 #include "core/array.h"
+#include "core/num.h"
 #include "supervision/callbacks.h"
 #include "supervision/export.h"
 #include "supervision/lists.h"
@@ -21,15 +22,15 @@ static bool query_int(struct http_req *req, const char *name, long min, long max
 		      struct err *e)
 {
 	const char *v = http_query(req, name);
-	char *end;
+	long long n;
 
 	*out = 0;
 	if (!v || !*v)
 		return true;
-	*out = strtol(v, &end, 10);
-	if (*end || *out < min || *out > max)
+	if (!num_parse_ll(v, min, max, &n))
 		return err_field(e, 400, name, ERR_OUT_OF_RANGE, "parameter \"%s\" is \"%s\": expected a whole number from %ld to %ld",
 				 name, v, min, max);
+	*out = (long)n;
 	return true;
 }
 
@@ -182,6 +183,7 @@ static void reply_csv(struct http_req *req, json_object *report, const char *fil
 
 	render(report, &out);
 	http_set_header(req, "Content-Disposition", disposition);
+	http_set_header(req, "Cache-Control", "no-store");
 	free(disposition);
 	http_reply_buf(req, 200, "text/csv; charset=utf-8", &out);
 	json_object_put(report);

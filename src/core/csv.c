@@ -134,3 +134,22 @@ void csv_add_field(struct buf *out, const char *s)
 	buf_addch(out, '"');
 }
 
+
+bool csv_formula_like(const char *s)
+{
+	return s && *s && strchr("=+-@\t\r", s[0]);
+}
+
+void csv_add_text(struct buf *out, const char *s)
+{
+	struct buf t = BUF_INIT;
+
+	if (!csv_formula_like(s)) {
+		csv_add_field(out, s);
+		return;
+	}
+	buf_addch(&t, '\'');
+	buf_adds(&t, s);
+	csv_add_field(out, t.data);
+	buf_release(&t);
+}

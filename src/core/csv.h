@@ -44,5 +44,14 @@ int csv_next(struct csv_reader *r, struct csv_row *row, struct err *e);
 void csv_row_release(struct csv_row *row);
 /* Appends `s` as one field, quoted when it needs to be (NULL: empty). */
 void csv_add_field(struct buf *out, const char *s);
+/*
+ * Appends the text cell `s` of an export as csv_add_field() does, but a
+ * cell a spreadsheet would run as a formula, one starting with = + - @, a
+ * tab or a carriage return, is kept as text with a leading apostrophe.
+ * Every export's free-text cells go through here; numbers do not.
+ */
+void csv_add_text(struct buf *out, const char *s);
+/* True if a spreadsheet would read `s` as the start of a formula. */
+bool csv_formula_like(const char *s);
 
 #endif

@@ -128,16 +128,14 @@ static void csv_line(json_object *row, const struct column *cols, size_t n, stru
 
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&text);
-		/* A name a spreadsheet would read as a formula is kept as text. */
 		cell(row, &cols[i], false, &text);
-		if (cols[i].kind == COL_TEXT && text.len && strchr("=+-@", text.data[0])) {
-			buf_reset(&text);
-			buf_addch(&text, '\'');
-			cell(row, &cols[i], false, &text);
-		}
 		if (i)
 			buf_addch(out, ',');
-		csv_add_field(out, text.data);
+		/* A name a spreadsheet would read as a formula is kept as text. */
+		if (cols[i].kind == COL_TEXT)
+			csv_add_text(out, text.data);
+		else
+			csv_add_field(out, text.data);
 	}
 	buf_adds(out, "\r\n");
 	buf_release(&text);

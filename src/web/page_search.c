@@ -5,6 +5,7 @@
  * only its own orders, as everywhere. The queues of the navigation bar are
  * searches (待派单 is status=pending&order=oldest).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "core/array.h"
 #include "core/csv.h"
 #include "core/jsonutil.h"
+#include "core/num.h"
 #include "core/timeutil.h"
 #include "directory/reference.h"
 #include "orders/orders.h"
@@ -192,7 +194,13 @@ void page_search(struct http_req *req)
 		goto out;
 	}
 	add_choices(&pg, ref, &f);
-	f.after = cursor ? atoll(cursor) : 0;
+	f.after = 0;
+	if (cursor && *cursor && !num_parse_ll(cursor, 1, INT64_MAX, &f.after)) {
+		err_field(&e, 400, "cursor", ERR_BAD_CURSOR, "invalid cursor \"%s\"", cursor);
+		page_form_error(&pg, &e, NULL);
+		page_render(&pg, 400, "search");
+		goto out;
+	}
 	f.limit = ORDER_LIST_DEFAULT;
 	list = orders_list(pg.db, pg.who, &f, &e);
 	if (!list) {
@@ -229,22 +237,12 @@ out:
 
 /* ------------------------------------------------------------ CSV */
 
-/* A cell a spreadsheet would read as a formula (= + - @, or a tab or a
- * carriage return first) is kept as text with a leading apostrophe. */
+/* A cell of the export; formula-like text is kept as text (csv_add_text). */
 static void csv_cell(struct buf *out, const char *s, bool first)
 {
-	struct buf t = BUF_INIT;
-
 	if (!first)
 		buf_addch(out, ',');
-	if (s && *s && strchr("=+-@\t\r", s[0])) {
-		buf_addch(&t, '\'');
-		buf_adds(&t, s);
-		csv_add_field(out, t.data);
-	} else {
-		csv_add_field(out, s ? s : "");
-	}
-	buf_release(&t);
+	csv_add_text(out, s ? s : "");
 }
 
 static const char *sub(json_object *o, const char *key, const char *member)
