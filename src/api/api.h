@@ -31,7 +31,8 @@ const char *api_query(struct http_req *req, const char *name);
  * with `e` (400, naming the parameter) for anything else.
  */
 bool api_query_time(struct http_req *req, const char *name, time_t *out, struct err *e);
-/* Replies with `obj` (status) and drops the reference; replies the problem in `e` if NULL. */
+/* Replies with `obj` (status) and drops the reference; replies the problem in `e` if NULL.
+ * Either way with Cache-Control: no-store, since answers carry personal data. */
 void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e);
 
 /* Handlers. */

@@ -74,6 +74,8 @@ const char *api_query(struct http_req *req, const char *name)
 
 void api_reply(struct http_req *req, int status, json_object *obj, const struct err *e)
 {
+	/* Answers name callers, phones and addresses: no cache keeps them. */
+	http_set_header(req, "Cache-Control", "no-store");
 	if (!obj) {
 		http_reply_problem(req, e);
 		return;

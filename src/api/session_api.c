@@ -1,6 +1,7 @@
 /* POST/GET/DELETE /api/v1/session: log in, who am I, log out. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "core/jsonutil.h"
@@ -33,8 +34,17 @@ void api_session_create(struct http_req *req)
 	char token[AUTH_SECRET_HEX];
 	const char *login = NULL, *password = NULL;
 	json_object *body;
+	const char *ctype = http_header(req, "Content-Type");
 	struct db *db;
 
+	/* A form that another site posts here cannot send JSON without a
+	 * CORS preflight: requiring it stops login CSRF. */
+	if (!ctype || strncasecmp(ctype, "application/json", 16)
+	    || (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')) {
+		http_reply_error(req, 415, ERR_UNSUPPORTED_MEDIA_TYPE,
+				 "log in with Content-Type application/json, not \"%s\"", ctype ? ctype : "");
+		return;
+	}
 	if (!(body = api_body_or_reply(req)))
 		return;
 	if (!json_get_string(body, "login", true, &login, &e)
@@ -47,8 +57,9 @@ void api_session_create(struct http_req *req)
 		json_object_put(body);
 		return;
 	}
-	if (!auth_login(db, login, password, &who, token, &e)) {
+	if (!auth_login(db, login, password, http_client_ip(req), &who, token, &e)) {
 		json_object_put(body);
+		auth_retry_after(req, &e);
 		http_reply_problem(req, &e);
 		return;
 	}
