@@ -77,7 +77,7 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 		ok = auth_user_add(db, login, opt(argc, argv, "--role"), opt(argc, argv, "--department"),
 				   opt(argc, argv, "--name"), password, &e);
 	else
-		ok = auth_user_password(db, login, password, &e);
+		ok = auth_user_password(db, login, password, NULL, &e);
 	sodium_memzero(password, strlen(password));
 	free(password);
 	db_close(db);

@@ -1,9 +1,11 @@
 #include "auth/auth.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 
@@ -59,30 +61,156 @@ static void fill_principal(const struct db_res *r, struct principal *who)
 		 db_res_str(r, 0, "department_path"));
 }
 
-bool auth_login(struct db *db, const char *login, const char *password,
+/*
+ * Login throttling. Every attempt is counted before its password is
+ * checked, under row locks, against three keys: the login from this
+ * address, the login from anywhere, and this address with any login. A
+ * key may fail `free` times; each failure after that blocks it for a delay
+ * that starts at `base` seconds and doubles with each further failure up
+ * to `cap`. Attempts while a key is blocked are refused (429) without
+ * being counted or checked, so parallel guesses cannot slip past the
+ * count and an attacker cannot lengthen the owner's wait by guessing
+ * faster. A success refunds its own count: the login's keys restart, the
+ * address's loses one. A key quiet for THROTTLE_QUIET after its last
+ * failure and its block restarts from nothing.
+ */
+static const struct throttle_kind {
+	char prefix;		/* 'p', 'l', 'a': see migrations/0016_hardening.sql */
+	int free, base, cap;	/* failures allowed; seconds */
+} throttle_kinds[3] = {
+	{ 'a', 50, 2, 900 },	/* one address, any login: a proxy's users share it */
+	{ 'l', 5, 2, 60 },	/* one login, any address: the owner waits a minute at most */
+	{ 'p', 5, 60, 3600 },	/* one login from one address: the guesser */
+};
+#define THROTTLE_QUIET "15 minutes"
+
+/* The three keys of an attempt, in throttle_kinds order (sorted, which
+ * is also the order their rows are locked in). */
+static void throttle_keys(const char *login, const char *ip, char keys[3][160])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+
+	crypto_hash_sha256(digest, (const unsigned char *)login, strlen(login));
+	sodium_bin2hex(hex, sizeof(hex), digest, 16);
+	snprintf(keys[0], 160, "a:%.60s", ip);
+	snprintf(keys[1], 160, "l:%s", hex);
+	snprintf(keys[2], 160, "p:%.60s:%s", ip, hex);
+}
+
+/*
+ * Counts one attempt against the keys, atomically. False with 429 (and
+ * the seconds to wait in e->num[0]) if any key is blocked now; the
+ * attempt is then not counted.
+ */
+static bool throttle_attempt(struct db *db, const char *login, char keys[3][160], struct err *e)
+{
+	static const char insert_sql[] =
+		"INSERT INTO login_throttle (key, failures, last_failure)"
+		" SELECT k, 0, now() FROM unnest(ARRAY[$1, $2, $3]) AS k ORDER BY k"
+		" ON CONFLICT (key) DO NOTHING";
+	static const char lock_sql[] =
+		"SELECT coalesce(ceil(extract(epoch FROM max(blocked_until) - now())), 0)::bigint AS wait"
+		" FROM (SELECT blocked_until FROM login_throttle WHERE key IN ($1, $2, $3)"
+		"  ORDER BY key FOR UPDATE) t WHERE blocked_until > now()";
+#define FAILURES_NOW \
+	"(CASE WHEN greatest(t.last_failure, t.blocked_until) < now() - interval '" THROTTLE_QUIET "'" \
+	" THEN 1 ELSE t.failures + 1 END)"
+	static const char count_sql[] =
+		"UPDATE login_throttle t SET failures = " FAILURES_NOW ", last_failure = now(),"
+		" blocked_until = CASE WHEN " FAILURES_NOW " >= k.free THEN now() + make_interval(secs =>"
+		"  least(k.cap, k.base * power(2, least(" FAILURES_NOW " - k.free, 20)))) END"
+		" FROM (VALUES ($1, $4::integer, $5::integer, $6::integer), ($2, $7::integer, $8::integer,"
+		"  $9::integer), ($3, $10::integer, $11::integer, $12::integer)) AS k(key, free, base, cap)"
+		" WHERE t.key = k.key";
+#undef FAILURES_NOW
+	char n[3][3][16];
+	struct db_res *r = NULL;
+	long long wait;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(n[i][0], 16, "%d", throttle_kinds[i].free);
+		snprintf(n[i][1], 16, "%d", throttle_kinds[i].base);
+		snprintf(n[i][2], 16, "%d", throttle_kinds[i].cap);
+	}
+	if (!db_begin(db, e))
+		return false;
+	if (!DB_RUN_P(db, e, insert_sql, keys[0], keys[1], keys[2])
+	    || !(r = DB_EXEC_P(db, e, lock_sql, keys[0], keys[1], keys[2])))
+		goto fail;
+	wait = db_res_rows(r) == 1 ? db_res_ll(r, 0, "wait") : 0;
+	db_res_free(r);
+	if (wait > 0) {
+		db_rollback(db);
+		err_set(e, 429, ERR_TOO_MANY_FAILURES,
+			"too many failed logins for \"%s\" or from this address; try again in %lld seconds",
+			login, wait);
+		return err_num(e, (double)wait, 0);
+	}
+	if (!DB_RUN_P(db, e, count_sql, keys[0], keys[1], keys[2], n[0][0], n[0][1], n[0][2],
+		      n[1][0], n[1][1], n[1][2], n[2][0], n[2][1], n[2][2])
+	    || !db_commit(db, e))
+		goto fail;
+	return true;
+fail:
+	db_rollback(db);
+	return false;
+}
+
+/* A success refunds the attempt it counted; stale keys are dropped. */
+static void throttle_success(struct db *db, char keys[3][160])
+{
+	DB_RUN_P(db, NULL,
+		 "WITH gone AS (DELETE FROM login_throttle WHERE key IN ($2, $3)"
+		 "  OR (last_failure < now() - interval '1 day'"
+		 "      AND coalesce(blocked_until, now()) <= now()))"
+		 " UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key = $1",
+		 keys[0], keys[1], keys[2]);
+}
+
+/*
+ * A hash of a random password with the parameters of real ones: unknown
+ * and deactivated logins are verified against it, so that they cost the
+ * same time as a wrong password of a real login and do not give
+ * themselves away.
+ */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void dummy_hash_init(void)
+{
+	char pw[33];
+	unsigned char raw[16];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(pw, sizeof(pw), raw, sizeof(raw));
+	if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
+		dummy_hash[0] = '\0';
+}
+
+bool auth_login(struct db *db, const char *login, const char *password, const char *client_ip,
 		struct principal *who, char token[AUTH_SECRET_HEX], struct err *e)
 {
 	static const char user_sql[] =
-		"SELECT u.password_hash, u.active," PRINCIPAL_COLUMNS ","
-		" (SELECT count(*) FROM login_failure f WHERE f.login = $1"
-		"   AND f.at > now() - interval '" AUTH_FAILURE_WINDOW "') AS failures"
+		"SELECT u.password_hash, u.active," PRINCIPAL_COLUMNS
 		" FROM app_user u LEFT JOIN department d ON d.id = u.department_id"
 		" WHERE u.login = $1";
 	char hash_lit[2 * 32 + 3], csrf[AUTH_SECRET_HEX], csrf_hash[2 * 32 + 3], uid[16];
-	struct db_res *r = DB_EXEC(db, e, user_sql, login);
-	bool ok = false;
+	char keys[3][160];
+	struct db_res *r;
+	const char *stored;
+	bool ok = false, known, matches;
 
-	if (!r)
+	pthread_once(&dummy_once, dummy_hash_init);
+	throttle_keys(login, client_ip ? client_ip : "", keys);
+	if (!throttle_attempt(db, login, keys, e))
 		return false;
-	if (db_res_rows(r) == 1 && db_res_ll(r, 0, "failures") >= AUTH_MAX_FAILURES) {
-		err_set(e, 429, ERR_TOO_MANY_FAILURES,
-			"too many failed logins for \"%s\"; try again in 15 minutes", login);
-		goto out;
-	}
-	if (db_res_rows(r) != 1 || !db_res_bool(r, 0, "active")
-	    || crypto_pwhash_str_verify(db_res_str(r, 0, "password_hash"), password,
-					strlen(password)) != 0) {
-		DB_RUN(db, NULL, "INSERT INTO login_failure (login) VALUES ($1)", login);
+	if (!(r = DB_EXEC(db, e, user_sql, login)))
+		return false;
+	known = db_res_rows(r) == 1;
+	stored = known ? db_res_str(r, 0, "password_hash") : dummy_hash;
+	matches = crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
+	if (!known || !db_res_bool(r, 0, "active") || !matches) {
 		err_set(e, 401, ERR_BAD_CREDENTIALS, "wrong login or password");
 		goto out;
 	}
@@ -95,8 +223,7 @@ bool auth_login(struct db *db, const char *login, const char *password,
 		    " VALUES ($1::bytea, $2, $3, now() + interval '" "12 hours" "')",
 		    hash_lit, uid, csrf))
 		goto out;
-	DB_RUN(db, NULL, "DELETE FROM login_failure WHERE login = $1 OR at < now() - interval '1 day'",
-	       login);
+	throttle_success(db, keys);
 	snprintf(who->csrf, sizeof(who->csrf), "%s", csrf);
 	ok = true;
 out:
@@ -168,10 +295,70 @@ bool auth_bearer(struct db *db, const char *token, struct principal *who, struct
 	return true;
 }
 
-static bool hash_password(const char *password, char out[crypto_pwhash_STRBYTES], struct err *e)
+/*
+ * The passwords that guessing tries first: the most common ones of eight
+ * characters or more in published leaks, Chinese sites' included, compared
+ * without regard to case. Sequences and repeated characters are caught by
+ * rule (too_simple()), so they need not be listed.
+ */
+static const char *const common_passwords[] = {
+	"password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword",
+	"pa$$word", "passwort", "iloveyou", "iloveyou1", "sunshine", "princess", "football",
+	"baseball", "basketball", "superman", "batman123", "welcome1", "welcome123", "letmein1",
+	"trustno1", "changeme", "changeme1", "monkey123", "dragon123", "master123", "qwertyuiop",
+	"qwerty123", "qwerty12", "qwer1234", "1234qwer", "q1w2e3r4", "q1w2e3r4t5", "1q2w3e4r",
+	"1q2w3e4r5t", "1qaz2wsx", "1qazxsw2", "zaq12wsx", "zaq1zaq1", "qazwsxedc", "asdfghjkl",
+	"asdf1234", "zxcvbnm1", "zxcvbnm123", "abc12345", "abc123456", "abcd1234", "aa123456",
+	"a1234567", "a12345678", "a123456789", "12345678a", "123456abc", "1234abcd", "qq123456",
+	"admin123", "admin1234", "admin@123", "administrator", "root1234", "test1234", "test12345",
+	"user1234", "guest123", "hotline123", "hotline12345", "12345abc", "123123123", "12341234",
+	"11223344", "112233445566", "123321123", "147258369", "159357456", "789456123",
+	"147852369", "741852963", "963852741", "123qweasd", "qweasdzxc", "1qaz@wsx", "1qaz!qaz",
+	"woaini123", "woaini520", "woaini1314", "5201314520", "13145200", "52013145",
+	"iloveyou520", "aini1314", "wang1234", "zhang123", "li123456", "china123", "beijing123",
+	"shanghai123", "88888888a", "a88888888", "666666666a", "computer", "internet",
+	"starwars", "whatever", "michelle", "jennifer", "jordan23", "liverpool", "chelsea1",
+	"pokemon1", "naruto123", "qwerty1234", "1234567890a", "zxcv1234", "asd123456",
+	"qwe123456", "qwe123qwe", "abc123abc", "a1b2c3d4", "a1b2c3d4e5", "1a2b3c4d",
+};
+
+/* True when every character repeats the first, or each is one after
+ * (or each one before) the one before it: 11111111, 12345678, abcdefgh,
+ * 87654321. */
+static bool too_simple(const char *p)
+{
+	size_t n = strlen(p);
+	bool same = true, up = true, down = true;
+
+	for (size_t i = 1; i < n; i++) {
+		same &= p[i] == p[0];
+		up &= (unsigned char)p[i] == (unsigned char)p[i - 1] + 1;
+		down &= (unsigned char)p[i] + 1 == (unsigned char)p[i - 1];
+	}
+	return same || up || down;
+}
+
+bool auth_password_check(const char *password, const char *login, struct err *e)
 {
 	if (strlen(password) < 8)
 		return err_field(e, 422, "password", ERR_PASSWORD_SHORT, "password is too short: at least 8 characters");
+	if (login && !strcasecmp(password, login))
+		return err_field(e, 422, "password", ERR_PASSWORD_IS_LOGIN, "the password must not be the login");
+	if (too_simple(password))
+		return err_field(e, 422, "password", ERR_PASSWORD_TRIVIAL,
+				 "the password is one character repeated or a plain sequence: anyone guesses it");
+	for (size_t i = 0; i < sizeof(common_passwords) / sizeof(common_passwords[0]); i++)
+		if (!strcasecmp(password, common_passwords[i]))
+			return err_field(e, 422, "password", ERR_PASSWORD_COMMON,
+					 "the password is among the most common ones: guessing tries it first");
+	return true;
+}
+
+static bool hash_password(const char *password, const char *login, char out[crypto_pwhash_STRBYTES],
+			  struct err *e)
+{
+	if (!auth_password_check(password, login, e))
+		return false;
 	if (crypto_pwhash_str(out, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
 		return err_set(e, 500, ERR_INTERNAL, "out of memory while hashing the password");
 	return true;
@@ -203,7 +390,7 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 
 	if (!role_department_ok(role, department_code, &dept_role, e))
 		return false;
-	if (!hash_password(password, hash, e))
+	if (!hash_password(password, login, hash, e))
 		return false;
 	struct db_res *res = DB_EXEC(db, e,
 		"INSERT INTO app_user (login, role, department_id, display_name, password_hash)"
@@ -263,22 +450,35 @@ bool auth_user_update(struct db *db, const char *login, const char *role,
 	return true;
 }
 
-bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e)
+bool auth_user_password(struct db *db, const char *login, const char *password,
+			const char *keep_session, struct err *e)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[crypto_pwhash_STRBYTES], keep[2 * 32 + 3];
 	struct db_res *r;
 	bool ok;
 
-	if (!hash_password(password, hash, e))
+	if (!hash_password(password, login, hash, e))
 		return false;
-	r = DB_EXEC(db, e, "UPDATE app_user SET password_hash = $2 WHERE login = $1", login, hash);
-	if (!r)
+	if (!keep_session || !secret_hash(keep_session, keep))
+		keep[0] = '\0';
+	if (!db_begin(db, e))
 		return false;
-	ok = db_res_affected(r) == 1;
+	r = DB_EXEC(db, e, "UPDATE app_user SET password_hash = $2 WHERE login = $1 RETURNING id",
+		    login, hash);
+	ok = r && db_res_rows(r) == 1;
+	if (r && !ok)
+		err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
+	/* Whoever knew the old password is logged out everywhere. */
+	if (ok)
+		ok = DB_RUN(db, e,
+			    "DELETE FROM session WHERE user_id = $1::integer"
+			    " AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
+			    db_res_str(r, 0, "id"), keep[0] ? keep : NULL);
 	db_res_free(r);
-	if (!ok)
-		return err_set(e, 404, ERR_NOT_FOUND, "no user with login \"%s\"", login);
-	return true;
+	if (ok && db_commit(db, e))
+		return true;
+	db_rollback(db);
+	return false;
 }
 
 json_object *auth_user_list(struct db *db, struct err *e)

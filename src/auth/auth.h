@@ -20,10 +20,6 @@
 #define AUTH_SECRET_HEX 65		/* 32 bytes as hex plus NUL */
 #define AUTH_SESSION_COOKIE "hotline_session"
 #define AUTH_SESSION_HOURS 12
-/* Failed logins for one login name within the window before 429. */
-#define AUTH_MAX_FAILURES 5
-#define AUTH_FAILURE_WINDOW "15 minutes"
-
 /* Who is calling: filled from a session or a token. */
 struct principal {
 	int user_id;
@@ -45,11 +41,14 @@ static inline bool principal_is_department(const struct principal *p)
 }
 
 /*
- * Checks login and password and opens a session. On success fills `who`
- * and `token` (the cookie value). Fails with 401 for a wrong login or
- * password (one message for both), 429 after too many recent failures.
+ * Checks login and password, from a client at `client_ip`, and opens a
+ * session. On success fills `who` and `token` (the cookie value). Fails
+ * with 401 for a wrong login or password (one message for both, in the
+ * same time: an unknown login is checked against a dummy hash), or 429
+ * while the login or the address is throttled (e->num[0]: the seconds to
+ * wait; the rule is at the top of auth.c's login code and in README).
  */
-bool auth_login(struct db *db, const char *login, const char *password,
+bool auth_login(struct db *db, const char *login, const char *password, const char *client_ip,
 		struct principal *who, char token[AUTH_SECRET_HEX], struct err *e);
 /* Ends the session with cookie value `token`; unknown tokens are ignored. */
 bool auth_logout(struct db *db, const char *token, struct err *e);
@@ -60,7 +59,7 @@ bool auth_bearer(struct db *db, const char *token, struct principal *who, struct
 
 /*
  * Creates a user. `department_code` is required for department roles and
- * refused for the others. Fails with 422 naming the field, or 409 if the
+ * refused for the others; the password is checked by auth_password_check(). Fails with 422 naming the field, or 409 if the
  * login exists.
  */
 bool auth_user_add(struct db *db, const char *login, const char *role,
@@ -76,8 +75,22 @@ bool auth_user_add(struct db *db, const char *login, const char *role,
 #define AUTH_NAME_MAX 100
 bool auth_user_update(struct db *db, const char *login, const char *role,
 		      const char *department_code, const char *display_name, struct err *e);
-/* Sets a user's password. 404 if there is no such login. */
-bool auth_user_password(struct db *db, const char *login, const char *password, struct err *e);
+/*
+ * Refuses a password anyone would guess (422 naming "password"): shorter
+ * than 8 characters (ERR_PASSWORD_SHORT), the login itself
+ * (ERR_PASSWORD_IS_LOGIN), one character repeated or a plain sequence such
+ * as 12345678 or abcdefgh (ERR_PASSWORD_TRIVIAL), or one of the most common
+ * passwords (ERR_PASSWORD_COMMON). `login` may be NULL.
+ */
+bool auth_password_check(const char *password, const char *login, struct err *e);
+/*
+ * Sets a user's password (checked as auth_password_check() checks it) and
+ * ends every session of that user but `keep_session` (the cookie value of
+ * the session that made the change, when users change their own password;
+ * NULL: all of them). One transaction. 404 if there is no such login.
+ */
+bool auth_user_password(struct db *db, const char *login, const char *password,
+			const char *keep_session, struct err *e);
 /*
  * Every user, by login: a new JSON array (caller puts) of {"login", "name",
  * "role", "active", "created_at" (ISO 8601), "department": {"code",

@@ -30,6 +30,16 @@ void auth_cookie_clear(struct http_req *req)
 	http_set_header(req, "Set-Cookie", AUTH_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
 }
 
+void auth_retry_after(struct http_req *req, const struct err *e)
+{
+	char secs[24];
+
+	if (e->status != 429 || e->num[0] < 1)
+		return;
+	snprintf(secs, sizeof(secs), "%.0f", e->num[0]);
+	http_set_header(req, "Retry-After", secs);
+}
+
 static bool safe_method(const char *m)
 {
 	return !strcmp(m, "GET") || !strcmp(m, "HEAD");

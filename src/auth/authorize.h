@@ -59,5 +59,7 @@ const struct principal *auth_who(const struct http_req *req);
 void auth_cookie_set(struct http_req *req, const char *token);
 /* Tells the browser to forget the session cookie. */
 void auth_cookie_clear(struct http_req *req);
+/* Sets Retry-After from a 429 of auth_login() (its e->num[0]); else nothing. */
+void auth_retry_after(struct http_req *req, const struct err *e);
 
 #endif

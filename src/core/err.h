@@ -130,6 +130,9 @@
 	/* users */                                                                         \
 	X(ERR_LOGIN_TAKEN, "login-taken")                                                   \
 	X(ERR_PASSWORD_SHORT, "password-too-short")                                         \
+	X(ERR_PASSWORD_IS_LOGIN, "password-is-login")                                       \
+	X(ERR_PASSWORD_TRIVIAL, "password-trivial")                                         \
+	X(ERR_PASSWORD_COMMON, "password-common")                                           \
 	X(ERR_ROLE_NEEDS_DEPARTMENT, "role-needs-department")                               \
 	X(ERR_ROLE_WITHOUT_DEPARTMENT, "role-without-department")                           \
 	X(ERR_BAD_LOGIN, "bad-login")                                                       \

@@ -325,6 +325,7 @@ void page_admin_user_password(struct http_req *req)
 	struct page pg;
 	struct form f;
 	const char *password;
+	bool own;
 
 	if (!admin_begin(req, "users", "用户管理", &pg))
 		return;
@@ -333,7 +334,10 @@ void page_admin_user_password(struct http_req *req)
 		goto out;
 	}
 	password = form_get(&f, "password");
-	if (auth_user_password(pg.db, login, password ? password : "", &e)) {
+	/* An administrator setting their own password stays logged in here. */
+	own = !strcmp(login, pg.who->login);
+	if (auth_user_password(pg.db, login, password ? password : "",
+			       own ? http_cookie(req, AUTH_SESSION_COOKIE) : NULL, &e)) {
 		page_redirect(&pg, "/admin/users", "done", "password", "what", login, NULL);
 	} else if (e.status == 422) {
 		struct buf msg = BUF_INIT;

@@ -120,7 +120,8 @@ void page_login_post(struct http_req *req)
 	} else if (!login || !*login || !password || !*password) {
 		err_set(&e, 422, ERR_LOGIN_MISSING, "login and password are required");
 		show_login(&pg, 422, login, &e);
-	} else if (!auth_login(pg.db, login, password, &who, session, &e)) {
+	} else if (!auth_login(pg.db, login, password, http_client_ip(req), &who, session, &e)) {
+		auth_retry_after(req, &e);
 		show_login(&pg, e.status, login, &e);
 	} else {
 		auth_cookie_set(req, session);

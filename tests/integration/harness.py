@@ -65,8 +65,11 @@ class Response:
 class Client:
     """A cookie-keeping HTTP client on one keep-alive connection."""
 
-    def __init__(self, port):
+    def __init__(self, port, source=None):
+        """`source`: the local address to connect from (another 127.x.y.z
+        plays another client machine)."""
         self.port = port
+        self.source = source
         self.cookies = {}
         self.conn = None
 
@@ -84,7 +87,9 @@ class Client:
             hdrs['Cookie'] = '; '.join('%s=%s' % kv for kv in self.cookies.items())
         for attempt in range(2):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=60)
+                self.conn = http.client.HTTPConnection(
+                    '127.0.0.1', self.port, timeout=60,
+                    source_address=(self.source, 0) if self.source else None)
             try:
                 self.conn.request(method, path, body=data, headers=hdrs)
                 resp = self.conn.getresponse()
@@ -158,8 +163,8 @@ class Server:
             raise RuntimeError('server did not start: %r\n%s' % (line, self.read_log()))
         self.port = int(m.group(1))
 
-    def client(self):
-        return Client(self.port)
+    def client(self, source=None):
+        return Client(self.port, source)
 
     def read_log(self):
         if not self.log.closed:
