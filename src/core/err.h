@@ -116,6 +116,7 @@
 	X(ERR_STALE_VERSION, "stale-version")                                               \
 	X(ERR_NOT_LEAD_DEPARTMENT, "not-lead-department")                                   \
 	X(ERR_PAST_DEADLINE, "past-deadline")                                               \
+	X(ERR_SUSPEND_OVERDUE, "suspend-overdue")                                           \
 	X(ERR_SAME_DEPARTMENT, "same-department")                                           \
 	X(ERR_NOT_SUB_UNIT, "not-sub-unit")                                                 \
 	X(ERR_DEADLINE_NOT_LATER, "deadline-not-later")                                     \

@@ -438,9 +438,19 @@ static bool act_reject_extension(struct act_ctx *c)
 	return true;
 }
 
+/*
+ * A suspension stops the clock of an order still within its time; one
+ * whose handling deadline has passed cannot be suspended (it would leave
+ * the overdue lists, and resuming would move the passed deadline): the
+ * unit replies late, or asks the centre to extend before the deadline.
+ */
 static bool act_suspend(struct act_ctx *c)
 {
 	c->note = c->p->suspend.reason;
+	if (c->row->handle_deadline && c->now >= c->row->handle_deadline)
+		return err_set(c->e, 409, ERR_SUSPEND_OVERDUE,
+			       "order %s is past its handling deadline: an overdue order cannot be suspended",
+			       c->row->number);
 	c->row->suspended_at = c->now;
 	return true;
 }

@@ -44,8 +44,8 @@ static time_t push_back(const struct calendar *cal, struct clock_result *r, time
 {
 	time_t pushed;
 
-	if (b <= a)
-		return due;
+	if (b <= a || a >= due)
+		return due;	/* a suspension begun past the deadline forgives nothing */
 	if (unit == UNIT_HOURS)
 		return due + (b - a);
 	pushed = calendar_add_working_seconds(cal, due, calendar_working_seconds(cal, a, b));

@@ -169,8 +169,8 @@ time_t deadline_push_back(time_t due, enum deadline_unit unit, time_t a, time_t 
 {
 	time_t pushed;
 
-	if (b <= a)
-		return due;
+	if (b <= a || a >= due)
+		return due;	/* time already overdue is never given back */
 	if (unit == UNIT_HOURS)
 		return due + (b - a);
 	pthread_rwlock_rdlock(&calendar_lock);

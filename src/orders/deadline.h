@@ -73,7 +73,8 @@ time_t deadline_add(time_t from, int limit, enum deadline_unit unit);
  * The deadline `due` pushed back by a suspension from `a` to `b`: by the
  * natural time for hour clocks, by the working time in [a, b) for working
  * day clocks (docs/deadlines.md, "Suspensions": the deadline moves, the
- * clock does not just stop).
+ * clock does not just stop). A suspension that began at or after `due`
+ * moves nothing: time already overdue is never given back.
  */
 time_t deadline_push_back(time_t due, enum deadline_unit unit, time_t a, time_t b);
 /* Working seconds between two instants (for average handling time). */

@@ -137,6 +137,7 @@ static const struct {
 	[ERR_STALE_VERSION] = { NULL, "工单已被他人更新，请查看最新状态后再操作" },
 	[ERR_NOT_LEAD_DEPARTMENT] = { NULL, "只有主办单位可以办理此工单" },
 	[ERR_PAST_DEADLINE] = { NULL, "已超过办理期限，不能再申请延期" },
+	[ERR_SUSPEND_OVERDUE] = { NULL, "已超过办理期限，不能挂起：请尽快办理并回复，超期时间照常计入" },
 	[ERR_SAME_DEPARTMENT] = { NULL, "改派须派往退单单位以外的单位" },
 	[ERR_NOT_SUB_UNIT] = { NULL, "只能派给本单位的下级单位" },
 	[ERR_DEADLINE_NOT_LATER] = { NULL, "新的期限须晚于当前期限" },

@@ -285,6 +285,36 @@ class Paths(OrdersTestCase):
         self.assertEqual(ts(ev['payload']['old_deadline']), old)
         self.assertEqual(ts(ev['payload']['new_deadline']), got)
 
+    def test_an_overdue_order_cannot_be_suspended(self):
+        n = self.order_in('in_progress')
+        psql("UPDATE work_order SET handle_deadline = now() - interval '1 hour', alert = 'red'"
+             " WHERE number = '%s'" % n)
+        r = self.ha.act(n, 'suspend', reason='等待市民补充材料')
+        self.assertProblem(r, 409, 'past its handling deadline')
+        self.assertEqual(r.json['type'].rsplit('/', 1)[-1], 'suspend-overdue')
+        self.assertState(n, 'in_progress')
+        overdue = self.ok(self.agent.request('GET', '/api/v1/orders?overdue=true&number=' + n))
+        self.assertEqual([o['number'] for o in overdue['items']], [n])
+
+    def test_resuming_never_forgives_time_already_overdue(self):
+        # A suspension begun after the deadline (recorded before the rule
+        # refusing it): resuming days later leaves the passed deadline, and
+        # the late reply counts as late.
+        n = self.order_in('in_progress')
+        self.step(self.ha, n, 'suspend', 'suspended', reason='等待市民补充材料')
+        psql("UPDATE work_order SET handle_deadline = date_trunc('second', now()) - interval '3 days',"
+             " suspended_at = now() - interval '2 days' WHERE number = '%s'" % n)
+        old = ts(self.ok(self.agent.order(n))['deadlines']['handle_deadline'])
+        o = self.step(self.ha, n, 'resume', 'in_progress', note='材料已补齐')
+        self.assertEqual(ts(o['deadlines']['handle_deadline']), old)
+        self.assertEqual(o['deadlines']['alert'], 'red')
+        ev = self.ok(self.agent.events(n))[-1]
+        self.assertEqual(ts(ev['payload']['new_deadline']), old)
+        self.step(self.ha, n, 'reply', 'awaiting_callback', result='已处理', solved=True,
+                  contacted=True)
+        late = psql("SELECT replied_at > handle_deadline FROM work_order WHERE number = '%s'" % n)
+        self.assertEqual(late, [['t']])
+
     def test_suspension_pushes_an_hour_deadline_back_by_the_natural_time(self):
         n = self.order_in('in_progress', urgency='urgent')
         o = self.ok(self.agent.order(n))
