@@ -4,19 +4,31 @@
  * the body) and the bridge's view of an order. Exports its own route table.
  */
 #include <stdlib.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "police/police.h"
 
-/* Checks the signature of the request; false after replying. */
+/*
+ * Checks the signature of the request; false after replying. A request
+ * refused for its Content-Type is refused before the signature is looked
+ * at, so that its signature is not spent: the same bytes sent again with
+ * the right header are processed (docs/police.md, §1).
+ */
 static bool authentic_or_reply(struct http_req *req, struct db *db)
 {
 	struct err e = ERR_INIT;
 	size_t len;
 	const char *body = http_body(req, &len);
+	const char *ctype = http_header(req, "Content-Type");
 
+	if (ctype && strncasecmp(ctype, "application/json", 16)) {
+		http_reply_error(req, 415, ERR_UNSUPPORTED_MEDIA_TYPE,
+				 "expected Content-Type application/json, got \"%s\"", ctype);
+		return false;
+	}
 	if (police_authenticate(db, http_header(req, "X-Hotline-Timestamp"),
 				http_header(req, "X-Hotline-Signature"), body, len, &e))
 		return true;

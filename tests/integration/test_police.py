@@ -405,6 +405,17 @@ class Inbound(PoliceCase):
         m = self.client.get('/metrics').text
         self.assertGreater(int(re.search(r'hotline_police_requests_rejected_total (\d+)', m).group(1)), 0)
 
+    def test_a_wrong_content_type_does_not_spend_the_signature(self):
+        inc = incident()
+        data = json.dumps(transfer_body(inc)).encode()
+        ts = str(int(time.time()))
+        r = self.signed('/api/v1/police/transfers', raw=data, timestamp=ts,
+                        headers={'Content-Type': 'text/plain'})
+        self.assertProblem(r, 415)
+        # The same bytes, timestamp and signature, with the right header: processed.
+        again = self.signed('/api/v1/police/transfers', raw=data, timestamp=ts)
+        self.assertEqual(again.status, 201, again)
+
     def test_malformed_transfer_is_refused_naming_the_field(self):
         cases = [
             (transfer_body(incident(), description=None), 400, 'description'),
