@@ -1,12 +1,14 @@
-/* GET /healthz, GET /metrics and the test-only debug routes. */
+/* GET /healthz (details for operators only), GET /metrics and the test-only debug routes. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "auth/auth.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "db/db.h"
@@ -33,6 +35,27 @@ static json_object *calendar_health(void)
 			"import the State Council notice with `hotline calendar import`"));
 	json_object_object_add(cal, "years_missing", missing);
 	return cal;
+}
+
+/*
+ * True when the caller is an operator (a supervisor or an administrator,
+ * by session cookie or API token): only they see the details, which tell
+ * an attacker the PostgreSQL version and the state of the schema.
+ */
+static bool operator_asks(struct http_req *req, struct db *db)
+{
+	const char *authz = http_header(req, "Authorization");
+	const char *cookie = http_cookie(req, AUTH_SESSION_COOKIE);
+	struct principal who;
+	bool known = false;
+
+	if (!db)
+		return false;
+	if (authz && !strncasecmp(authz, "Bearer ", 7))
+		known = auth_bearer(db, authz + 7, &who, NULL);
+	else if (cookie)
+		known = auth_session(db, cookie, &who, NULL);
+	return known && (who.role == ROLE_SUPERVISOR || who.role == ROLE_ADMIN);
 }
 
 void health_get(struct http_req *req)
@@ -75,6 +98,11 @@ void health_get(struct http_req *req)
 	json_object_object_add(dbinfo, "connections", json_object_new_int64(db_open_connections()));
 	json_object_object_add(body, "database", dbinfo);
 	json_object_object_add(body, "calendar", calendar_health());
+	if (!ok || !operator_asks(req, db)) {
+		/* The public learns up or down, nothing else. */
+		json_object_put(body);
+		body = json_object_new_object();
+	}
 	json_object_object_add(body, "status", json_object_new_string(ok ? "ok" : "unavailable"));
 	http_set_header(req, "Cache-Control", "no-store");
 	http_reply_json(req, ok ? 200 : 503, body);

@@ -112,12 +112,29 @@ class Migrations(unittest.TestCase):
 
 class HttpCore(ServerTestCase):
     def test_healthz_reports_the_database(self):
-        r = self.client.get('/healthz')
+        login = 'healthop-%s' % uuid.uuid4().hex[:8]
+        out = run_hotline('user', 'add', '--login', login, '--role', 'supervisor',
+                          input='tea-kettle-42\n')
+        self.assertEqual(out.returncode, 0, out.stderr)
+        token = run_hotline('token', 'create', '--login', login).stdout.strip()
+        r = self.client.get('/healthz', headers={'Authorization': 'Bearer ' + token})
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json['status'], 'ok')
         self.assertTrue(r.json['database']['ok'])
         self.assertEqual(r.json['database']['schema'], 'current')
         self.assertRegex(r.json['started_at'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$')
+
+    def test_healthz_tells_the_public_only_up_or_down(self):
+        r = self.client.get('/healthz')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {'status': 'ok'})
+        # An agent is not an operator either.
+        login = 'healthagent-%s' % uuid.uuid4().hex[:8]
+        self.assertEqual(run_hotline('user', 'add', '--login', login, '--role', 'agent',
+                                     input='tea-kettle-42\n').returncode, 0)
+        token = run_hotline('token', 'create', '--login', login).stdout.strip()
+        r = self.client.get('/healthz', headers={'Authorization': 'Bearer ' + token})
+        self.assertEqual(r.json, {'status': 'ok'})
 
     def test_an_unknown_api_path_is_a_json_404(self):
         for path in ('/api/v1/no/such/thing', '/open311/v2/no/such'):
@@ -202,8 +219,8 @@ class Resilience(unittest.TestCase):
             cluster.stop()
             down = c.get('/healthz')
             self.assertEqual(down.status, 503, down)
-            self.assertEqual(down.json['status'], 'unavailable')
-            self.assertFalse(down.json['database']['ok'])
+            # Nobody can be authenticated without the database: up or down only.
+            self.assertEqual(down.json, {'status': 'unavailable'})
             self.assertEqual(c.get('/healthz').status, 503)
             cluster.start()
             up = wait_for(lambda: c.get('/healthz').status == 200, timeout=20)
