@@ -5,6 +5,7 @@
  * Every import is one transaction: a bad line names itself and nothing
  * of the file is applied.
  */
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "app/app.h"
 #include "auth/auth.h"
 #include "calendar/calendar.h"
+#include "core/jsonutil.h"
+#include "core/num.h"
 #include "core/timeutil.h"
 #include "db/db.h"
 #include "directory/categories.h"
@@ -89,28 +92,68 @@ int cmd_user(struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* `hotline token list [--login L]`: one line a token, with its last use. */
+static int token_list(struct db *db, const char *login)
+{
+	struct err e = ERR_INIT;
+	json_object *list = auth_token_list(db, login, &e);
+
+	if (!list) {
+		fprintf(stderr, "hotline token list: %s\n", e.message);
+		return 1;
+	}
+	printf("%-6s %-20s %-20s %-10s %-25s %-25s %s\n", "id", "login", "name", "channel",
+	       "created", "last used", "revoked");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *t = json_object_array_get_idx(list, i);
+		const char *channel = json_str(t, "channel"), *used = json_str(t, "last_used_at");
+		const char *revoked = json_str(t, "revoked_at");
+
+		printf("%-6lld %-20s %-20s %-10s %-25s %-25s %s\n",
+		       (long long)json_object_get_int64(json_object_object_get(t, "id")),
+		       json_str(t, "login"), *json_str(t, "name") ? json_str(t, "name") : "-",
+		       channel ? channel : "-", json_str(t, "created_at"), used ? used : "never",
+		       revoked ? revoked : "-");
+	}
+	json_object_put(list);
+	return 0;
+}
+
 int cmd_token(struct config *cfg, int argc, char **argv)
 {
 	struct err e = ERR_INIT;
-	const char *login = opt(argc, argv, "--login");
+	const char *login = opt(argc, argv, "--login"), *id = opt(argc, argv, "--id");
+	const char *sub = argc > 1 ? argv[1] : "";
 	char token[AUTH_SECRET_HEX];
+	long long n = 0;
 	struct db *db;
-	bool ok;
+	int rc = 0;
 
-	if (argc < 2 || strcmp(argv[1], "create") || !login) {
-		fprintf(stderr, "usage: hotline token create --login L [--name NAME]\n");
+	if ((!strcmp(sub, "create") && !login) || (!strcmp(sub, "revoke") && !num_parse_ll(id, 1, LLONG_MAX, &n))
+	    || (strcmp(sub, "create") && strcmp(sub, "list") && strcmp(sub, "revoke"))) {
+		fprintf(stderr, "usage: hotline token create --login L [--name NAME]\n"
+				"       hotline token list [--login L]\n"
+				"       hotline token revoke --id N\n");
 		return 2;
 	}
 	if (!(db = connect_or_say(cfg, "token")))
 		return 1;
-	ok = auth_token_create(db, login, opt(argc, argv, "--name"), token, &e);
-	db_close(db);
-	if (!ok) {
-		fprintf(stderr, "hotline token create: %s\n", e.message);
-		return 1;
+	if (!strcmp(sub, "list")) {
+		rc = token_list(db, login);
+	} else if (!strcmp(sub, "revoke")) {
+		if (auth_token_revoke(db, n, &e))
+			printf("revoked token %lld\n", n);
+		else
+			rc = 1;
+	} else if (auth_token_create(db, login, opt(argc, argv, "--name"), token, &e)) {
+		printf("%s\n", token);
+	} else {
+		rc = 1;
 	}
-	printf("%s\n", token);
-	return 0;
+	db_close(db);
+	if (rc && err_isset(&e))
+		fprintf(stderr, "hotline token %s: %s\n", sub, e.message);
+	return rc;
 }
 
 /*

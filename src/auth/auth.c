@@ -240,6 +240,13 @@ bool auth_logout(struct db *db, const char *token, struct err *e)
 	return DB_RUN(db, e, "DELETE FROM session WHERE token_hash = $1::bytea", hash_lit);
 }
 
+/* Notes that token `id` was used now (called at most once a minute a token:
+ * a write on every request would cost). A failure only goes to the log. */
+static void token_used(struct db *db, const char *id)
+{
+	DB_RUN_P(db, NULL, "UPDATE api_token SET last_used_at = now() WHERE id = $1::integer", id);
+}
+
 /*
  * Fills `who` from the one row `sql` finds for the secret's hash (a
  * "csrf_token" column, when the query has one, fills who->csrf). False
@@ -264,6 +271,9 @@ static bool principal_by_secret(struct db *db, const char *sql, const char *toke
 		fill_principal(r, who);
 		csrf = db_res_col(r, "csrf_token");
 		snprintf(who->csrf, sizeof(who->csrf), "%s", csrf >= 0 ? db_res_get(r, 0, csrf) : "");
+		/* A token's query says when its last use is worth noting again. */
+		if (db_res_col(r, "use_stale") >= 0 && db_res_bool(r, 0, "use_stale"))
+			token_used(db, db_res_str(r, 0, "token_id"));
 	} else {
 		err_set(e, 401, ERR_UNAUTHENTICATED, "%s", unknown);
 	}
@@ -285,7 +295,8 @@ bool auth_session(struct db *db, const char *token, struct principal *who, struc
 bool auth_bearer(struct db *db, const char *token, struct principal *who, struct err *e)
 {
 	static const char sql[] =
-		"SELECT" PRINCIPAL_COLUMNS " FROM api_token t JOIN app_user u ON u.id = t.user_id"
+		"SELECT t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')"
+		" AS use_stale," PRINCIPAL_COLUMNS " FROM api_token t JOIN app_user u ON u.id = t.user_id"
 		" LEFT JOIN department d ON d.id = u.department_id"
 		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND t.channel IS NULL AND u.active";
 
@@ -556,6 +567,55 @@ bool auth_token_create(struct db *db, const char *login, const char *name,
 	return true;
 }
 
+json_object *auth_token_list(struct db *db, const char *login, struct err *e)
+{
+	struct db_res *r = DB_EXEC(db, e,
+		"SELECT t.id, u.login, t.name, coalesce(t.channel, '') AS channel,"
+		" iso(t.created_at) AS created_at, iso(t.last_used_at) AS last_used_at,"
+		" iso(t.revoked_at) AS revoked_at"
+		" FROM api_token t JOIN app_user u ON u.id = t.user_id"
+		" WHERE $1::text IS NULL OR u.login = $1 ORDER BY t.id", login);
+	json_object *list;
+
+	if (!r)
+		return NULL;
+	list = json_object_new_array();
+	for (int i = 0; i < db_res_rows(r); i++) {
+		json_object *t = json_object_new_object();
+		const char *channel = db_res_str(r, i, "channel");
+
+		json_object_object_add(t, "id", json_object_new_int64(db_res_ll(r, i, "id")));
+		json_object_object_add(t, "login", json_object_new_string(db_res_str(r, i, "login")));
+		json_object_object_add(t, "name", json_object_new_string(db_res_str(r, i, "name")));
+		json_object_object_add(t, "channel", *channel ? json_object_new_string(channel) : NULL);
+		json_object_object_add(t, "created_at", db_res_json_text(r, i, "created_at"));
+		json_object_object_add(t, "last_used_at", db_res_json_text(r, i, "last_used_at"));
+		json_object_object_add(t, "revoked_at", db_res_json_text(r, i, "revoked_at"));
+		json_object_array_add(list, t);
+	}
+	db_res_free(r);
+	return list;
+}
+
+bool auth_token_revoke(struct db *db, long long id, struct err *e)
+{
+	char n[24];
+	struct db_res *r;
+	bool ok;
+
+	snprintf(n, sizeof(n), "%lld", id);
+	r = DB_EXEC(db, e,
+		    "UPDATE api_token SET revoked_at = coalesce(revoked_at, now())"
+		    " WHERE id = $1::bigint RETURNING id", n);
+	if (!r)
+		return false;
+	ok = db_res_rows(r) == 1;
+	db_res_free(r);
+	if (!ok)
+		return err_set(e, 404, ERR_NOT_FOUND, "no API token %lld", id);
+	return true;
+}
+
 bool auth_channel_key_create(struct db *db, const char *login, const char *name, const char *channel,
 			     char token[AUTH_SECRET_HEX], struct err *e)
 {
@@ -583,7 +643,9 @@ bool auth_channel_key_create(struct db *db, const char *login, const char *name,
 bool auth_channel_key(struct db *db, const char *key, struct channel_key *out, struct err *e)
 {
 	static const char sql[] =
-		"SELECT t.id, t.name, t.channel FROM api_token t JOIN app_user u ON u.id = t.user_id"
+		"SELECT t.id, t.name, t.channel,"
+		" (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS use_stale"
+		" FROM api_token t JOIN app_user u ON u.id = t.user_id"
 		" WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL AND t.channel IS NOT NULL"
 		" AND u.active";
 	char hash_lit[2 * 32 + 3];
@@ -601,6 +663,8 @@ bool auth_channel_key(struct db *db, const char *key, struct channel_key *out, s
 		out->id = (int)db_res_ll(r, 0, "id");
 		snprintf(out->name, sizeof(out->name), "%s", db_res_str(r, 0, "name"));
 		snprintf(out->channel, sizeof(out->channel), "%s", db_res_str(r, 0, "channel"));
+		if (db_res_bool(r, 0, "use_stale"))
+			token_used(db, db_res_str(r, 0, "id"));
 	} else {
 		err_set(e, 403, ERR_FORBIDDEN, "invalid api_key");
 	}

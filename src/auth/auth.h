@@ -112,6 +112,19 @@ bool auth_token_create(struct db *db, const char *login, const char *name,
 		       char token[AUTH_SECRET_HEX], struct err *e);
 
 /*
+ * The API tokens and channel keys, of user `login` or (NULL) of everyone,
+ * oldest first: a new JSON array (caller puts) of {"id", "login", "name",
+ * "channel" (null for an API token), "created_at", "last_used_at" and
+ * "revoked_at" (ISO 8601 or null)}. The secrets themselves are never kept.
+ * NULL with `e` on a database failure. A token's use is noted at most
+ * once a minute.
+ */
+json_object *auth_token_list(struct db *db, const char *login, struct err *e);
+/* Revokes token (or channel key) `id` at once; revoking twice keeps the
+ * first time. 404 if there is no such token. */
+bool auth_token_revoke(struct db *db, long long id, struct err *e);
+
+/*
  * Channel keys: Open311's api_key, issued by the administrator to one app
  * or portal and tied to a channel (channel.code). The orders a key files
  * come in on its channel. A channel key is not an API token: auth_bearer()

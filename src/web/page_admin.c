@@ -2,14 +2,17 @@
  * Administration (/admin/…), for the admin role only: users (list, add with
  * role and unit, reset a password, deactivate and reactivate), the unit
  * tree and the category tree (each with a CSV upload that imports as
- * `hotline department|category import` does). The other sections are in
+ * `hotline department|category import` does), and the API tokens (list
+ * with last use, revoke). The other sections are in
  * page_admin_rules.c and page_admin_setup.c; all share admin_begin().
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/array.h"
 #include "core/jsonutil.h"
+#include "core/num.h"
 #include "directory/categories.h"
 #include "directory/departments.h"
 #include "directory/reference.h"
@@ -32,6 +35,7 @@ static const struct {
 	{ "policies", "/admin/policies", "办理时限" },
 	{ "calendar", "/admin/calendar", "节假日" },
 	{ "settings", "/admin/settings", "回访与排名" },
+	{ "tokens", "/admin/tokens", "接口令牌" },
 };
 
 static void add_tabs(struct page *pg, const char *section)
@@ -527,4 +531,70 @@ void page_admin_categories_import(struct http_req *req)
 {
 	tree_import(req, "categories", "诉求分类", categories_tree, "admin/categories",
 		    categories_import_csv);
+}
+
+/* ------------------------------------------------------------ tokens */
+
+/* The API tokens and channel keys, with their last use; each live one with a revoke button. */
+void page_admin_tokens(struct http_req *req)
+{
+	static const char *const notices[][2] = { { "revoked", "已吊销令牌 %s，使用它的请求即刻被拒绝。" } };
+	struct err e = ERR_INIT;
+	struct buf b = BUF_INIT;
+	json_object *list;
+	struct page pg;
+	size_t live = 0;
+
+	if (!admin_begin(req, "tokens", "接口令牌", &pg))
+		return;
+	admin_flash(&pg, notices, 1);
+	if (!(list = auth_token_list(pg.db, NULL, &e))) {
+		page_fail(req, &e);
+		page_end(&pg);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *t = json_object_array_get_idx(list, i);
+		const char *used = json_str(t, "last_used_at");
+
+		live += !json_str(t, "revoked_at");
+		buf_reset(&b);
+		view_time(&b, json_str(t, "created_at"));
+		add_string(t, "created", b.data);
+		if (used) {
+			buf_reset(&b);
+			view_time(&b, used);
+			add_string(t, "used", b.data);
+		}
+	}
+	buf_release(&b);
+	json_object_object_add(pg.data, "count", json_object_new_int((int)json_object_array_length(list)));
+	json_object_object_add(pg.data, "live", json_object_new_int((int)live));
+	json_object_object_add(pg.data, "items", list);
+	page_render(&pg, 200, "admin/tokens");
+	page_end(&pg);
+}
+
+void page_admin_token_revoke(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *id = http_param(req, "id");
+	long long n;
+	struct page pg;
+	struct form f;
+
+	if (!admin_begin(req, "tokens", "接口令牌", &pg))
+		return;
+	if (!form_parse(&f, req, &e)) {
+		page_fail(req, &e);
+	} else if (!num_parse_ll(id, 1, LLONG_MAX, &n)) {
+		err_set(&e, 404, ERR_PAGE_NOT_FOUND, "no API token \"%s\"", id ? id : "");
+		page_fail(req, &e);
+	} else if (auth_token_revoke(pg.db, n, &e)) {
+		page_redirect(&pg, "/admin/tokens", "done", "revoked", "what", id, NULL);
+	} else {
+		page_fail(req, &e);
+	}
+	form_release(&f);
+	page_end(&pg);
 }

@@ -48,7 +48,7 @@ bool web_init(const char *templates_dir, bool dev, struct err *e)
 	static const char *const required[] = {
 		"login", "console", "order", "inbox", "dashboard", "wallboard", "callbacks", "error",
 		"admin/users", "admin/departments", "admin/categories", "admin/rules", "admin/rule",
-		"admin/policies", "admin/calendar", "admin/settings", "search",
+		"admin/policies", "admin/calendar", "admin/settings", "admin/tokens", "search",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		if (!mustache_set_get(web.set, required[i])) {
@@ -510,6 +510,8 @@ const struct http_route web_routes[] = {
 	{ "POST", "/admin/calendar", page_admin_calendar_import, HTTP_LARGE_BODY },
 	{ "GET", "/admin/settings", page_admin_settings, 0 },
 	{ "POST", "/admin/settings/{group}", page_admin_settings_save, 0 },
+	{ "GET", "/admin/tokens", page_admin_tokens, 0 },
+	{ "POST", "/admin/tokens/{id}/revoke", page_admin_token_revoke, 0 },
 	{ "GET", "/static/{file}", static_get, 0 },
 };
 const size_t web_routes_count = ARRAY_SIZE(web_routes);

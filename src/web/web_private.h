@@ -328,6 +328,8 @@ void page_callbacks_next(struct http_req *req);
 void page_callbacks_record(struct http_req *req);
 void page_admin(struct http_req *req);
 void page_admin_users(struct http_req *req);
+void page_admin_tokens(struct http_req *req);
+void page_admin_token_revoke(struct http_req *req);
 void page_admin_user_add(struct http_req *req);
 void page_admin_user_password(struct http_req *req);
 void page_admin_user_active(struct http_req *req);

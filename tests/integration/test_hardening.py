@@ -173,3 +173,54 @@ class Caching(ServerTestCase):
                 self.assertEqual(r.header('cache-control'), 'no-store')
         r = log_in(self.server.client(), add_user('agent'))
         self.assertEqual(r.header('cache-control'), 'no-store')
+
+
+class Tokens(ServerTestCase):
+    def test_tokens_are_listed_with_their_last_use_and_revoked_from_the_cli(self):
+        login = add_user('reviewer')
+        a = Actor(self.server, login, bearer=True)
+        unused = run_hotline('token', 'create', '--login', login, '--name', '备用').stdout.strip()
+        self.assertTrue(unused)
+        self.assertEqual(a.request('GET', '/api/v1/session').status, 200)
+        out = run_hotline('token', 'list', '--login', login)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()[1:]
+        self.assertEqual(len(lines), 2, out.stdout)
+        used_id, used_line = lines[0].split()[0], lines[0]
+        self.assertRegex(used_line, r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 +-$')
+        self.assertIn('never', lines[1])
+        self.assertNotIn(a.token, out.stdout)
+        out = run_hotline('token', 'revoke', '--id', used_id)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertProblem(a.request('GET', '/api/v1/session'), 401)
+        self.assertEqual(run_hotline('token', 'revoke', '--id', '999999999').returncode, 1)
+        self.assertEqual(run_hotline('token', 'revoke', '--id', 'x').returncode, 2)
+
+    def test_the_administrator_lists_and_revokes_tokens_on_a_page(self):
+        import html
+        import re
+        admin_login, login = add_user('admin'), add_user('reviewer')
+        a = Actor(self.server, login, bearer=True)
+        self.assertEqual(a.request('GET', '/api/v1/session').status, 200)
+        token_id = psql("SELECT t.id FROM api_token t JOIN app_user u ON u.id = t.user_id"
+                        " WHERE u.login = '%s'" % login)[0][0]
+        admin = self.server.client()
+        page = admin.get('/login')
+        form_token = re.search(r'name="login_token" value="([^"]*)"', page.text).group(1)
+        r = admin.post('/login', form={'login': admin_login, 'password': PASSWORD,
+                                       'login_token': form_token})
+        self.assertEqual(r.status, 303, r)
+        page = admin.get('/admin/tokens')
+        self.assertEqual(page.status, 200, page)
+        row = re.search(r'<tr data-token="%s">.*?</tr>' % token_id, page.text, re.S).group(0)
+        self.assertIn(login, row)
+        self.assertIn('有效', row)
+        self.assertNotIn('从未使用', row)
+        csrf = html.unescape(re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1))
+        r = admin.post('/admin/tokens/%s/revoke' % token_id, form={'csrf_token': csrf})
+        self.assertEqual(r.status, 303, r)
+        self.assertProblem(a.request('GET', '/api/v1/session'), 401)
+        row = re.search(r'<tr data-token="%s" class="inactive">.*?</tr>' % token_id,
+                        admin.get('/admin/tokens').text, re.S).group(0)
+        self.assertIn('已吊销', row)
+        admin.close()
