@@ -54,6 +54,18 @@ build() {
 		|| { cat "$ROOT/$dir/compile.log" >&2; ninja -C "$ROOT/$dir" >&2; die "build failed"; }
 }
 
+# The shared 110 secret of this installation: 32 random bytes made on the
+# first run and kept in var/police-secret (mode 0600), never a well-known
+# default that anyone could sign 警单 with.
+police_secret() {
+	local f="$ROOT/var/police-secret"
+	if [ ! -s "$f" ]; then
+		mkdir -p "$ROOT/var"
+		(umask 077 && od -An -vtx1 -N32 /dev/urandom | tr -d ' \n' >"$f.tmp" && mv "$f.tmp" "$f")
+	fi
+	cat "$f"
+}
+
 # --- the private PostgreSQL cluster --------------------------------------
 
 pg_bindir() {
@@ -114,16 +126,41 @@ pg_initdb() {
 	sock=$(pg_socket_dir)
 	say "creating a private PostgreSQL cluster in $PG_DIR"
 	as_pg_owner "$bin/initdb" -D "$sock/data" -U hotline -E UTF8 --locale=C.UTF-8 \
-		-A trust >"$sock/initdb.log" 2>&1 || { cat "$sock/initdb.log" >&2; die "initdb failed"; }
+		--auth-local=peer --auth-host=scram-sha-256 >"$sock/initdb.log" 2>&1 \
+		|| { cat "$sock/initdb.log" >&2; die "initdb failed"; }
 	cat >>"$sock/data/postgresql.conf" <<CONF
 
 # hotline: a private cluster reached only through its Unix socket
 listen_addresses = ''
 unix_socket_directories = '$sock'
-unix_socket_permissions = 0777
+unix_socket_permissions = 0700
 max_connections = 200
 shared_buffers = 256MB
 CONF
+}
+
+# pg_secure: who may connect to the private cluster. The socket directory
+# is the server owner's alone (mode 0700: as root, the postgres user's,
+# which root still reaches), and a connection over the socket is let in
+# by peer authentication only for the system user running these scripts
+# (and the server's own), as the database user hotline. Rewritten on every
+# start, so a cluster created with the old `trust` setting is closed too.
+pg_secure() {
+	local sock data runner
+	sock=$(pg_socket_dir)
+	data="$sock/data"
+	runner=$(id -un)
+	chmod 0700 "$sock"
+	as_pg_owner sh -c "cat >'$data/pg_hba.conf'" <<HBA
+# hotline (scripts/lib.sh pg_secure): Unix socket only, peer authentication
+# through the map "hotline" of pg_ident.conf; nothing over TCP.
+local all all peer map=hotline
+HBA
+	as_pg_owner sh -c "cat >'$data/pg_ident.conf'" <<IDENT
+# MAPNAME SYSTEM-USERNAME PG-USERNAME
+hotline $runner hotline
+hotline $(as_pg_owner id -un) hotline
+IDENT
 }
 
 pg_running() {
@@ -137,10 +174,13 @@ pg_start() {
 	bin=$(pg_bindir)
 	pg_initdb
 	sock=$(pg_socket_dir)
+	pg_secure
 	if ! pg_running; then
 		rm -f "$sock/postmaster.pid.stale"
 		as_pg_owner "$bin/pg_ctl" -D "$sock/data" -l "$sock/server.log" -w -t 60 start >/dev/null \
 			|| { tail -n 20 "$sock/server.log" >&2; die "PostgreSQL did not start"; }
+	else
+		as_pg_owner "$bin/pg_ctl" -D "$sock/data" reload >/dev/null
 	fi
 	psql_private -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'hotline'" | grep -q 1 \
 		|| psql_private -d postgres -qc "CREATE DATABASE hotline" >/dev/null

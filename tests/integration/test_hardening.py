@@ -2,12 +2,17 @@
 login throttling by address and by login, sessions that end with a password
 change, weak passwords, login CSRF through a form, numbers in query strings,
 caching of personal data, API tokens that can be listed and revoked."""
+import os
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
+import unittest
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import ServerTestCase, psql, run_hotline
+from harness import ROOT, ServerTestCase, TempCluster, psql, run_hotline
 from orders_fixture import PASSWORD, Actor, add_user
 
 
@@ -224,3 +229,38 @@ class Tokens(ServerTestCase):
                         admin.get('/admin/tokens').text, re.S).group(0)
         self.assertIn('已吊销', row)
         admin.close()
+
+
+class Installation(unittest.TestCase):
+    def test_each_installation_makes_its_own_110_secret(self):
+        secrets = []
+        for _ in range(2):
+            root = tempfile.mkdtemp(prefix='hotline-root-')
+            self.addCleanup(shutil.rmtree, root, True)
+            script = '. "%s/scripts/lib.sh"; ROOT="%s"; police_secret; echo; police_secret' % (ROOT, root)
+            out = subprocess.run(['bash', '-c', script], capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            first, again = out.stdout.split()
+            self.assertRegex(first, r'^[0-9a-f]{64}$')
+            self.assertEqual(first, again, 'the secret is kept, not made anew each run')
+            mode = os.stat(os.path.join(root, 'var', 'police-secret')).st_mode & 0o777
+            self.assertEqual(mode, 0o600)
+            secrets.append(first)
+        self.assertNotEqual(secrets[0], secrets[1])
+        with open(os.path.join(ROOT, 'scripts', 'run')) as f:
+            self.assertNotIn('demo-secret', f.read())
+
+    def test_the_private_cluster_lets_in_only_its_owner(self):
+        cluster = TempCluster()
+        self.addCleanup(cluster.destroy)
+        pg = os.path.realpath(cluster.pg_dir)
+        self.assertEqual(os.stat(pg).st_mode & 0o777, 0o700)
+        with open(os.path.join(pg, 'data', 'pg_hba.conf')) as f:
+            rules = [line.split() for line in f if line.strip() and not line.startswith('#')]
+        self.assertEqual(rules, [['local', 'all', 'all', 'peer', 'map=hotline']])
+        self.assertEqual(run_hotline('migrate', db=cluster.conninfo).returncode, 0)
+        if os.geteuid() == 0:
+            # Another system user is turned away, by the directory and by peer authentication.
+            out = subprocess.run(['runuser', '-u', 'nobody', '--', 'psql', '-X', '-d', cluster.conninfo,
+                                  '-c', 'SELECT 1'], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(out.returncode, 0, out.stdout)
