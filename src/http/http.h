@@ -76,7 +76,8 @@ struct http_config {
 	size_t nroutes;
 	http_authorizer authorize;
 	/* Replies for a path that no route knows (405 stays the core's own);
-	 * NULL: a problem+json 404. */
+	 * NULL, or a handler that leaves the request unanswered: a
+	 * problem+json 404. */
 	http_handler not_found;
 	void *app;		/* handed to handlers through http_req_app() */
 };

@@ -114,7 +114,6 @@ struct http_req {
 	struct header *headers;
 	size_t nheaders;
 	bool replied;
-	bool admitted;			/* passed the header checks: the body is read */
 	bool close_after;		/* refused before its body: close the connection */
 	size_t body_limit;
 	size_t resp_bytes;
@@ -573,6 +572,12 @@ static bool framing_ok(struct http_req *req, struct err *e)
 	return true;
 }
 
+static void reply_too_large(struct http_req *req)
+{
+	http_reply_error(req, 413, ERR_TOO_LARGE, "request body exceeds the limit of %zu bytes",
+			 req->body_limit);
+}
+
 /*
  * Decides on the headers alone whether the request's body will be read:
  * false after replying (the body, if any, is then never read). Sets the
@@ -598,8 +603,7 @@ static bool admit(struct http_req *req)
 	req->body_limit = route && route->access ? s->cfg.max_body : s->cfg.max_public_body;
 	req->close_after = (clen && strcmp(clen, "0")) || http_header(req, "Transfer-Encoding");
 	if (clen && strtoull(clen, NULL, 10) > req->body_limit) {
-		http_reply_error(req, 413, ERR_TOO_LARGE, "request body exceeds the limit of %zu bytes",
-				 req->body_limit);
+		reply_too_large(req);
 	} else if (!route && path_known) {
 		http_set_header(req, "Allow", allow.data);
 		http_reply_error(req, 405, ERR_METHOD_NOT_ALLOWED, "method %s is not allowed on \"%s\"; allowed: %s",
@@ -618,23 +622,28 @@ static bool admit(struct http_req *req)
 	}
 out:
 	buf_release(&allow);
-	req->admitted = ok;
 	return ok;
 }
 
-/* Runs the admitted request's handler once its body has arrived. */
+/*
+ * Runs the admitted request's handler once its body has arrived, or again
+ * once its park ends (it may not park twice, so it must reply then).
+ */
 static void dispatch(struct http_req *req)
 {
 	struct http_server *s = req->server;
 	const struct http_route *route = s->routes[req->route_index].route;
 
-	if (req->too_large) {
-		http_reply_error(req, 413, ERR_TOO_LARGE, "request body exceeds the limit of %zu bytes",
-				 req->body_limit);
+	if (req->parking) {
+		req->parking = false;
+		req->resumed = true;
+	} else if (req->too_large) {
+		reply_too_large(req);
 		return;
+	} else {
+		for (int i = 0; i < WAKE_BUCKETS; i++)
+			req->wakes_at_dispatch[i] = atomic_load(&s->wakes[i]);
 	}
-	for (int i = 0; i < WAKE_BUCKETS; i++)
-		req->wakes_at_dispatch[i] = atomic_load(&s->wakes[i]);
 	route->handler(req);
 	if (!req->replied && !req->parking) {
 		log_error("handler for %s %s did not reply", req->method, route->pattern);
@@ -864,19 +873,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (req->parking) {		/* resumed: the handler runs again and must reply */
-		const struct http_route *route = s->routes[req->route_index].route;
-		req->parking = false;
-		req->resumed = true;
-		route->handler(req);
-		if (!req->replied) {
-			log_error("handler for %s %s did not reply after its park", req->method,
-				  route->pattern);
-			http_reply_error(req, 500, ERR_INTERNAL, "internal error");
-		}
-		return queue_reply(req);
-	}
-	dispatch(req);
+	dispatch(req);		/* a resumed request's handler runs again here */
 	if (req->parking && !req->replied) {
 		park(req);
 		return MHD_YES;
@@ -1000,7 +997,11 @@ static struct client_slot *client_slot(struct http_server *s, const char *ip, bo
 /*
  * The accept policy: a client address holding its share is refused, and
  * once the server holds all but the reserve, so is one that holds a few
- * already; health checks and other users get the rest.
+ * already; health checks and other users get the rest. An accepted
+ * connection is counted here, under the lock, so that worker threads
+ * accepting at once cannot each see the share not yet reached.
+ * (libmicrohttpd checks its global limit before asking; a connection it
+ * then fails to set up, for want of memory, stays counted.)
  */
 static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, socklen_t len)
 {
@@ -1020,12 +1021,15 @@ static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, 
 		   && held >= RESERVE_PER_CLIENT) {
 		atomic_fetch_add(&s->refused_reserve, 1);
 		ok = MHD_NO;
+	} else if ((c = client_slot(s, ip, true))) {
+		c->n++;
+		s->connections++;
 	}
 	pthread_mutex_unlock(&s->conn_mu);
 	return ok;
 }
 
-/* Counts each connection against its address from start to close. */
+/* Ties each connection to the count admit_connection() made, until it closes. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode what)
 {
@@ -1037,18 +1041,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		address_text(ci ? ci->client_addr : NULL, ip);
 		pthread_mutex_lock(&s->conn_mu);
-		struct client_slot *c = client_slot(s, ip, true);
-		if (c)
-			c->n++;
-		s->connections++;
+		*socket_context = client_slot(s, ip, false);
 		pthread_mutex_unlock(&s->conn_mu);
-		*socket_context = c;
 	} else if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
 		struct client_slot *c = *socket_context;
 		pthread_mutex_lock(&s->conn_mu);
-		if (c)
+		if (c) {
 			c->n--;
-		s->connections--;
+			s->connections--;
+		}
 		pthread_mutex_unlock(&s->conn_mu);
 		*socket_context = NULL;
 	}

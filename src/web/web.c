@@ -454,10 +454,8 @@ void web_not_found(struct http_req *req)
 	json_object *d;
 
 	if (!strncmp(path, "/api/", 5) || !strncmp(path, "/open311/", 9)
-	    || (accept && strstr(accept, "json") && !strstr(accept, "text/html"))) {
-		http_reply_error(req, 404, ERR_NOT_FOUND, "no resource at \"%s\"", path);
-		return;
-	}
+	    || (accept && strstr(accept, "json") && !strstr(accept, "text/html")))
+		return;		/* the HTTP core's own problem+json 404 */
 	d = base_data(error_title(404));
 	json_add_text(d, "message", "您要找的页面不存在：地址可能有误，或页面已经移动。请从导航进入。");
 	json_object_object_add(d, "status", json_object_new_int(404));

@@ -39,13 +39,14 @@ bool web_init(const char *templates_dir, bool dev, struct err *e);
 /* Frees the templates and static files; accepts being called without web_init(). */
 void web_release(void);
 
-/* The pages' routes, merged into the server's table. */
 /*
- * The server's answer for a path no route knows: under /api/ and
- * /open311/ (and for clients that ask for JSON) the problem+json 404 that
- * integrations expect, elsewhere a page in Chinese.
+ * The server's answer for a path no route knows: a page in Chinese, except
+ * under /api/ and /open311/ and for clients that ask for JSON, which it
+ * leaves to the HTTP core's problem+json 404 that integrations expect.
  */
 void web_not_found(struct http_req *req);
+
+/* The pages' routes, merged into the server's table. */
 extern const struct http_route web_routes[];
 extern const size_t web_routes_count;
 
