@@ -231,9 +231,9 @@ int cmd_calendar(struct config *cfg, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		struct buf text = BUF_INIT;
 		int year = 0;
-		long moved = 0;
+		struct recompute_summary sum = { 0 };
 		bool ok = buf_read_file(&text, argv[i], &e)
-			  && holidays_store(db, text.data, text.len, &year, &moved, &e);
+			  && holidays_store(db, text.data, text.len, &year, &sum, &e);
 		buf_release(&text);
 		if (!ok) {
 			fprintf(stderr, "hotline calendar import: %s: %s\n", argv[i], e.message);
@@ -241,7 +241,13 @@ int cmd_calendar(struct config *cfg, int argc, char **argv)
 			goto out;
 		}
 		printf("loaded the official calendar for %d from %s: the deadlines of %ld orders moved\n",
-		       year, argv[i], moved);
+		       year, argv[i], sum.moved);
+		if (sum.reconstructed || sum.kept)
+			printf("  clocks from before clocks were recorded: %ld reconstructed, %ld kept as they"
+			       " were (extended, suspended or under a since-changed policy)\n",
+			       sum.reconstructed, sum.kept);
+		printf("  callback due times moved: %ld; handling times of completed orders"
+		       " recomputed: %ld\n", sum.callbacks_moved, sum.handling);
 	}
 	if (db_commit(db, &e))
 		status = 0;

@@ -5,7 +5,10 @@
 #include "calendar/calendar.h"
 #include "core/timeutil.h"
 #include "directory/directory_private.h"
+#include "orders/deadline.h"
 #include "orders/recompute.h"
+#include "supervision/callbacks.h"
+#include "supervision/stats.h"
 
 static const char years_sql[] =
 	"SELECT coalesce(json_agg(json_build_object('year', y.year, 'source', y.source,"
@@ -44,26 +47,41 @@ static bool store_notice(struct db *db, const struct calendar_notice *notice, st
 		      y, notice->source);
 }
 
-bool holidays_store(struct db *db, const char *text, size_t len, int *year, long *moved,
-		    struct err *e)
+bool holidays_store(struct db *db, const char *text, size_t len, int *year,
+		    struct recompute_summary *sum, struct err *e)
 {
 	struct calendar_notice notice;
+	struct calendar *before = NULL, *after = NULL;
+	json_object *notes = json_object_new_object();
 	bool ok;
 
-	if (!calendar_notice_parse(text, len, &notice, e))
+	if (!calendar_notice_parse(text, len, &notice, e)) {
+		json_object_put(notes);
 		return false;
+	}
 	*year = notice.year;
-	ok = store_notice(db, &notice, e) && orders_recompute_year(db, notice.year, moved, e);
+	/* The callbacks first: the orders' recompute writes each order's one
+	 * event, with what moved its callback. */
+	ok = (before = deadline_calendar_read(db, e))
+	     && store_notice(db, &notice, e)
+	     && (after = deadline_calendar_read(db, e))
+	     && callbacks_recompute_year(db, notice.year, before, after, notes,
+					 &sum->callbacks_moved, e)
+	     && orders_recompute_year(db, notice.year, before, after, notes, sum, e)
+	     && stats_recompute_handling(db, notice.year, after, &sum->handling, e);
+	json_object_put(notes);
+	calendar_free(before);
+	calendar_free(after);
 	calendar_notice_release(&notice);
 	return ok;
 }
 
-bool holidays_import(struct db *db, const char *text, size_t len, int *year, long *moved,
-		     struct err *e)
+bool holidays_import(struct db *db, const char *text, size_t len, int *year,
+		     struct recompute_summary *sum, struct err *e)
 {
 	if (!db_begin(db, e))
 		return false;
-	if (holidays_store(db, text, len, year, moved, e) && db_commit(db, e))
+	if (holidays_store(db, text, len, year, sum, e) && db_commit(db, e))
 		return true;
 	db_rollback(db);
 	return false;

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "db/db.h"
+#include "orders/recompute.h"
 
 /*
  * The years loaded, newest first: a new array (caller puts) of {"year",
@@ -28,17 +29,19 @@ json_object *holidays_years(struct db *db, struct err *e);
  * Reads one year's notice from `text` (`len` bytes, the official JSON, see
  * calendar_load_json()) and stores it within the caller's transaction,
  * replacing the listed days and the year's source; then, in the same
- * transaction, computes again the deadlines that touched the year
- * (orders_recompute_year()), and sets *moved to how many orders' deadlines
- * moved. Sets *year. Returns false with `e`: 400/422 naming the member at
+ * transaction, computes again what was computed across the year on the
+ * calendar: the orders' deadlines (orders_recompute_year()), the callback
+ * due times (callbacks_recompute_year()) and completed orders' working
+ * handling times (stats_recompute_handling()), adding what changed to
+ * *sum (zeroed by the caller). Sets *year. Returns false with `e`: 400/422 naming the member at
  * fault for a bad file (as calendar_notice_parse(); nothing is stored
  * then), or a database failure (the caller rolls back).
  */
-bool holidays_store(struct db *db, const char *text, size_t len, int *year, long *moved,
-		    struct err *e);
+bool holidays_store(struct db *db, const char *text, size_t len, int *year,
+		    struct recompute_summary *sum, struct err *e);
 
 /* holidays_store() in a transaction of its own: all of the year or nothing. */
-bool holidays_import(struct db *db, const char *text, size_t len, int *year, long *moved,
-		     struct err *e);
+bool holidays_import(struct db *db, const char *text, size_t len, int *year,
+		     struct recompute_summary *sum, struct err *e);
 
 #endif

@@ -30,7 +30,8 @@ static const char select_sql[] =
  * The new deadlines, the light of a running clock re-evaluated as
  * refresh_alert() in orders.c does, and the event. Parameters: $1 id,
  * $2 sign deadline, $3 handling deadline, $4 asked-for deadline, $5
- * sign_overdue, $6 provisional years, $7 note, $8 the year.
+ * sign_overdue, $6 provisional years, $7 note, $8 the year, $9 what other
+ * clocks moved (orders_note_recalculated()) or NULL.
  */
 static const char update_sql[] =
 	"WITH old AS (SELECT id, status, alert, sign_deadline, handle_deadline, requested_deadline"
@@ -61,12 +62,28 @@ static const char update_sql[] =
 	"   'old_deadline', iso(old.handle_deadline), 'new_deadline', iso(upd.handle_deadline),"
 	"   'old_requested_deadline', iso(old.requested_deadline),"
 	"   'new_requested_deadline', iso(upd.requested_deadline),"
-	"   'old_alert', old.alert, 'new_alert', upd.alert))"
+	"   'old_alert', old.alert, 'new_alert', upd.alert)) || coalesce($9::jsonb, '{}')"
 	" FROM old, upd";
+
+/* The members other clocks noted for order `id` as JSON text, or NULL;
+ * the text lives until the note is deleted from `notes`. */
+static const char *note_take(json_object *notes, const char *id)
+{
+	json_object *o = notes ? json_object_object_get(notes, id) : NULL;
+
+	return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+}
+
+/* The note of the events an import writes. */
+static void notice_note(char *out, size_t size, int year)
+{
+	snprintf(out, size, "%d 年节假日安排已公布，按正式安排重新计算时限", year);
+}
 
 /* One candidate order: its recorded clock replayed on `cal`. */
 static bool recompute_one(struct db *db, const struct calendar *cal, const struct db_res *r,
-			  int row, int year, time_t now, long *moved, struct err *e)
+			  int row, int year, time_t now, json_object *notes, long *moved,
+			  struct err *e)
 {
 	struct clock_input in = { 0 };
 	struct clock_result res;
@@ -106,35 +123,158 @@ static bool recompute_one(struct db *db, const struct calendar *cal, const struc
 	snprintf(t[1], sizeof(t[1]), "%lld", (long long)res.handle_deadline);
 	snprintf(t[2], sizeof(t[2]), "%lld", (long long)res.requested_deadline);
 	snprintf(y, sizeof(y), "%d", year);
-	snprintf(note, sizeof(note), "%d 年节假日安排已公布，按正式安排重新计算时限", year);
+	notice_note(note, sizeof(note), year);
 	(*moved)++;
-	return DB_RUN(db, e, update_sql, id, sign_moved ? t[0] : NULL,
-		      handle_moved ? t[1] : NULL, req_moved ? t[2] : NULL,
-		      overdue ? "true" : "false", clock_provisional_sql(&res, prov), note, y)
-	       && clock_store_years(db, id, &res, e);
+	const char *more = note_take(notes, id);
+	bool ok = DB_RUN(db, e, update_sql, id, sign_moved ? t[0] : NULL,
+			 handle_moved ? t[1] : NULL, req_moved ? t[2] : NULL,
+			 overdue ? "true" : "false", clock_provisional_sql(&res, prov), note, y, more)
+		  && clock_store_years(db, id, &res, e);
+	if (notes)
+		json_object_object_del(notes, id);
+	return ok;
 }
 
-bool orders_recompute_year(struct db *db, int year, long *moved, struct err *e)
+/*
+ * Orders with running or finished clocks but no recorded clock (started
+ * before clocks were recorded) whose deadlines may touch year $1, with
+ * the limits of their current policy. The slack of a day each side covers
+ * the time zone.
+ */
+static const char unrecorded_sql[] =
+	"SELECT o.id, extract(epoch FROM o.clock_started_at)::bigint AS started,"
+	" extract(epoch FROM o.sign_deadline)::bigint AS sign_deadline,"
+	" extract(epoch FROM o.handle_deadline)::bigint AS handle_deadline,"
+	" p.sign_limit, p.sign_unit, p.handle_limit, p.handle_unit"
+	" FROM work_order o JOIN deadline_policy p"
+	"  ON p.request_type = o.request_type AND p.urgency = o.urgency"
+	" WHERE o.clock_started_at IS NOT NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM order_clock c WHERE c.order_id = o.id)"
+	"  AND (p.sign_unit = 'workdays' OR p.handle_unit = 'workdays')"
+	"  AND o.clock_started_at < make_date($1::integer + 1, 1, 1) + interval '1 day'"
+	"  AND greatest(o.sign_deadline, o.handle_deadline)"
+	"   >= make_date($1::integer, 1, 1) - interval '1 day'"
+	" ORDER BY o.id";
+
+static const char record_sql[] =
+	"INSERT INTO order_clock (order_id, handle_from, handle_limit, handle_unit,"
+	" sign_from, sign_limit, sign_unit, year_from, year_to)"
+	" VALUES ($1, to_timestamp($2::bigint), $3::integer, $4,"
+	" to_timestamp($5::bigint), $6::integer, $7, $8::integer, $9::integer)";
+
+/*
+ * Reconstructs, as recompute.h says, the clocks of the unrecorded orders
+ * that may touch `year`: each clock whose policy replayed on `before` gives
+ * exactly the order's deadline is recorded.
+ */
+static bool reconstruct_unrecorded(struct db *db, int year, const struct calendar *before,
+				   struct recompute_summary *sum, struct err *e)
 {
-	struct calendar *cal = deadline_calendar_read(db, e);
+	struct db_res *r;
+	char y[16];
+	bool ok = true;
+
+	snprintf(y, sizeof(y), "%d", year);
+	if (!(r = DB_EXEC(db, e, unrecorded_sql, y)))
+		return false;
+	for (int i = 0; ok && i < db_res_rows(r); i++) {
+		struct clock_input in = { 0 };
+		struct clock_result res;
+		time_t started = (time_t)db_res_ll(r, i, "started");
+		char t[24], sl[16], hl[16], yf[16], yt[16];
+
+		in.sign_from = in.handle_from = started;
+		in.sign_limit = (int)db_res_ll(r, i, "sign_limit");
+		in.sign_unit = (enum deadline_unit)deadline_unit_parse(db_res_str(r, i, "sign_unit"));
+		in.handle_limit = (int)db_res_ll(r, i, "handle_limit");
+		in.handle_unit = (enum deadline_unit)deadline_unit_parse(db_res_str(r, i, "handle_unit"));
+		clock_replay(before, &in, &res);
+		bool sign_ok = res.sign_deadline == (time_t)db_res_ll(r, i, "sign_deadline");
+		bool handle_ok = res.handle_deadline == (time_t)db_res_ll(r, i, "handle_deadline");
+
+		if ((!sign_ok && in.sign_unit == UNIT_WORKDAYS)
+		    || (!handle_ok && in.handle_unit == UNIT_WORKDAYS))
+			sum->kept++;
+		if (!sign_ok && !handle_ok)
+			continue;
+		/* The years of what is recorded, as the replay of it finds them. */
+		if (!sign_ok)
+			in.sign_from = 0;
+		if (!handle_ok)
+			in.handle_from = 0;
+		clock_replay(before, &in, &res);
+		snprintf(t, sizeof(t), "%lld", (long long)started);
+		snprintf(sl, sizeof(sl), "%d", in.sign_limit);
+		snprintf(hl, sizeof(hl), "%d", in.handle_limit);
+		snprintf(yf, sizeof(yf), "%d", res.year_from);
+		snprintf(yt, sizeof(yt), "%d", res.year_to);
+		ok = DB_RUN(db, e, record_sql, db_res_str(r, i, "id"),
+			    handle_ok ? t : NULL, handle_ok ? hl : NULL,
+			    handle_ok ? deadline_unit_code(in.handle_unit) : NULL,
+			    sign_ok ? t : NULL, sign_ok ? sl : NULL,
+			    sign_ok ? deadline_unit_code(in.sign_unit) : NULL,
+			    res.year_from ? yf : NULL, res.year_to ? yt : NULL);
+		sum->reconstructed++;
+	}
+	db_res_free(r);
+	return ok;
+}
+
+/* An event for each order whose other clocks alone moved. */
+static bool write_notes(struct db *db, int year, json_object *notes, struct err *e)
+{
+	char y[16], note[160];
+
+	if (!notes)
+		return true;
+	snprintf(y, sizeof(y), "%d", year);
+	notice_note(note, sizeof(note), year);
+	json_object_object_foreach(notes, id, members) {
+		if (!DB_RUN(db, e,
+			    "INSERT INTO order_event (order_id, actor_role, action, from_status, to_status,"
+			    " note, payload)"
+			    " SELECT o.id, 'system', 'deadline_recalculated', o.status, o.status, $3,"
+			    "  jsonb_build_object('year', $2::integer, 'reason', 'official_notice')"
+			    "  || $4::jsonb"
+			    " FROM work_order o WHERE o.id = $1::bigint",
+			    id, y, note, json_object_to_json_string_ext(members, JSON_C_TO_STRING_PLAIN)))
+			return false;
+	}
+	return true;
+}
+
+bool orders_recompute_year(struct db *db, int year, const struct calendar *before,
+			   const struct calendar *after, json_object *notes,
+			   struct recompute_summary *sum, struct err *e)
+{
 	struct db_res *r = NULL;
 	time_t now = time(NULL);
 	char y[16];
 	bool ok = false;
 
-	*moved = 0;
-	if (!cal)
+	if (!reconstruct_unrecorded(db, year, before, sum, e))
 		return false;
 	snprintf(y, sizeof(y), "%d", year);
 	r = DB_EXEC(db, e, select_sql, y);
 	if (!r)
-		goto out;
+		return false;
 	for (int i = 0; i < db_res_rows(r); i++)
-		if (!recompute_one(db, cal, r, i, year, now, moved, e))
+		if (!recompute_one(db, after, r, i, year, now, notes, &sum->moved, e))
 			goto out;
-	ok = true;
+	ok = write_notes(db, year, notes, e);
 out:
 	db_res_free(r);
-	calendar_free(cal);
 	return ok;
+}
+
+void orders_note_recalculated(json_object *notes, const char *order_id, const char *key,
+			      const char *value)
+{
+	json_object *o = json_object_object_get(notes, order_id);
+
+	if (!o) {
+		o = json_object_new_object();
+		json_object_object_add(notes, order_id, o);
+	}
+	json_object_object_add(o, key, json_object_new_string(value));
 }

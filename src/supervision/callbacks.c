@@ -7,10 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendar/calendar.h"
 #include "core/array.h"
 #include "core/jsonutil.h"
 #include "core/timeutil.h"
 #include "orders/deadline.h"
+#include "orders/recompute.h"
 #include "supervision/settings.h"
 #include "supervision/sv_private.h"
 
@@ -143,18 +145,25 @@ bool sv_sampled(long long id, double share)
 	return (double)h / 4294967296.0 < share;
 }
 
+/* 00:00 of the `delay`th working day on `cal` after `from`; `from` if 0. */
+static time_t task_due(const struct calendar *cal, time_t from, int delay)
+{
+	if (delay <= 0)
+		return from;
+	return time_from_local(time_local_day(calendar_add_workdays(cal, from, delay)), 0, 0, 0);
+}
+
 /* A reply: the round's task, due at 00:00 of the Nth working day after now. */
 static bool create_task(struct db *db, const struct order_change *c, struct err *e)
 {
 	struct callback_settings s;
-	time_t now = time(NULL), due = now;
+	time_t now = time(NULL), due;
 	char due_text[32];
 
 	if (!callback_settings_load(db, &s, e))
 		return false;
-	if (s.delay_workdays > 0)
-		due = time_from_local(time_local_day(deadline_add(now, s.delay_workdays, UNIT_WORKDAYS)),
-				      0, 0, 0);
+	due = task_due(deadline_calendar_hold(), now, s.delay_workdays);
+	deadline_calendar_release();
 	snprintf(due_text, sizeof(due_text), "%lld", (long long)due);
 	/* A task of an earlier round still open (the order was replied again
 	 * some other way) is no longer anyone's work. */
@@ -600,4 +609,51 @@ bool callbacks_due_count(struct db *db, long long *n, struct err *e)
 	*n = db_res_ll(r, 0, "n");
 	db_res_free(r);
 	return true;
+}
+
+/* ------------------------------------------ a year's notice arrives */
+
+bool callbacks_recompute_year(struct db *db, int year, const struct calendar *before,
+			      const struct calendar *after, json_object *notes, long *moved,
+			      struct err *e)
+{
+	struct callback_settings s;
+	struct db_res *r;
+	char y[16];
+	bool ok = true;
+
+	if (!callback_settings_load(db, &s, e))
+		return false;
+	if (s.delay_workdays <= 0)
+		return true;
+	snprintf(y, sizeof(y), "%d", year);
+	/* A day's slack each side covers the time zone. */
+	r = DB_EXEC(db, e,
+		    "SELECT t.id, t.order_id, extract(epoch FROM t.created_at)::bigint AS created,"
+		    " extract(epoch FROM t.due_at)::bigint AS due, iso(t.due_at) AS due_iso"
+		    " FROM callback_task t WHERE t.status IN ('open', 'skipped') AND t.finished_at IS NULL"
+		    "  AND t.created_at < make_date($1::integer + 1, 1, 1) + interval '1 day'"
+		    "  AND t.due_at >= make_date($1::integer, 1, 1) - interval '1 day'"
+		    " ORDER BY t.id FOR UPDATE OF t", y);
+	if (!r)
+		return false;
+	for (int i = 0; ok && i < db_res_rows(r); i++) {
+		time_t created = (time_t)db_res_ll(r, i, "created");
+		time_t due = (time_t)db_res_ll(r, i, "due");
+		time_t corrected = task_due(after, created, s.delay_workdays);
+		char t[24], iso[TIMEUTIL_ISO_LEN];
+
+		if (task_due(before, created, s.delay_workdays) != due || corrected == due)
+			continue;
+		snprintf(t, sizeof(t), "%lld", (long long)corrected);
+		time_format_iso(corrected, iso);
+		orders_note_recalculated(notes, db_res_str(r, i, "order_id"), "old_callback_due",
+					 db_res_str(r, i, "due_iso"));
+		orders_note_recalculated(notes, db_res_str(r, i, "order_id"), "new_callback_due", iso);
+		ok = DB_RUN(db, e, "UPDATE callback_task SET due_at = to_timestamp($2::bigint) WHERE id = $1",
+			    db_res_str(r, i, "id"), t);
+		(*moved)++;
+	}
+	db_res_free(r);
+	return ok;
 }

@@ -36,6 +36,8 @@
 #include "db/db.h"
 #include "orders/orders.h"
 
+struct calendar;
+
 #define CALLBACK_LIST_DEFAULT 50
 #define CALLBACK_LIST_MAX 200
 
@@ -96,5 +98,22 @@ bool callbacks_due_count(struct db *db, long long *n, struct err *e);
  * sweeper.
  */
 long callbacks_close_skipped(struct db *db, struct err *e);
+
+/*
+ * After the official notice of `year` was stored (inside the import's
+ * transaction, orders/recompute.h): moves the due time of every open or
+ * skipped task whose computation touched the year to what `after` gives.
+ * A task is moved only if its due time is exactly what the current
+ * callback.delay_workdays gives from the task's creation on `before` (a
+ * task put back after an unreachable call, or created under another delay,
+ * keeps its time). Each move is noted in `notes` (old_callback_due,
+ * new_callback_due: orders_note_recalculated()) for the order's one
+ * "deadline_recalculated" event, and counted in *moved. Runs before
+ * orders_recompute_year(), which writes the events. False with `e` on a
+ * database error.
+ */
+bool callbacks_recompute_year(struct db *db, int year, const struct calendar *before,
+			      const struct calendar *after, json_object *notes, long *moved,
+			      struct err *e);
 
 #endif

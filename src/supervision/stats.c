@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar/calendar.h"
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "orders/deadline.h"
@@ -681,6 +682,41 @@ bool stats_on_change(struct db *db, const struct order_change *c, struct err *e)
 		      "INSERT INTO order_handling (order_id, seconds) VALUES ($1::bigint, $2::bigint)"
 		      " ON CONFLICT (order_id) DO UPDATE SET seconds = EXCLUDED.seconds, computed_at = now()",
 		      c->order_id, secs);
+}
+
+bool stats_recompute_handling(struct db *db, int year, const struct calendar *after,
+			      long *changed, struct err *e)
+{
+	struct db_res *r;
+	char y[16];
+	bool ok = true;
+
+	snprintf(y, sizeof(y), "%d", year);
+	/* A day's slack each side covers the time zone. */
+	r = DB_EXEC(db, e,
+		    "SELECT o.id, h.seconds, extract(epoch FROM o.created_at)::bigint AS created,"
+		    " extract(epoch FROM o.completed_at)::bigint AS completed"
+		    " FROM order_handling h JOIN work_order o ON o.id = h.order_id"
+		    " WHERE o.created_at < make_date($1::integer + 1, 1, 1) + interval '1 day'"
+		    "  AND o.completed_at >= make_date($1::integer, 1, 1) - interval '1 day'"
+		    " ORDER BY o.id", y);
+	if (!r)
+		return false;
+	for (int i = 0; ok && i < db_res_rows(r); i++) {
+		long s = calendar_working_seconds(after, (time_t)db_res_ll(r, i, "created"),
+						  (time_t)db_res_ll(r, i, "completed"));
+		char secs[24];
+
+		if (s == (long)db_res_ll(r, i, "seconds"))
+			continue;
+		snprintf(secs, sizeof(secs), "%ld", s);
+		ok = DB_RUN(db, e,
+			    "UPDATE order_handling SET seconds = $2::bigint, computed_at = now()"
+			    " WHERE order_id = $1::bigint", db_res_str(r, i, "id"), secs);
+		(*changed)++;
+	}
+	db_res_free(r);
+	return ok;
 }
 
 #define HANDLING_BATCH 10000

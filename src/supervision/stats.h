@@ -30,6 +30,8 @@
 #include "db/db.h"
 #include "orders/orders.h"
 
+struct calendar;
+
 /* What the rows of a report are: the order's … */
 enum stat_kind {
 	STAT_BY_DEPARTMENT = 1,		/* lead unit (主办单位) as of now */
@@ -100,5 +102,16 @@ bool stats_on_change(struct db *db, const struct order_change *change, struct er
  * *rows. Returns false with `e`; nothing is changed then.
  */
 bool stats_rebuild(struct db *db, bool all_handling, long *handling, long *rows, struct err *e);
+
+/*
+ * After the official notice of `year` was stored (inside the import's
+ * transaction, orders/recompute.h): computes again on `after` the working
+ * handling time of every completed order whose registration-to-completion
+ * span touches the year, and stores those that changed; the rollups follow
+ * through their triggers. Adds the number changed to *changed. False with
+ * `e` on a database error.
+ */
+bool stats_recompute_handling(struct db *db, int year, const struct calendar *after,
+			      long *changed, struct err *e);
 
 #endif

@@ -306,7 +306,7 @@ void page_admin_calendar_import(struct http_req *req)
 	struct form f;
 	const struct form_pair *file;
 	int year = 0;
-	long moved = 0;
+	struct recompute_summary sum = { 0 };
 	bool ok = false;
 
 	if (!admin_begin_upload(req, "calendar", "节假日", &pg, &f)) {
@@ -317,7 +317,7 @@ void page_admin_calendar_import(struct http_req *req)
 	if (!file || !file->filename[0] || !file->len) {
 		err_field(&e, 422, "file", ERR_NO_FILE, "choose a file to upload");
 	} else {
-		ok = holidays_import(pg.db, file->value, file->len, &year, &moved, &e);
+		ok = holidays_import(pg.db, file->value, file->len, &year, &sum, &e);
 	}
 	if (ok) {
 		struct err le = ERR_INIT;
@@ -325,10 +325,10 @@ void page_admin_calendar_import(struct http_req *req)
 		if (!deadline_calendar_load(pg.db, &le))
 			log_warn("web: the calendar was stored but not reloaded: %s", le.message);
 		snprintf(y, sizeof(y), "%d", year);
-		snprintf(n, sizeof(n), "%ld", moved);
+		snprintf(n, sizeof(n), "%ld", sum.moved);
 		/* How many orders moved, when any did. */
 		page_redirect(&pg, "/admin/calendar", "done", "loaded", "what", y,
-			      moved ? "moved" : NULL, n, NULL);
+			      sum.moved ? "moved" : NULL, n, NULL);
 	} else if (e.status >= 400 && e.status < 500) {
 		struct buf msg = BUF_INIT;
 		json_object *errors = json_object_new_object();

@@ -345,6 +345,8 @@ static const struct {
 	{ "new_deadline", "新时限", D_TIME },
 	{ "old_requested_deadline", "原申请延期至", D_TIME },
 	{ "new_requested_deadline", "新申请延期至", D_TIME },
+	{ "old_callback_due", "原回访时间", D_TIME },
+	{ "new_callback_due", "新回访时间", D_TIME },
 	{ "year", "节假日年度", D_INT },
 	{ "suspended_at", "挂起时间", D_TIME },
 	{ "target", "转往", D_TEXT },

@@ -156,3 +156,117 @@ class ProvisionalYear(OrdersTestCase):
 
         # Importing the same notice again moves nothing.
         self.assertIn('the deadlines of 0 orders moved', self.import_notice())
+
+    def summary_counts(self, out):
+        """The import summary's figures by their words."""
+        import re
+        m = re.search(r'callback due times moved: (\d+); handling times of completed orders'
+                      r' recomputed: (\d+)', out)
+        self.assertIsNotNone(m, out)
+        r = re.search(r'(\d+) reconstructed, (\d+) kept', out)
+        return {'callbacks': int(m.group(1)), 'handling': int(m.group(2)),
+                'reconstructed': int(r.group(1)) if r else 0, 'kept': int(r.group(2)) if r else 0}
+
+    def order_id(self, n):
+        return psql("SELECT id FROM work_order WHERE number = '%s'" % n)[0][0]
+
+    def test_callback_due_times_move_with_the_notice_in_one_event_per_order(self):
+        """A reply on Thu 01-29 (a statutory holiday) with the callback due at
+        00:00 of the next working day: Fri 01-30 provisionally, Mon 02-02 by
+        the notice."""
+        psql("INSERT INTO setting (key, value) VALUES ('callback.delay_workdays', '1')"
+             " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+        alone = self.order_in('awaiting_callback', request_type='consult')
+        both = self.order_in('awaiting_callback', request_type='consult')
+        later = self.order_in('awaiting_callback', request_type='consult')
+        ids = [self.order_id(n) for n in (alone, both, later)]
+        self.addCleanup(psql, "UPDATE callback_task SET status = 'cancelled', finished_at = now()"
+                              " WHERE order_id IN (%s) AND status = 'open'" % ','.join(ids))
+        self.addCleanup(psql, "UPDATE order_clock SET year_from = NULL, year_to = NULL"
+                              " WHERE order_id IN (%s)" % ','.join(ids))
+        psql("UPDATE callback_task SET created_at = '2093-01-29 10:00+08',"
+             " due_at = '2093-01-30 00:00+08' WHERE order_id IN (%s, %s)" % (ids[0], ids[1]))
+        # Put back after an unreachable call: its time is the agent's, not the calendar's.
+        psql("UPDATE callback_task SET created_at = '2093-01-29 10:00+08',"
+             " due_at = '2093-01-30 15:00+08' WHERE order_id = %s" % ids[2])
+        self.move_clock_to_2093(both)
+
+        counts = self.summary_counts(self.import_notice())
+        self.assertEqual(counts['callbacks'], 2)
+
+        def due(order_id):
+            return psql("SELECT due_at = '2093-02-02 00:00+08', due_at = '2093-01-30 15:00+08'"
+                        " FROM callback_task WHERE order_id = %s" % order_id)[0]
+        self.assertEqual(due(ids[0]), ['t', 'f'])
+        self.assertEqual(due(ids[1]), ['t', 'f'])
+        self.assertEqual(due(ids[2]), ['f', 't'])
+        for n, deadlines_too in ((alone, False), (both, True)):
+            with self.subTest(order=n):
+                evs = [e for e in self.ok(self.agent.events(n))
+                       if e['action'] == 'deadline_recalculated']
+                self.assertEqual(len(evs), 1, evs)
+                p = evs[0]['payload']
+                self.assertEqual((p['old_callback_due'], p['new_callback_due']),
+                                 ('2093-01-30T00:00:00+08:00', '2093-02-02T00:00:00+08:00'))
+                self.assertEqual('new_deadline' in p, deadlines_too, p)
+        self.assertEqual([e for e in self.ok(self.agent.events(later))
+                          if e['action'] == 'deadline_recalculated'], [])
+
+    def test_a_completed_orders_working_handling_time_follows_the_notice(self):
+        """Registered Thu 01-29 10:00, completed Wed 02-04 10:00. Provisional:
+        Fri 01-30, Mon 02-02, Tue 02-03 and 10 hours = 295,200 working
+        seconds; by the notice 01-30 is off: 208,800."""
+        n = self.order_in('completed', request_type='consult')
+        oid = self.order_id(n)
+        self.addCleanup(psql, "UPDATE work_order SET created_at = now(), completed_at = now()"
+                              " WHERE id = %s" % oid)
+        psql("UPDATE work_order SET created_at = '2093-01-29 10:00+08',"
+             " completed_at = '2093-02-04 10:00+08' WHERE id = %s" % oid)
+        psql("UPDATE order_handling SET seconds = 295200 WHERE order_id = %s" % oid)
+        dept = "(SELECT id FROM department WHERE code = '%s')" % self.depts.a
+
+        def handling_sums():
+            return psql("SELECT (SELECT coalesce(sum(handling_seconds), 0) FROM stat_rollup"
+                        "  WHERE kind = 1 AND key = %s::text),"
+                        " (SELECT coalesce(sum((stat_facts(o, h.seconds))[19]), 0)"
+                        "  FROM work_order o LEFT JOIN order_handling h ON h.order_id = o.id"
+                        "  WHERE o.lead_department_id = %s)" % (dept, dept))[0]
+        before = handling_sums()
+
+        counts = self.summary_counts(self.import_notice())
+        self.assertGreaterEqual(counts['handling'], 1)
+        self.assertEqual(psql("SELECT seconds FROM order_handling WHERE order_id = %s" % oid),
+                         [['208800']])
+        after = handling_sums()
+        self.assertEqual(int(after[0]), int(before[0]) - 86400)
+        self.assertEqual(after[0], after[1])
+
+    def test_a_clock_older_than_the_records_is_reconstructed_when_it_can_be(self):
+        """Dispatched at START before clocks were recorded: only the deadlines
+        are known. The policy (consult: sign-for 1, handling 2 working days)
+        replayed on the provisional calendar gives them exactly, so the clock
+        is recorded and corrected; an extended one cannot be and stays."""
+        plain = self.order_in('in_progress', request_type='consult')
+        extended = self.order_in('in_progress', request_type='consult')
+        ids = [self.order_id(n) for n in (plain, extended)]
+        for n in (plain, extended):
+            self.move_clock_to_2093(n)
+        psql("DELETE FROM order_clock WHERE order_id IN (%s)" % ','.join(ids))
+        psql("UPDATE work_order SET handle_deadline = '2093-02-09 23:59:59+08',"
+             " sign_deadline = '2093-02-03 23:59:59+08' WHERE id = %s" % ids[1])
+        self.addCleanup(psql, "UPDATE order_clock SET year_from = NULL, year_to = NULL"
+                              " WHERE order_id IN (%s)" % ','.join(ids))
+        self.addCleanup(psql, "UPDATE work_order SET clock_started_at = now()"
+                              " WHERE id IN (%s)" % ','.join(ids))
+
+        out = self.import_notice()
+        counts = self.summary_counts(out)
+        self.assertEqual((counts['reconstructed'], counts['kept']), (1, 1), out)
+        dl = self.ok(self.agent.order(plain))['deadlines']
+        self.assertEqual((dl['sign_deadline'], dl['handle_deadline'], dl['provisional']),
+                         (SIGN_OFFICIAL, HANDLE_OFFICIAL, False))
+        dl = self.ok(self.agent.order(extended))['deadlines']
+        self.assertEqual((dl['sign_deadline'], dl['handle_deadline']),
+                         ('2093-02-03T23:59:59+08:00', '2093-02-09T23:59:59+08:00'))
+        self.assertEqual([e for e in self.ok(self.agent.events(extended))
+                          if e['action'] == 'deadline_recalculated'], [])
