@@ -9,8 +9,8 @@ import uuid
 from harness import TEST_DB, Server, psql, run_hotline, wait_for
 from orders_fixture import PASSWORD, add_user, import_csv
 
-# A small sample in the official file format (holiday-cn, as in
-# shared/data/holidays/<year>.json): New Year's Day 2027 falls on a Friday;
+# A small sample in the official file format (holiday-cn's, one file per
+# year, docs/calendar.md): New Year's Day 2027 falls on a Friday;
 # the Spring Festival days here are an invented sample, not the real notice.
 YEAR_2027 = {
     '$schema': 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',
