@@ -159,6 +159,31 @@ class LiveEvents(ServerTestCase):
         waiting.join(20)
         self.assertIsNone(result['response'].json['call'])
 
+    def test_a_console_on_another_server_process_hears_of_its_call(self):
+        # Several processes share one database behind a load balancer: the
+        # event posted to this server notifies in its transaction, and the
+        # console waiting on the other process is woken by it.
+        other = Server()
+        agent = Actor(other, self.agent_login)
+        try:
+            waiting, result = self.wait_in_background(agent, '', 30)
+            time.sleep(1)
+            self.assertTrue(waiting.is_alive(), 'without a call the request waits')
+            c = self.call_id()
+            self.event('offered', c, caller=self.phone, dialled='12345')
+            sent = time.monotonic()
+            self.event('answered', c, 4, agent=self.agent_login)
+            waiting.join(20)
+            self.assertFalse(waiting.is_alive())
+            r = result['response']
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json['call']['call_id'], c)
+            self.assertLess(result['answered_at'] - sent, 15, 'woken by the event, not by the wait')
+            self.event('ended', c, 60)
+        finally:
+            agent.close()
+            self.assertEqual(other.stop(), 0, other.read_log()[-2000:])
+
     def test_a_wait_ends_with_the_same_answer_when_nothing_happens(self):
         c = self.call_id()
         self.event('offered', c, caller=self.phone, dialled='12345')
