@@ -76,12 +76,13 @@ def main():
         if name not in defs:
             sys.exit('pgbench_sql.py: %s not found in %s' % (name, ' or '.join(s[1:] for s in sources)))
     # The registration, with the values an agent's request carries.
-    # $1-$17 the order's fields, $18 the actor's role, $19 the actor's department.
+    # $1-$17 the order's fields, $18 the actor's role, $19 the actor's department,
+    # $20 the moment of a replayed registration (NULL: now).
     values = ["'phone'", "'complaint'", "'normal'", ':category', "'张先生'",
               "'138' || lpad((:c % 100000000)::text, 8, '0')", 'false',
               "'朝阳区建国路' || (:c % 300 + 1) || '号'", "'D03'", "'D03-S01'", 'NULL', 'NULL',
               "'市民来电反映：建国路' || (:c % 300 + 1) || '号附近道路破损，已持续一周，请尽快修复。(' || :c || ')'",
-              "'请相关部门尽快处理'", 'NULL', ':uid', 'NULL', "'agent'", 'NULL']
+              "'请相关部门尽快处理'", 'NULL', ':uid', 'NULL', "'agent'", 'NULL', 'NULL']
     for i in range(len(values), 0, -1):
         create = re.sub(r'\$%d(?!\d)' % i, values[i - 1].replace('\\', '\\\\'), create)
     if re.search(r'\$\d', create):

@@ -18,23 +18,27 @@
 
 static const char insert_event_sql[] =
 	"INSERT INTO order_event (order_id, actor_id, actor_role, department_id, action,"
-	" from_status, to_status, note, payload)"
-	" VALUES ($1, $2::integer, $3, $4::integer, $5, $6, $7, $8, $9::jsonb)";
+	" from_status, to_status, note, payload, at)"
+	" VALUES ($1, $2::integer, $3, $4::integer, $5, $6, $7, $8, $9::jsonb,"
+	" coalesce(to_timestamp($10::bigint), now()))";
 
+/* The event of an action taken at `at` (0: now). */
 static bool write_event(struct db *db, const struct principal *who, const char *order_id,
 			enum order_action action, enum order_status from, enum order_status to,
-			const char *note, json_object *payload, struct err *e)
+			const char *note, json_object *payload, time_t at, struct err *e)
 {
-	char uid[16], dept[16];
+	char uid[16], dept[16], when[24];
 	const char *payload_text = payload ? json_object_to_json_string_ext(
 		payload, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "{}";
 
 	snprintf(uid, sizeof(uid), "%d", who->user_id);
 	snprintf(dept, sizeof(dept), "%d", who->department_id);
+	snprintf(when, sizeof(when), "%lld", (long long)at);
 	return DB_RUN_P(db, e, insert_event_sql, order_id, who->user_id ? uid : NULL,
 			role_code(who->role), who->department_id ? dept : NULL, action_code(action),
 			from == ST_NONE ? NULL : status_code(from),
-			to == ST_NONE ? NULL : status_code(to), note ? note : "", payload_text);
+			to == ST_NONE ? NULL : status_code(to), note ? note : "", payload_text,
+			at ? when : NULL);
 }
 
 /*
@@ -728,13 +732,13 @@ static bool callback_reopens(enum order_action *action, struct action_params *p,
  */
 static json_object *act(struct db *db, const struct principal *who, const char *number,
 			enum order_action action, const struct action_params *given,
-			const struct param_source *src, struct err *e)
+			const struct param_source *src, time_t at, struct err *e)
 {
 	struct order_row row;
 	struct action_params read;
 	const struct action_params *p;
 	const struct transition *tr;
-	struct act_ctx c = { .db = db, .who = who, .row = &row, .now = time(NULL), .e = e };
+	struct act_ctx c = { .db = db, .who = who, .row = &row, .now = at ? at : time(NULL), .e = e };
 	enum order_status from;
 	int64_t version = given ? given->version : 0;
 	bool ok = false;
@@ -777,12 +781,12 @@ static json_object *act(struct db *db, const struct principal *who, const char *
 	refresh_alert(&row, c.now);
 	struct order_change change = {
 		.order_id = row.id, .number = row.number, .channel = row.channel, .action = action,
-		.from = from, .to = row.status, .params = p, .note = c.note, .who = who,
+		.from = from, .to = row.status, .params = p, .note = c.note, .who = who, .at = c.now,
 	};
 	ok = row_store(db, &row, e)
 	     && run_hooks(db, &change, e)
 	     && write_event(db, who, row.id, action, from, tr->to == ST_NONE ? from : tr->to, c.note,
-			    c.payload, e)
+			    c.payload, at, e)
 	     && db_commit(db, e);
 	json_object_put(c.payload);
 out:
@@ -795,11 +799,18 @@ out:
 json_object *orders_act(struct db *db, const struct principal *who, const char *number,
 			enum order_action action, const struct action_params *p, struct err *e)
 {
-	return act(db, who, number, action, p, NULL, e);
+	return act(db, who, number, action, p, NULL, 0, e);
 }
 
 json_object *orders_act_input(struct db *db, const struct principal *who, const char *number,
 			      enum order_action action, const struct param_source *src, struct err *e)
 {
-	return act(db, who, number, action, NULL, src, e);
+	return act(db, who, number, action, NULL, src, 0, e);
+}
+
+json_object *orders_act_input_at(struct db *db, const struct principal *who, const char *number,
+				 enum order_action action, const struct param_source *src, time_t at,
+				 struct err *e)
+{
+	return act(db, who, number, action, NULL, src, at, e);
 }

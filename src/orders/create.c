@@ -80,7 +80,8 @@ static bool places_known(struct db *db, const struct register_params *n, struct 
  * the district and street codes resolved, the day's counter advanced, the
  * order inserted, its "register" event written, and the order read back
  * with the columns orders_get() reads. It yields no row, and uses up no
- * number, when a district or street code given is unknown.
+ * number, when a district or street code given is unknown. $20 is the
+ * moment of registration for a replayed history, NULL for now.
  * scripts/bench.d/pgbench_sql.py reads this text for the pgbench baseline.
  */
 static const char create_order_sql[] =
@@ -89,7 +90,8 @@ static const char create_order_sql[] =
 	"  (SELECT id FROM department WHERE code = $10 AND kind = 'street') AS street_id),"
 	" n AS ("
 	" INSERT INTO order_counter (day, last)"
-	" SELECT (now() AT TIME ZONE current_setting('TimeZone'))::date, 1 FROM place"
+	" SELECT (coalesce(to_timestamp($20::bigint), now()) AT TIME ZONE current_setting('TimeZone'))::date,"
+	"  1 FROM place"
 	"  WHERE ($9::text IS NULL OR district_id IS NOT NULL)"
 	"  AND ($10::text IS NULL OR street_id IS NOT NULL)"
 	" ON CONFLICT (day) DO UPDATE SET last = order_counter.last + 1"
@@ -97,16 +99,19 @@ static const char create_order_sql[] =
 	" created AS ("
 	" INSERT INTO work_order (number, channel, request_type, urgency, category_code,"
 	"  caller_name, caller_phone, confidential, address, district_id, street_id, latitude,"
-	"  longitude, content, request, status, call_id, created_by, idempotency_key)"
+	"  longitude, content, request, status, call_id, created_by, idempotency_key, created_at,"
+	"  updated_at)"
 	" SELECT to_char(n.day, 'YYYYMMDD') || '-' || lpad(n.last::text, 6, '0'),"
 	"  $1, $2, $3, $4, $5, $6, $7, $8, place.district_id, place.street_id, $11::float8,"
-	"  $12::float8, $13, $14, 'pending', $15, $16::integer, $17 FROM n, place"
+	"  $12::float8, $13, $14, 'pending', $15, $16::integer, $17,"
+	"  coalesce(to_timestamp($20::bigint), now()), coalesce(to_timestamp($20::bigint), now())"
+	" FROM n, place"
 	" RETURNING *),"
 	" ev AS ("
 	" INSERT INTO order_event (order_id, actor_id, actor_role, department_id, action,"
-	"  from_status, to_status, note, payload)"
+	"  from_status, to_status, note, payload, at)"
 	" SELECT id, $16::integer, $18, $19::integer, 'register', NULL, 'pending', '',"
-	"  jsonb_build_object('channel', $1::text) FROM created)"
+	"  jsonb_build_object('channel', $1::text), created_at FROM created)"
 	" SELECT " ORDER_COLUMNS " FROM created o LEFT JOIN department ld ON ld.id = o.lead_department_id";
 
 /*
@@ -149,9 +154,9 @@ static json_object *earlier_with_key(struct db *db, const struct principal *who,
 }
 
 static json_object *create(struct db *db, const struct principal *who, const struct register_params *n,
-			   const char *idempotency_key, bool *created, struct err *e)
+			   const char *idempotency_key, time_t at, bool *created, struct err *e)
 {
-	char lat[32], lon[32], uid[16], dept[16];
+	char lat[32], lon[32], uid[16], dept[16], when[24];
 	struct db_res *r;
 	json_object *o = NULL;
 
@@ -161,12 +166,14 @@ static json_object *create(struct db *db, const struct principal *who, const str
 	snprintf(lon, sizeof(lon), "%.8f", n->longitude.value);
 	snprintf(uid, sizeof(uid), "%d", who->user_id);
 	snprintf(dept, sizeof(dept), "%d", who->department_id);
+	snprintf(when, sizeof(when), "%lld", (long long)at);
 	r = DB_EXEC_P(db, e, create_order_sql, n->channel ? n->channel : "phone", n->request_type,
 		      n->urgency ? n->urgency : "normal", n->category, n->caller_name ? n->caller_name : "",
 		      n->caller_phone, n->confidential ? "true" : "false", n->address ? n->address : "",
 		      n->district, n->street, n->latitude.given ? lat : NULL, n->longitude.given ? lon : NULL,
 		      n->content, n->request ? n->request : "", n->call_id, who->user_id ? uid : NULL,
-		      idempotency_key, role_code(who->role), who->department_id ? dept : NULL);
+		      idempotency_key, role_code(who->role), who->department_id ? dept : NULL,
+		      at ? when : NULL);
 	if (!r) {
 		if (e && e->code == ERR_UNIQUE_VIOLATION && idempotency_key) {
 			/* A concurrent retry with the same key won the race. */
@@ -201,7 +208,7 @@ json_object *orders_create(struct db *db, const struct principal *who, const str
 	*created = false;
 	if ((earlier = earlier_with_key(db, who, idempotency_key, e)) || err_isset(e))
 		return earlier;
-	return create(db, who, p, idempotency_key, created, e);
+	return create(db, who, p, idempotency_key, 0, created, e);
 }
 
 json_object *orders_create_input(struct db *db, const struct principal *who, const struct param_source *src,
@@ -215,5 +222,16 @@ json_object *orders_create_input(struct db *db, const struct principal *who, con
 		return earlier;
 	if (!params_read(ACT_REGISTER, src, &p, e))
 		return NULL;
-	return create(db, who, &p.register_, idempotency_key, created, e);
+	return create(db, who, &p.register_, idempotency_key, 0, created, e);
+}
+
+json_object *orders_create_input_at(struct db *db, const struct principal *who,
+				    const struct param_source *src, time_t at, struct err *e)
+{
+	struct action_params p;
+	bool created;
+
+	if (!params_read(ACT_REGISTER, src, &p, e))
+		return NULL;
+	return create(db, who, &p.register_, NULL, at, &created, e);
 }

@@ -40,6 +40,11 @@ json_object *orders_create(struct db *db, const struct principal *who, const str
  * every bad field is reported at once. */
 json_object *orders_create_input(struct db *db, const struct principal *who, const struct param_source *src,
 				 const char *idempotency_key, bool *created, struct err *e);
+/* As orders_create_input(), registered at `at` instead of now (its time,
+ * its number's day, its event): for a loader that replays a history, as
+ * orders_act_input_at(). */
+json_object *orders_create_input_at(struct db *db, const struct principal *who,
+				    const struct param_source *src, time_t at, struct err *e);
 
 /* One order as the viewer may see it, with the actions the viewer may take. */
 json_object *orders_get(struct db *db, const struct principal *who, const char *number,
@@ -112,6 +117,17 @@ json_object *orders_act(struct db *db, const struct principal *who, const char *
 json_object *orders_act_input(struct db *db, const struct principal *who, const char *number,
 			      enum order_action action, const struct param_source *src, struct err *e);
 
+/*
+ * As orders_act_input(), the action taken at `at` instead of now: its
+ * event, its deadlines and its checks (a late sign-for, an overdue order)
+ * as of that moment. For a loader that replays a history in order (the
+ * demo); `at` must not be earlier than the order's last event. The server
+ * never calls it.
+ */
+json_object *orders_act_input_at(struct db *db, const struct principal *who, const char *number,
+				 enum order_action action, const struct param_source *src, time_t at,
+				 struct err *e);
+
 /* What an action did, for the modules that react to it (the 110 bridge). */
 struct order_change {
 	const char *order_id;		/* work_order.id */
@@ -122,6 +138,7 @@ struct order_change {
 	const struct action_params *params;	/* the action's parameters */
 	const char *note;		/* the event's note (a reason, a remark); may be NULL */
 	const struct principal *who;
+	time_t at;			/* when the action was taken (now, or a replay's moment) */
 };
 
 /*

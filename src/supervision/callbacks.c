@@ -157,13 +157,14 @@ static time_t task_due(const struct calendar *cal, time_t from, int delay)
 static bool create_task(struct db *db, const struct order_change *c, struct err *e)
 {
 	struct callback_settings s;
-	time_t now = time(NULL), due;
-	char due_text[32];
+	time_t due;
+	char due_text[32], at[32];
 
 	if (!callback_settings_load(db, &s, e))
 		return false;
-	due = task_due(deadline_calendar_hold(), now, s.delay_workdays);
+	due = task_due(deadline_calendar_hold(), c->at, s.delay_workdays);
 	deadline_calendar_release();
+	snprintf(at, sizeof(at), "%lld", (long long)c->at);
 	snprintf(due_text, sizeof(due_text), "%lld", (long long)due);
 	/* A task of an earlier round still open (the order was replied again
 	 * some other way) is no longer anyone's work. */
@@ -172,13 +173,14 @@ static bool create_task(struct db *db, const struct order_change *c, struct err 
 		      " held_by = NULL, held_until = NULL"
 		      " WHERE order_id = $1::bigint AND status IN ('open', 'skipped')", c->order_id)
 	       && DB_RUN(db, e,
-		      "INSERT INTO callback_task (order_id, round, status, due_at)"
-		      " SELECT id, reopen_count, $2, to_timestamp($3::bigint) FROM work_order"
-		      " WHERE id = $1::bigint"
+		      "INSERT INTO callback_task (order_id, round, status, due_at, created_at)"
+		      " SELECT id, reopen_count, $2, to_timestamp($3::bigint), to_timestamp($4::bigint)"
+		      " FROM work_order WHERE id = $1::bigint"
 		      " ON CONFLICT (order_id, round) DO UPDATE SET status = EXCLUDED.status,"
 		      "  due_at = EXCLUDED.due_at, attempts = 0, held_by = NULL, held_until = NULL,"
 		      "  finished_at = NULL, finished_by = NULL",
-		      c->order_id, sv_sampled(atoll(c->order_id), s.share) ? "open" : "skipped", due_text);
+		      c->order_id, sv_sampled(atoll(c->order_id), s.share) ? "open" : "skipped", due_text,
+		      at);
 }
 
 /* The call that finished the task, as the action's parameters tell it. */
@@ -242,7 +244,7 @@ static bool finish_task(struct db *db, const struct order_change *c, struct err 
 	static const char *const tri[] = { NULL, "false", "true" };
 	struct call call;
 	struct db_res *r;
-	char uid[16], task_id[24];
+	char uid[16], task_id[24], at[24];
 	bool ok;
 
 	r = DB_EXEC(db, e,
@@ -267,20 +269,22 @@ static bool finish_task(struct db *db, const struct order_change *c, struct err 
 	db_res_free(r);
 	describe_call(c, &call);
 	sv_user_id(c->who, uid);
+	snprintf(at, sizeof(at), "%lld", (long long)c->at);
 	ok = DB_RUN(db, e,
-		    "UPDATE callback_task SET status = $2, finished_at = now(), finished_by = $3::integer,"
-		    " held_by = NULL, held_until = NULL,"
+		    "UPDATE callback_task SET status = $2, finished_at = to_timestamp($5::bigint),"
+		    " finished_by = $3::integer, held_by = NULL, held_until = NULL,"
 		    " attempts = attempts + CASE WHEN $4::text IS NULL THEN 0 ELSE 1 END,"
-		    " last_attempt_at = CASE WHEN $4::text IS NULL THEN last_attempt_at ELSE now() END"
+		    " last_attempt_at = CASE WHEN $4::text IS NULL THEN last_attempt_at"
+		    "  ELSE to_timestamp($5::bigint) END"
 		    " WHERE id = $1::bigint",
-		    task_id, call.task_status, c->who->user_id ? uid : NULL, call.outcome);
+		    task_id, call.task_status, c->who->user_id ? uid : NULL, call.outcome, at);
 	if (ok && call.outcome)
 		ok = DB_RUN(db, e,
 			    "INSERT INTO callback_attempt (task_id, agent_id, outcome, satisfaction, solved,"
-			    " attributable, comment, channel) VALUES ($1::bigint, $2::integer, $3, $4, $5::boolean,"
-			    " $6::boolean, $7, $8)",
+			    " attributable, comment, channel, at) VALUES ($1::bigint, $2::integer, $3, $4,"
+			    " $5::boolean, $6::boolean, $7, $8, to_timestamp($9::bigint))",
 			    task_id, c->who->user_id ? uid : NULL, call.outcome, call.satisfaction,
-			    tri[call.solved + 1], tri[call.attributable + 1], call.comment, call.channel);
+			    tri[call.solved + 1], tri[call.attributable + 1], call.comment, call.channel, at);
 	return ok;
 }
 
