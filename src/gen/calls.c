@@ -226,6 +226,8 @@ static void emit_call(void *ctx, time_t t)
 	struct cdr c;
 
 	make_cdr(g, t, &c);
+	if (g->o->until && t >= g->o->until)
+		return;		/* a day still going: its later calls not yet made */
 	if (g->summary)
 		write_summary(g, &c);
 	else

@@ -204,6 +204,7 @@ struct gen_opts {
 	long orders;
 	long calls;
 	time_t end;			/* a local midnight: the data ends here */
+	time_t until;			/* calls: none at or after this moment (0: none) */
 	int days;
 	int first_dept_id;
 	long first_order_id;

@@ -17,7 +17,8 @@
  *   hotline-gen version                  GEN_VERSION
  *
  * Options: --seed S (1), --orders N, --calls M, --end YYYY-MM-DD (a local
- * midnight; the data covers the --days (365) days before it), --first-dept-id,
+ * midnight; the data covers the --days (365) days before it), --until
+ * EPOCH (calls: none from that moment on, for a day still going), --first-dept-id,
  * --first-order-id, --holidays FILE (COPY text of calendar_day: day,
  * off_day, name; without it only weekends are off). The zone is TZ's.
  */
@@ -32,7 +33,8 @@
 
 static const char usage[] =
 	"usage: hotline-gen departments|categories|orders|calls|call-summary [--seed S] [--orders N]\n"
-	"                  [--calls M] [--end YYYY-MM-DD] [--days D] [--first-dept-id I]\n"
+	"                  [--calls M] [--end YYYY-MM-DD] [--days D] [--until EPOCH]\n"
+	"                  [--first-dept-id I]\n"
 	"                  [--first-order-id I] [--holidays FILE] [--handling FILE]...\n"
 	"                  [--counters FILE] [--split FIFO]...\n"
 	"       hotline-gen columns department|category|work_order|call\n"
@@ -147,6 +149,8 @@ int main(int argc, char **argv)
 			o.first_order_id = v;
 		else if (!strcmp(name, "--end"))
 			end = val;
+		else if (!strcmp(name, "--until") && parse_long(name, val, 0, 1L << 40, &v))
+			o.until = (time_t)v;
 		else if (!strcmp(name, "--holidays"))
 			holidays = val;
 		else if (!strcmp(name, "--handling") && o.nhandling < FANOUT_MAX)
@@ -161,7 +165,7 @@ int main(int argc, char **argv)
 			return 2;
 		} else {
 			if (strncmp(name, "--", 2) || (strcmp(name, "--seed") && strcmp(name, "--orders")
-			    && strcmp(name, "--calls") && strcmp(name, "--days")
+			    && strcmp(name, "--calls") && strcmp(name, "--days") && strcmp(name, "--until")
 			    && strcmp(name, "--first-dept-id") && strcmp(name, "--first-order-id")))
 				fputs(usage, stderr);
 			return 2;
