@@ -55,12 +55,15 @@ static bool lights_ok(const char *list, struct err *e)
 static bool where_build(struct where *w, const struct principal *who, const struct order_filter *f,
 			struct err *e)
 {
+	int scope_params;
+
 	if (scope_param(who)) {
 		add_param(w, scope_param(who));
 		buf_adds(&w->sql, VISIBLE_SQL(1));
 	} else {
 		buf_adds(&w->sql, "true");
 	}
+	scope_params = w->np;
 	if (f->number) {
 		add_param(w, f->number);
 		buf_addf(&w->sql, " AND o.number LIKE " LIKE_ESCAPED("%d") " || '%%'", w->np);
@@ -115,7 +118,6 @@ static bool where_build(struct where *w, const struct principal *who, const stru
 		add_param(w, f->text);
 		buf_addf(&w->sql, " AND text_bigrams(" SEARCH_TEXT ") @> text_bigrams($%d)"
 			 " AND " SEARCH_TEXT " ILIKE '%%' || " LIKE_ESCAPED("%d") " || '%%'", w->np, w->np);
-		w->unprepared = true;
 	}
 	if (f->light) {
 		if (!lights_ok(f->light, e))
@@ -131,22 +133,27 @@ static bool where_build(struct where *w, const struct principal *who, const stru
 		buf_adds(&w->sql, " AND o.press_count > 0");
 	if (f->chased)
 		buf_adds(&w->sql, " AND o.chase_count > 0");
-	/*
-	 * A creation-time range is left unprepared: a generic plan assumes a
-	 * narrow range and may pick the creation-time index for a wide one.
-	 */
 	if (f->created_from) {
 		snprintf(w->from, sizeof(w->from), "%lld", (long long)f->created_from);
 		add_param(w, w->from);
 		buf_addf(&w->sql, " AND o.created_at >= to_timestamp($%d)", w->np);
-		w->unprepared = true;
 	}
 	if (f->created_to) {
 		snprintf(w->to, sizeof(w->to), "%lld", (long long)f->created_to);
 		add_param(w, w->to);
 		buf_addf(&w->sql, " AND o.created_at < to_timestamp($%d)", w->np);
-		w->unprepared = true;
 	}
+	/*
+	 * A filter on a value is planned for the value at hand. A generic
+	 * plan cannot see it: it walks the orders by id and filters them,
+	 * reading nearly the whole table for a rare value (待派单 oldest
+	 * first: 7.5 s at 10 M orders against 2 ms planned for 'pending'; a
+	 * number's prefix, which only as a constant becomes a range of the
+	 * number index, 0.6 s at 1 M). Planning costs about 5 ms; an
+	 * unfiltered page stays prepared.
+	 */
+	if (w->np > scope_params)
+		w->unprepared = true;
 	return true;
 }
 
