@@ -148,9 +148,9 @@ static bool where_build(struct where *w, const struct principal *who, const stru
 	 * plan cannot see it: it walks the orders by id and filters them,
 	 * reading nearly the whole table for a rare value (待派单 oldest
 	 * first: 7.5 s at 10 M orders against 2 ms planned for 'pending'; a
-	 * number's prefix, which only as a constant becomes a range of the
-	 * number index, 0.6 s at 1 M). Planning costs about 5 ms; an
-	 * unfiltered page stays prepared.
+	 * number's prefix only becomes a range of the number index as a
+	 * constant). Planning costs about 5 ms; an unfiltered page stays
+	 * prepared.
 	 */
 	if (w->np > scope_params)
 		w->unprepared = true;
@@ -179,7 +179,15 @@ json_object *orders_list(struct db *db, const struct principal *who,
 	 * with LIMIT $n PostgreSQL plans for a tenth of the table, and so
 	 * plans every execution afresh.
 	 */
-	buf_addf(&w.sql, " ORDER BY o.id %s LIMIT %d", f->oldest_first ? "ASC" : "DESC", lim + 1);
+	/*
+	 * A number's matches are one day's orders, adjacent in id: walking
+	 * the id index from the newest and filtering, which PostgreSQL
+	 * estimates cheaper, reads every order after that day (0.5 s for a
+	 * day's prefix at 1 M orders). Ordered by an expression, the matches
+	 * come from the number index and are sorted.
+	 */
+	buf_addf(&w.sql, " ORDER BY o.id%s %s LIMIT %d", f->number ? " + 0" : "",
+		 f->oldest_first ? "ASC" : "DESC", lim + 1);
 	if (w.unprepared)
 		r = db_exec(db, w.sql.data, w.np, w.params, e);
 	else
