@@ -138,8 +138,7 @@ static bool recompute_one(struct db *db, const struct calendar *cal, const struc
 /*
  * Orders with running or finished clocks but no recorded clock (started
  * before clocks were recorded) whose deadlines may touch year $1, with
- * the limits of their current policy. The slack of a day each side covers
- * the time zone.
+ * the limits of their current policy.
  */
 static const char unrecorded_sql[] =
 	"SELECT o.id, extract(epoch FROM o.clock_started_at)::bigint AS started,"
@@ -151,9 +150,8 @@ static const char unrecorded_sql[] =
 	" WHERE o.clock_started_at IS NOT NULL"
 	"  AND NOT EXISTS (SELECT 1 FROM order_clock c WHERE c.order_id = o.id)"
 	"  AND (p.sign_unit = 'workdays' OR p.handle_unit = 'workdays')"
-	"  AND o.clock_started_at < make_date($1::integer + 1, 1, 1) + interval '1 day'"
-	"  AND greatest(o.sign_deadline, o.handle_deadline)"
-	"   >= make_date($1::integer, 1, 1) - interval '1 day'"
+	"  AND" RECOMPUTE_SPAN_MAY_TOUCH("o.clock_started_at",
+					 "greatest(o.sign_deadline, o.handle_deadline)", "$1")
 	" ORDER BY o.id";
 
 static const char record_sql[] =

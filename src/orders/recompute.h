@@ -32,6 +32,16 @@
 
 struct calendar;
 
+/*
+ * SQL text: the span from `from` to `to` (SQL expressions) may touch the
+ * year given by parameter `year` (e.g. "$1"): it starts before the year
+ * ends and ends after the year begins, with a day's slack each side for
+ * the time zone. The recomputations select their candidates with it.
+ */
+#define RECOMPUTE_SPAN_MAY_TOUCH(from, to, year) \
+	" " from " < make_date(" year "::integer + 1, 1, 1) + interval '1 day'" \
+	" AND " to " >= make_date(" year "::integer, 1, 1) - interval '1 day'"
+
 /* What importing one year's notice changed, for the import's summary. */
 struct recompute_summary {
 	long moved;		/* orders whose deadlines moved */

@@ -631,13 +631,11 @@ bool callbacks_recompute_year(struct db *db, int year, const struct calendar *be
 	if (s.delay_workdays <= 0)
 		return true;
 	snprintf(y, sizeof(y), "%d", year);
-	/* A day's slack each side covers the time zone. */
 	r = DB_EXEC(db, e,
 		    "SELECT t.id, t.order_id, extract(epoch FROM t.created_at)::bigint AS created,"
 		    " extract(epoch FROM t.due_at)::bigint AS due, iso(t.due_at) AS due_iso"
 		    " FROM callback_task t WHERE t.status IN ('open', 'skipped') AND t.finished_at IS NULL"
-		    "  AND t.created_at < make_date($1::integer + 1, 1, 1) + interval '1 day'"
-		    "  AND t.due_at >= make_date($1::integer, 1, 1) - interval '1 day'"
+		    "  AND" RECOMPUTE_SPAN_MAY_TOUCH("t.created_at", "t.due_at", "$1")
 		    " ORDER BY t.id FOR UPDATE OF t", y);
 	if (!r)
 		return false;

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "orders/deadline.h"
+#include "orders/recompute.h"
 #include "supervision/settings.h"
 #include "supervision/sv_private.h"
 
@@ -684,39 +685,68 @@ bool stats_on_change(struct db *db, const struct order_change *c, struct err *e)
 		      c->order_id, secs);
 }
 
+/* Handling times gathered for one statement: two array literals. */
+struct handling_set {
+	struct buf ids, secs;
+	long n;
+};
+
+#define HANDLING_SET_INIT { BUF_INIT, BUF_INIT, 0 }
+
+static void handling_add(struct handling_set *set, const char *order_id, long secs)
+{
+	buf_addf(&set->ids, "%s%s", set->n ? "," : "{", order_id);
+	buf_addf(&set->secs, "%s%ld", set->n ? "," : "{", secs);
+	set->n++;
+}
+
+/* Stores the gathered handling times (new or replacing) and empties `set`. */
+static bool handling_store(struct db *db, struct handling_set *set, struct err *e)
+{
+	bool ok = true;
+
+	if (set->n) {
+		buf_addch(&set->ids, '}');
+		buf_addch(&set->secs, '}');
+		ok = DB_RUN(db, e,
+			    "INSERT INTO order_handling (order_id, seconds)"
+			    " SELECT * FROM unnest($1::bigint[], $2::bigint[])"
+			    " ON CONFLICT (order_id) DO UPDATE SET seconds = EXCLUDED.seconds,"
+			    " computed_at = now()",
+			    set->ids.data, set->secs.data);
+	}
+	buf_release(&set->ids);
+	buf_release(&set->secs);
+	set->n = 0;
+	return ok;
+}
+
 bool stats_recompute_handling(struct db *db, int year, const struct calendar *after,
 			      long *changed, struct err *e)
 {
+	struct handling_set set = HANDLING_SET_INIT;
 	struct db_res *r;
 	char y[16];
-	bool ok = true;
 
 	snprintf(y, sizeof(y), "%d", year);
-	/* A day's slack each side covers the time zone. */
 	r = DB_EXEC(db, e,
 		    "SELECT o.id, h.seconds, extract(epoch FROM o.created_at)::bigint AS created,"
 		    " extract(epoch FROM o.completed_at)::bigint AS completed"
 		    " FROM order_handling h JOIN work_order o ON o.id = h.order_id"
-		    " WHERE o.created_at < make_date($1::integer + 1, 1, 1) + interval '1 day'"
-		    "  AND o.completed_at >= make_date($1::integer, 1, 1) - interval '1 day'"
+		    " WHERE " RECOMPUTE_SPAN_MAY_TOUCH("o.created_at", "o.completed_at", "$1")
 		    " ORDER BY o.id", y);
 	if (!r)
 		return false;
-	for (int i = 0; ok && i < db_res_rows(r); i++) {
+	for (int i = 0; i < db_res_rows(r); i++) {
 		long s = calendar_working_seconds(after, (time_t)db_res_ll(r, i, "created"),
 						  (time_t)db_res_ll(r, i, "completed"));
-		char secs[24];
 
-		if (s == (long)db_res_ll(r, i, "seconds"))
-			continue;
-		snprintf(secs, sizeof(secs), "%ld", s);
-		ok = DB_RUN(db, e,
-			    "UPDATE order_handling SET seconds = $2::bigint, computed_at = now()"
-			    " WHERE order_id = $1::bigint", db_res_str(r, i, "id"), secs);
-		(*changed)++;
+		if (s != (long)db_res_ll(r, i, "seconds"))
+			handling_add(&set, db_res_str(r, i, "id"), s);
 	}
 	db_res_free(r);
-	return ok;
+	*changed += set.n;
+	return handling_store(db, &set, e);
 }
 
 #define HANDLING_BATCH 10000
@@ -724,11 +754,10 @@ bool stats_recompute_handling(struct db *db, int year, const struct calendar *af
 /* One batch of handling times after order id `after`; the number done, or -1. */
 static long handling_batch(struct db *db, bool all, long long *after, struct err *e)
 {
-	struct buf ids = BUF_INIT, secs = BUF_INIT;
+	struct handling_set set = HANDLING_SET_INIT;
 	char from[24], lim[16];
 	struct db_res *r;
 	long n;
-	bool ok;
 
 	snprintf(from, sizeof(from), "%lld", *after);
 	snprintf(lim, sizeof(lim), "%d", HANDLING_BATCH);
@@ -743,30 +772,14 @@ static long handling_batch(struct db *db, bool all, long long *after, struct err
 	if (!r)
 		return -1;
 	n = db_res_rows(r);
-	if (n == 0) {
-		db_res_free(r);
-		return 0;
-	}
-	buf_addch(&ids, '{');
-	buf_addch(&secs, '{');
-	for (int i = 0; i < n; i++) {
-		long s = deadline_working_seconds((time_t)db_res_ll(r, i, "created"),
-						  (time_t)db_res_ll(r, i, "completed"));
-		buf_addf(&ids, "%s%s", i ? "," : "", db_res_str(r, i, "id"));
-		buf_addf(&secs, "%s%ld", i ? "," : "", s);
-	}
-	buf_addch(&ids, '}');
-	buf_addch(&secs, '}');
-	*after = db_res_ll(r, (int)n - 1, "id");
+	for (int i = 0; i < n; i++)
+		handling_add(&set, db_res_str(r, i, "id"),
+			     deadline_working_seconds((time_t)db_res_ll(r, i, "created"),
+						      (time_t)db_res_ll(r, i, "completed")));
+	if (n)
+		*after = db_res_ll(r, (int)n - 1, "id");
 	db_res_free(r);
-	ok = DB_RUN(db, e,
-		    "INSERT INTO order_handling (order_id, seconds)"
-		    " SELECT * FROM unnest($1::bigint[], $2::bigint[])"
-		    " ON CONFLICT (order_id) DO UPDATE SET seconds = EXCLUDED.seconds, computed_at = now()",
-		    ids.data, secs.data);
-	buf_release(&ids);
-	buf_release(&secs);
-	return ok ? n : -1;
+	return handling_store(db, &set, e) ? n : -1;
 }
 
 bool stats_rebuild(struct db *db, bool all_handling, long *handling, long *rows, struct err *e)
