@@ -44,6 +44,24 @@ def psql(sql, db=None, *params):
     return [line.split('\t') for line in out.stdout.splitlines() if line]
 
 
+def own_database(prefix):
+    """A new database beside the test database, migrated: (name, conninfo).
+    The caller drops it with drop_database(name); a failed migration drops
+    it here and raises."""
+    name = '%s_%s' % (prefix, uuid.uuid4().hex[:8])
+    psql('CREATE DATABASE %s' % name)
+    conninfo = '%s dbname=%s' % (TEST_DB, name)
+    out = run_hotline('migrate', db=conninfo)
+    if out.returncode != 0:
+        drop_database(name)
+        raise RuntimeError('migrate failed: ' + out.stderr)
+    return name, conninfo
+
+
+def drop_database(name):
+    psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status

@@ -6,7 +6,7 @@ import os
 import unittest
 import uuid
 
-from harness import TEST_DB, Server, psql, run_hotline, wait_for
+from harness import Server, drop_database, own_database, psql, run_hotline, wait_for
 from orders_fixture import PASSWORD, add_user, import_csv
 
 # A small sample in the official file format (holiday-cn's, one file per
@@ -31,17 +31,11 @@ class CalendarImport(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dbname = 'hotline_cal_%s' % uuid.uuid4().hex[:8]
-        psql('CREATE DATABASE %s' % cls.dbname)
-        cls.db = '%s dbname=%s' % (TEST_DB, cls.dbname)
-        out = run_hotline('migrate', db=cls.db)
-        if out.returncode != 0:
-            cls.tearDownClass()
-            raise RuntimeError('migrate failed: ' + out.stderr)
+        cls.dbname, cls.db = own_database('hotline_cal')
 
     @classmethod
     def tearDownClass(cls):
-        psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % cls.dbname)
+        drop_database(cls.dbname)
 
     def setUp(self):
         psql('DELETE FROM calendar_day WHERE day >= \'2027-01-01\' AND day < \'2028-01-01\';'

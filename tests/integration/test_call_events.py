@@ -136,10 +136,11 @@ class LiveEvents(ServerTestCase):
         t.start()
         return t, result
 
-    def test_a_waiting_console_hears_of_its_call_at_once(self):
-        # The screen-pop: the console's request waits, and the agent's
-        # answered event wakes it long before its wait of 30 s ends.
-        waiting, result = self.wait_in_background(self.agent, '', 30)
+    def assert_popped_at_once(self, actor):
+        """The screen-pop: `actor`'s console request waits, and the agent's
+        answered event wakes it long before its wait of 30 s ends. Returns
+        the call's id."""
+        waiting, result = self.wait_in_background(actor, '', 30)
         time.sleep(1)
         self.assertTrue(waiting.is_alive(), 'without a call the request waits')
         c = self.call_id()
@@ -152,6 +153,10 @@ class LiveEvents(ServerTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual((r.json['call']['call_id'], r.json['call']['caller_phone']), (c, self.phone))
         self.assertLess(result['answered_at'] - sent, 15, 'woken by the event, not by the wait')
+        return c
+
+    def test_a_waiting_console_hears_of_its_call_at_once(self):
+        c = self.assert_popped_at_once(self.agent)
         # Knowing that call, the console waits again, and the call's end wakes it.
         waiting, result = self.wait_in_background(self.agent, c, 30)
         time.sleep(0.5)
@@ -166,20 +171,7 @@ class LiveEvents(ServerTestCase):
         other = Server()
         agent = Actor(other, self.agent_login)
         try:
-            waiting, result = self.wait_in_background(agent, '', 30)
-            time.sleep(1)
-            self.assertTrue(waiting.is_alive(), 'without a call the request waits')
-            c = self.call_id()
-            self.event('offered', c, caller=self.phone, dialled='12345')
-            sent = time.monotonic()
-            self.event('answered', c, 4, agent=self.agent_login)
-            waiting.join(20)
-            self.assertFalse(waiting.is_alive())
-            r = result['response']
-            self.assertEqual(r.status, 200, r)
-            self.assertEqual(r.json['call']['call_id'], c)
-            self.assertLess(result['answered_at'] - sent, 15, 'woken by the event, not by the wait')
-            self.event('ended', c, 60)
+            self.event('ended', self.assert_popped_at_once(agent), 60)
         finally:
             agent.close()
             self.assertEqual(other.stop(), 0, other.read_log()[-2000:])

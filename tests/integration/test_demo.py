@@ -6,23 +6,16 @@ On a database of its own: the demo loads only into an empty one.
 """
 import time
 import unittest
-import uuid
 
-from harness import TEST_DB, psql, run_hotline
+from harness import drop_database, own_database, psql, run_hotline
 
 
 class DemoMonth(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dbname = 'hotline_demo_%s' % uuid.uuid4().hex[:8]
-        psql('CREATE DATABASE %s' % cls.dbname)
-        cls.db = '%s dbname=%s' % (TEST_DB, cls.dbname)
+        cls.dbname, cls.db = own_database('hotline_demo')
         try:
-            out = run_hotline('migrate', db=cls.db)
-            if out.returncode != 0:
-                raise RuntimeError('migrate failed: ' + out.stderr)
-            cls.started = time.time()
             cls.load = run_hotline('demo', 'load', db=cls.db, timeout=300)
             cls.loaded = time.time()
         except BaseException:
@@ -31,7 +24,7 @@ class DemoMonth(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % cls.dbname)
+        drop_database(cls.dbname)
 
     def q(self, sql):
         return psql(sql, self.db)
